@@ -6,6 +6,7 @@ one line on stderr and exit status 2; the library raises it before anything runs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,9 +32,17 @@ class InputError(ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
+_TYPE_TAG = re.compile(r"^(_|[A-Z])|\[|^(int|float|str|bool|list|dict|none)$")
+_DIST_TAGS = {"fixed", "exponential", "lognormal", "uniform"}
+
+
 def _path(loc: Iterable[Any]) -> str:
     out = ""
+    prev: Any = None
     for part in loc:
+        if isinstance(part, str) and (_TYPE_TAG.search(part) or (prev == "duration" and part in _DIST_TAGS)):
+            continue
+        prev = part
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -49,8 +58,7 @@ def from_validation_error(err: ValidationError, prefix: str = "") -> InputError:
         if prefix and not inner.field.startswith(prefix):
             return InputError(f"{prefix}.{inner.field}" if inner.field else prefix, inner.message)
         return inner
-    loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    path = _path(loc)
+    path = _path(first["loc"])
     if prefix:
         path = f"{prefix}.{path}" if path else prefix
     msg = first["msg"]

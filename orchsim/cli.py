@@ -1,0 +1,159 @@
+"""The ``orchsim`` command line. Bad input prints one line naming the field and exits 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+try:  # typer >= 0.26 vendors click
+    from typer._click import exceptions as _cx
+except ImportError:  # pragma: no cover - older typer on real click
+    from click import exceptions as _cx  # type: ignore[no-redef]
+
+from orchsim import __version__
+from orchsim.calculator import price_express, price_lambda, price_standard
+from orchsim.cost import Cost
+from orchsim.errors import InputError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="orchsim: cost, latency and reliability of Lambda chains vs Step Functions pipelines on AWS.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+price_app = typer.Typer(
+    help="Price one month of one service's usage (counts are per month).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(price_app, name="price")
+
+PricesOpt = Annotated[Path | None, typer.Option("--prices", help="price file (YAML) to use instead of the shipped one")]
+RegionOpt = Annotated[str, typer.Option("--region", help="AWS region")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+FreeOpt = Annotated[bool, typer.Option("--free-tier", help="apply the always-free monthly allowances")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"orchsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """orchsim command line."""
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as indented JSON on stdout."""
+    typer.echo(json.dumps(obj, indent=2, allow_nan=False))
+
+
+def format_cost(title: str, cost: Cost) -> str:
+    """A plain-text table of line items and the total."""
+    rows = [("line item", "quantity", "unit", "unit price (USD)", "USD")]
+    for li in cost.line_items:
+        rows.append((li.name, f"{li.quantity:,.2f}", li.unit, f"{li.unit_price_usd:.10f}", f"{li.usd:,.2f}"))
+    rows.append(("total", "", "", "", f"{cost.total_usd:,.2f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [f"{title} - {cost.region}, price book as of {cost.price_book_as_of}" + (", free tier applied" if cost.free_tier else "")]
+    for j, r in enumerate(rows):
+        if j == len(rows) - 1:
+            lines.append("-" * (sum(widths) + 8))
+        lines.append(
+            "  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3]), r[4].rjust(widths[4])])
+        )
+    return "\n".join(lines)
+
+
+def _show(title: str, cost: Cost, as_json: bool) -> None:
+    if as_json:
+        emit_json(cost.to_dict())
+    else:
+        typer.echo(format_cost(title, cost))
+
+
+@price_app.command("lambda")
+def _price_lambda(
+    requests: Annotated[str, typer.Option("--requests", help="invocations per month")],
+    duration_ms: Annotated[str, typer.Option("--duration-ms", help="duration per invocation, ms")],
+    memory_mb: Annotated[str, typer.Option("--memory-mb", help="configured memory, MB (128-10,240)")],
+    arch: Annotated[str, typer.Option("--arch", help="x86_64 | arm64")] = "x86_64",
+    ephemeral_storage_mb: Annotated[str, typer.Option("--ephemeral-storage-mb", help="ephemeral storage, MB (512-10,240)")] = "512",
+    free_tier: FreeOpt = False,
+    region: RegionOpt = "us-east-1",
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monthly cost of Lambda invocations (requests + duration + ephemeral storage)."""
+    cost = price_lambda(
+        requests, duration_ms, memory_mb, arch=arch, ephemeral_storage_mb=ephemeral_storage_mb,
+        free_tier=free_tier, region=region, prices=str(prices) if prices else None,
+    )
+    _show("AWS Lambda", cost, as_json)
+
+
+@price_app.command("standard")
+def _price_standard(
+    executions: Annotated[str, typer.Option("--executions", help="executions per month")],
+    transitions: Annotated[str, typer.Option("--transitions", help="state transitions per execution, retries included")],
+    free_tier: FreeOpt = False,
+    region: RegionOpt = "us-east-1",
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monthly cost of Step Functions Standard state transitions."""
+    cost = price_standard(executions, transitions, free_tier=free_tier, region=region, prices=str(prices) if prices else None)
+    _show("Step Functions Standard", cost, as_json)
+
+
+@price_app.command("express")
+def _price_express(
+    executions: Annotated[str, typer.Option("--executions", help="executions per month")],
+    duration_ms: Annotated[str, typer.Option("--duration-ms", help="duration per execution, ms")],
+    memory_mb: Annotated[str, typer.Option("--memory-mb", help="workflow memory used, MB (billed in 64 MB chunks)")],
+    region: RegionOpt = "us-east-1",
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monthly cost of Step Functions Express executions (requests + GB-hours)."""
+    cost = price_express(executions, duration_ms, memory_mb, region=region, prices=str(prices) if prices else None)
+    _show("Step Functions Express", cost, as_json)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; input errors become one line on stderr and exit status 2."""
+    try:
+        app(args=argv, prog_name="orchsim", standalone_mode=False)
+    except InputError as exc:
+        typer.echo(f"orchsim: error: {exc}", err=True)
+        sys.exit(2)
+    except _cx.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(0)
+    except _cx.UsageError as exc:
+        typer.echo(f"orchsim: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except _cx.Exit as exc:
+        sys.exit(exc.exit_code)
+    except _cx.Abort:
+        typer.echo("orchsim: aborted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
