@@ -18,6 +18,8 @@ from orchsim import __version__
 from orchsim.calculator import price_express, price_lambda, price_standard
 from orchsim.cost import Cost
 from orchsim.errors import InputError
+from orchsim.pricing import DATA_DIR, load_price_book
+from orchsim.scenario import load_scenario
 
 __all__ = ["app", "main"]
 
@@ -131,6 +133,47 @@ def _price_express(
     """Monthly cost of Step Functions Express executions (requests + GB-hours)."""
     cost = price_express(executions, duration_ms, memory_mb, region=region, prices=str(prices) if prices else None)
     _show("Step Functions Express", cost, as_json)
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
+DEFAULT_SCENARIO = DATA_DIR / "scenarios" / "seed-article.yaml"
+
+
+@app.command("report")
+def _report(
+    out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("reports"),
+    prices: PricesOpt = None,
+) -> None:
+    """Run the main job: the four-pattern comparison of the default scenario, with its chart."""
+    from orchsim.report import run_report
+
+    text, paths = run_report(out, prices=str(prices) if prices else None)
+    typer.echo(text)
+    for p in paths:
+        typer.echo(f"wrote {p}")
+
+
+@app.command("compare")
+def _compare(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    out: Annotated[Path | None, typer.Option("--out", help="write the chart to this folder")] = None,
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monthly cost of one scenario under the four patterns (analytic engine)."""
+    from orchsim.compare import compare, comparison_chart, format_comparison
+
+    book = load_price_book(str(prices) if prices else None)
+    sc = load_scenario(scenario)
+    df = compare(sc, prices=book)
+    if as_json:
+        emit_json(json.loads(df.to_json(orient="records")))
+    else:
+        typer.echo(format_comparison(df, sc, book))
+    if out is not None:
+        paths = comparison_chart(df, sc, out, prices=book)
+        if not as_json:
+            typer.echo(f"chart: {paths[0]}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,446 @@
+"""Analytic engine: closed-form expected metering per document and monthly cost, vectorised.
+
+The engine evaluates many scenario points at once: per-step parameters are arrays of shape
+(steps, points), per-point parameters arrays of shape (points,). It meters; :mod:`orchsim.cost`
+rules price. It agrees with the simulation where there is no contention (see ``tests/``).
+
+Closed forms (per document, expected values; step k reached with probability ``reach_k``):
+
+* Attempts per step under an ASL retrier with MaxAttempts R and transient error rate e:
+  ``A = sum_{j=0..R} e**j``; success ``S = (1 - e - f) * A`` (f: fatal rate, not retried).
+* Lambda's async retries (r = 0-2) cannot tell error types apart: ``A = sum_{j=0..r} (e+f)**j``.
+* Step Functions: invocations = transitions = ``sum_k reach_k * A_k``; Lambda billed for work only.
+* Synchronous chain: one attempt of step k lasts its own work plus, when its work succeeds, the
+  wall time of calling k+1 (with the caller's retries); every caller is billed for that wait. With
+  equal fixed steps of d ms and no errors this bills ``d * n * (n + 1) / 2`` per document.
+* Express duration: the execution's wall time (work, cold starts, backoff, ``transition_latency_ms``
+  per transition) rounded up to 100 ms, times memory rounded up to 64 MB chunks.
+
+Documented approximations: no contention (no throttling, no queueing for concurrency; use the
+simulation for that); a cold start happens with probability ``exp(-rate * (keep_alive + hold))``
+(the chance that no environment of the function was released within the keep-alive); rounding
+adds half a unit (0.5 ms Lambda, 50 ms Express) unless every duration is fixed; work past a
+function's timeout counts as a transient error billed at the mean work time; callers' own timeouts
+and the Express 5-minute limit are not applied (``express_over_limit`` flags mean durations past it);
+retry sums are truncated at 100 retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from orchsim.billing import tiered_cost
+from orchsim.cost import COMPONENTS
+from orchsim.dists import Fixed
+from orchsim.errors import InputError
+from orchsim.pricing import PriceBook, load_price_book
+from orchsim.scenario import PATTERNS, KeepAlive, Scenario
+
+__all__ = ["AnalyticParams", "params_from_scenarios", "per_document", "monthly_cost", "estimate", "ASYNC_RETRY_DELAYS_S"]
+
+Array = NDArray[np.float64]
+
+ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
+"""Lambda async retries on function error: about 1 minute, then 2 minutes later (AWS docs,
+invocation-async-error-handling)."""
+
+_MAX_RETRY_TERMS = 100
+
+
+@dataclass(frozen=True)
+class AnalyticParams:
+    """Arrays describing P scenario points with at most K steps each.
+
+    Per-step fields have shape (K, P); per-point fields shape (P,). Steps at index >= ``n_steps``
+    are padding and ignored.
+    """
+
+    # per step (K, P)
+    mean_ms: Array
+    exact: NDArray[np.bool_]
+    memory_mb: Array
+    is_x86: NDArray[np.bool_]
+    init_ms: Array
+    error_rate: Array
+    fatal_rate: Array
+    ephemeral_extra_gb: Array
+    # per point (P,)
+    n_steps: NDArray[np.int64]
+    docs_per_day: Array
+    retry_max_attempts: Array
+    retry_interval_s: Array
+    retry_backoff_rate: Array
+    retry_max_delay_s: Array
+    retry_full_jitter: NDArray[np.bool_]
+    async_max_retries: Array
+    sync_retry_policy: NDArray[np.bool_]
+    dead_letter: NDArray[np.bool_]
+    trigger_async: NDArray[np.bool_]
+    keep_alive_s: Array
+    invoke_overhead_ms: Array
+    transition_latency_ms: Array
+    express_memory_mb: Array
+    express_duplicate_rate: Array
+    express_logging: NDArray[np.bool_]
+    log_bytes_per_transition: Array
+
+    @property
+    def points(self) -> int:
+        """Number of scenario points P."""
+        return int(self.docs_per_day.shape[0])
+
+    def take(self, index: NDArray[np.int64] | slice) -> AnalyticParams:
+        """The subset of points at ``index``."""
+        out = {}
+        for f in fields(self):
+            a = getattr(self, f.name)
+            out[f.name] = a[:, index] if a.ndim == 2 else a[index]
+        return AnalyticParams(**out)
+
+    def with_values(self, **arrays: Any) -> AnalyticParams:
+        """A copy with some fields replaced (broadcast to the right shape)."""
+        out = {}
+        for name, value in arrays.items():
+            cur = getattr(self, name)
+            out[name] = np.broadcast_to(np.asarray(value, dtype=cur.dtype), cur.shape).copy()
+        return replace(self, **out)
+
+
+def _keep_alive_mean(v: float | KeepAlive) -> float:
+    return (v.low_s + v.high_s) / 2 if isinstance(v, KeepAlive) else float(v)
+
+
+def params_from_scenarios(scenarios: Sequence[Scenario]) -> AnalyticParams:
+    """Stack scenarios into :class:`AnalyticParams` (one point each)."""
+    if not scenarios:
+        raise InputError("scenarios", "at least one scenario is needed")
+    steps = [s.steps() for s in scenarios]
+    k_max = max(len(st) for st in steps)
+    p = len(scenarios)
+
+    def per_step(fn: Any, fill: float) -> Array:
+        a = np.full((k_max, p), fill, dtype=float)
+        for j, st in enumerate(steps):
+            for k, step in enumerate(st):
+                a[k, j] = fn(step)
+        return a
+
+    def p_timeout(step: Any) -> float:
+        return float(1.0 - step.duration.cdf(np.array([step.timeout_s * 1000.0]))[0])
+
+    def per_point(fn: Any, dtype: Any = float) -> NDArray[Any]:
+        return np.array([fn(s) for s in scenarios], dtype=dtype)
+
+    return AnalyticParams(
+        mean_ms=per_step(lambda s: s.duration.mean_ms, 0.0),
+        exact=per_step(lambda s: isinstance(s.duration, Fixed), 1.0).astype(bool),
+        memory_mb=per_step(lambda s: s.memory_mb, 128.0),
+        is_x86=per_step(lambda s: s.arch == "x86_64", 1.0).astype(bool),
+        init_ms=per_step(lambda s: s.init_ms, 0.0),
+        error_rate=per_step(lambda s: min(s.error_rate + p_timeout(s), 1.0 - s.fatal_error_rate), 0.0),
+        fatal_rate=per_step(lambda s: s.fatal_error_rate, 0.0),
+        ephemeral_extra_gb=per_step(lambda s: max(s.ephemeral_storage_mb - 512, 0) / 1024.0, 0.0),
+        n_steps=per_point(lambda s: len(s.steps()), np.int64),
+        docs_per_day=per_point(lambda s: s.workload.docs_per_day),
+        retry_max_attempts=per_point(lambda s: s.retry.max_attempts),
+        retry_interval_s=per_point(lambda s: s.retry.interval_s),
+        retry_backoff_rate=per_point(lambda s: s.retry.backoff_rate),
+        retry_max_delay_s=per_point(lambda s: s.retry.max_delay_s if s.retry.max_delay_s is not None else np.inf),
+        retry_full_jitter=per_point(lambda s: s.retry.jitter == "full", bool),
+        async_max_retries=per_point(lambda s: s.chain.async_max_retries),
+        sync_retry_policy=per_point(lambda s: s.chain.sync_retry == "policy", bool),
+        dead_letter=per_point(lambda s: s.chain.dead_letter, bool),
+        trigger_async=per_point(lambda s: s.workload.trigger == "async", bool),
+        keep_alive_s=per_point(lambda s: _keep_alive_mean(s.lambda_.keep_alive_s)),
+        invoke_overhead_ms=per_point(lambda s: s.lambda_.invoke_overhead_ms),
+        transition_latency_ms=per_point(lambda s: s.step_functions.transition_latency_ms),
+        express_memory_mb=per_point(lambda s: s.step_functions.express_memory_mb),
+        express_duplicate_rate=per_point(lambda s: s.step_functions.express_duplicate_rate),
+        express_logging=per_point(lambda s: s.step_functions.express_logging, bool),
+        log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
+    )
+
+
+def _geom(x: Array, n: Array) -> Array:
+    """sum_{j=0..n} x**j, elementwise (n may be 0)."""
+    n = np.minimum(n, _MAX_RETRY_TERMS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = (1.0 - x ** (n + 1)) / (1.0 - x)
+    return np.where(np.isclose(x, 1.0), n + 1.0, closed)
+
+
+def _asl_waits(p: AnalyticParams, e: Array) -> Array:
+    """Expected total backoff (s) of an ASL retrier per step, given transient error rate ``e``:
+    sum_{j=1..R} e**j * min(interval * rate**(j-1), max_delay) [* 1/2 with FULL jitter]."""
+    r_max = int(min(np.max(p.retry_max_attempts, initial=0), _MAX_RETRY_TERMS))
+    total = np.zeros_like(e)
+    for j in range(1, r_max + 1):
+        wait = np.minimum(p.retry_interval_s * p.retry_backoff_rate ** (j - 1), p.retry_max_delay_s)
+        wait = np.where(p.retry_full_jitter, wait / 2.0, wait)
+        total += np.where(j <= p.retry_max_attempts, e**j * wait, 0.0)
+    return total
+
+
+def _round_ms(d: Array, exact: NDArray[np.bool_], unit: float) -> Array:
+    """Expected duration rounded up to ``unit``: exact ceiling for fixed work, else + unit / 2."""
+    return np.where(exact, np.maximum(np.ceil(d / unit - 1e-9), 1.0) * unit, d + unit / 2.0)
+
+
+def _p_cold(rate_per_s: Array, keep_alive_s: Array, hold_ms: Array) -> Array:
+    with np.errstate(over="ignore"):
+        return np.exp(-rate_per_s * (keep_alive_s + hold_ms / 1000.0))
+
+
+def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
+    """Expected metering and outcomes per arriving document for ``pattern``, each an array (P,).
+
+    Keys: ``invocations``, ``gb_s_x86_64``, ``gb_s_arm64``, ``ephemeral_gb_s``, ``transitions``,
+    ``express_requests``, ``express_gb_hours``, ``logs_gb``, ``latency_ms`` (mean, over all
+    documents), ``p_succeeded``, ``p_failed``, ``p_lost``, ``cold_starts``, ``duplicates``,
+    ``express_over_limit`` (1.0 where the mean execution passes Express's 5 minutes).
+    """
+    if pattern not in PATTERNS:
+        raise InputError("pattern", f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
+    if pattern == "lambda-chain-sync":
+        return _sync_chain(p)
+    return _flat(p, pattern)
+
+
+def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
+    """Patterns where each step is invoked on its own: async chain, Standard, Express."""
+    k_max, npts = p.mean_ms.shape
+    sfn = pattern.startswith("sfn")
+    docs_per_s = p.docs_per_day / 86_400.0
+    dup = np.where((pattern == "sfn-express") & p.trigger_async, p.express_duplicate_rate, 0.0)
+    runs = 1.0 + dup
+    reach = np.ones(npts)
+    out = {k: np.zeros(npts) for k in ("invocations", "gb_s_x86_64", "gb_s_arm64", "ephemeral_gb_s", "latency_ms", "cold_starts", "exec_ms")}
+    for k in range(k_max):
+        active = k < p.n_steps
+        e, f = p.error_rate[k], p.fatal_rate[k]
+        ok = 1.0 - e - f
+        if sfn:
+            attempts = _geom(e, p.retry_max_attempts)
+            waits_ms = _asl_waits(p, e) * 1000.0
+            hop_ms = p.transition_latency_ms
+        else:
+            attempts = _geom(e + f, p.async_max_retries)
+            waits_ms = np.zeros(npts)
+            for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
+                waits_ms += np.where(j <= p.async_max_retries, (e + f) ** j * delay * 1000.0, 0.0)
+            hop_ms = p.invoke_overhead_ms
+        succ = ok * attempts
+        inv = np.where(active, reach * attempts, 0.0)
+        pc = _p_cold(docs_per_s * inv * runs, p.keep_alive_s, p.mean_ms[k])
+        dur = p.mean_ms[k] + pc * p.init_ms[k]
+        caller_extra = 0.0 if sfn else np.where(k + 1 < p.n_steps, p.invoke_overhead_ms, 0.0)
+        billed = _round_ms(dur + caller_extra, p.exact[k] & (pc * p.init_ms[k] == 0), 1.0)
+        gb_s = inv * billed / 1000.0 * p.memory_mb[k] / 1024.0
+        out["invocations"] += inv
+        out["gb_s_x86_64"] += np.where(p.is_x86[k], gb_s, 0.0)
+        out["gb_s_arm64"] += np.where(p.is_x86[k], 0.0, gb_s)
+        out["ephemeral_gb_s"] += inv * billed / 1000.0 * p.ephemeral_extra_gb[k]
+        out["cold_starts"] += inv * pc
+        wall = np.where(active, reach * (attempts * (dur + hop_ms) + waits_ms), 0.0)
+        out["exec_ms"] += wall
+        reach = np.where(active, reach * succ, reach)
+    transitions = out["invocations"] if pattern == "sfn-standard" else np.zeros(npts)
+    p_ok = reach
+    exact_all = np.all(p.exact | (np.arange(k_max)[:, None] >= p.n_steps), axis=0) & (p.error_rate.sum(0) == 0)
+    res = {
+        "invocations": out["invocations"] * runs,
+        "gb_s_x86_64": out["gb_s_x86_64"] * runs,
+        "gb_s_arm64": out["gb_s_arm64"] * runs,
+        "ephemeral_gb_s": out["ephemeral_gb_s"] * runs,
+        "transitions": transitions,
+        "express_requests": np.zeros(npts),
+        "express_gb_hours": np.zeros(npts),
+        "logs_gb": np.zeros(npts),
+        "latency_ms": out["exec_ms"],
+        "p_succeeded": p_ok,
+        "p_failed": (1 - p_ok) if sfn else np.where(p.dead_letter, 1 - p_ok, 0.0),
+        "p_lost": np.zeros(npts) if sfn else np.where(p.dead_letter, 0.0, 1 - p_ok),
+        "cold_starts": out["cold_starts"] * runs,
+        "duplicates": dup,
+        "express_over_limit": np.zeros(npts),
+    }
+    if pattern == "sfn-express":
+        billed_exec = _round_ms(out["exec_ms"], exact_all, 100.0)
+        chunks = np.maximum(np.ceil(p.express_memory_mb / 64.0 - 1e-9), 1.0) * 64.0
+        res["express_requests"] = runs
+        res["express_gb_hours"] = runs * billed_exec / 1000.0 * chunks / 1024.0 / 3600.0
+        res["logs_gb"] = np.where(p.express_logging, runs * out["invocations"] * p.log_bytes_per_transition / 1e9, 0.0)
+        res["express_over_limit"] = (out["exec_ms"] > 300_000.0).astype(float)
+    return res
+
+
+def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
+    """Synchronous chain: recursion from the last step back to the first (see module docstring)."""
+    k_max, npts = p.mean_ms.shape
+    policy = p.sync_retry_policy
+    # Pass 1 (backward): outcome probabilities of one attempt of step k, and of the caller's call.
+    sa = np.ones((k_max + 1, npts))
+    pf = np.zeros((k_max + 1, npts))
+    pe = np.zeros((k_max + 1, npts))
+    call_n = np.zeros((k_max + 1, npts))  # expected attempts when step k is called (0 past the end)
+    call_s = np.ones((k_max + 1, npts))
+    call_f = np.zeros((k_max + 1, npts))
+    call_w_ms = np.zeros((k_max + 1, npts))
+    for k in range(k_max - 1, -1, -1):
+        active = k < p.n_steps
+        e, f = p.error_rate[k], p.fatal_rate[k]
+        ok = 1.0 - e - f
+        sa[k] = np.where(active, ok * call_s[k + 1], 1.0)
+        pf[k] = np.where(active, f + ok * call_f[k + 1], 0.0)
+        pe[k] = np.where(active, 1.0 - sa[k] - pf[k], 0.0)
+        n_att = np.where(policy & (k > 0), _geom(pe[k], p.retry_max_attempts), 1.0)
+        call_n[k] = np.where(active, n_att, 0.0)
+        call_s[k] = np.where(active, sa[k] * n_att, 1.0)
+        call_f[k] = np.where(active, pf[k] * n_att, 0.0)
+        call_w_ms[k] = np.where(active & policy & (k > 0), _asl_waits(p, pe[k]) * 1000.0, 0.0)
+    # Runs of the whole chain: an async trigger lets Lambda retry step 1 on any error.
+    runs = np.where(p.trigger_async, _geom(1.0 - sa[0], p.async_max_retries), 1.0)
+    # Forward: expected invocations of each step per document.
+    inv = np.zeros((k_max, npts))
+    cur = runs.copy()
+    for k in range(k_max):
+        active = k < p.n_steps
+        if k > 0:
+            cur = cur * (1.0 - p.error_rate[k - 1] - p.fatal_rate[k - 1]) * call_n[k]
+        inv[k] = np.where(active, cur, 0.0)
+    docs_per_s = p.docs_per_day / 86_400.0
+    # Pass 2 (backward): wall time and billed compute of one attempt of step k, downstream included.
+    t_call = np.zeros(npts)  # wall time of calling step k+1, retries and backoff included
+    gb_s_x86 = np.zeros(npts)
+    gb_s_arm = np.zeros(npts)
+    eph = np.zeros(npts)
+    cold = np.zeros(npts)
+    t_attempt = np.zeros(npts)
+    for k in range(k_max - 1, -1, -1):
+        active = k < p.n_steps
+        ok = 1.0 - p.error_rate[k] - p.fatal_rate[k]
+        has_next = k + 1 < p.n_steps
+        wait = np.where(has_next, ok * t_call, 0.0)
+        hold = p.mean_ms[k] + wait
+        pc = _p_cold(docs_per_s * inv[k], p.keep_alive_s, hold)
+        t_attempt = p.mean_ms[k] + pc * p.init_ms[k] + wait
+        exact = p.exact[k] & (pc * p.init_ms[k] == 0) & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
+        billed = _round_ms(t_attempt, exact, 1.0)
+        gb_s = np.where(active, inv[k] * billed / 1000.0 * p.memory_mb[k] / 1024.0, 0.0)
+        gb_s_x86 += np.where(p.is_x86[k], gb_s, 0.0)
+        gb_s_arm += np.where(p.is_x86[k], 0.0, gb_s)
+        eph += np.where(active, inv[k] * billed / 1000.0 * p.ephemeral_extra_gb[k], 0.0)
+        cold += np.where(active, inv[k] * pc, 0.0)
+        t_call = np.where(active, call_n[k] * (t_attempt + p.invoke_overhead_ms) + call_w_ms[k], 0.0)
+    retry_wait_ms = np.zeros(npts)
+    for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
+        retry_wait_ms += np.where(p.trigger_async & (j <= p.async_max_retries), (1.0 - sa[0]) ** j * delay * 1000.0, 0.0)
+    p_ok = sa[0] * runs
+    recorded = ~p.trigger_async | p.dead_letter
+    zeros = np.zeros(npts)
+    return {
+        "invocations": inv.sum(axis=0),
+        "gb_s_x86_64": gb_s_x86,
+        "gb_s_arm64": gb_s_arm,
+        "ephemeral_gb_s": eph,
+        "transitions": zeros,
+        "express_requests": zeros,
+        "express_gb_hours": zeros,
+        "logs_gb": zeros,
+        "latency_ms": runs * t_attempt + retry_wait_ms,
+        "p_succeeded": p_ok,
+        "p_failed": np.where(recorded, 1 - p_ok, 0.0),
+        "p_lost": np.where(recorded, 0.0, 1 - p_ok),
+        "cold_starts": cold,
+        "duplicates": zeros,
+        "express_over_limit": zeros,
+    }
+
+
+def monthly_cost(
+    per_doc: dict[str, Array],
+    docs_per_day: Array,
+    region: str = "us-east-1",
+    *,
+    free_tier: bool = False,
+    prices: str | PriceBook | None = None,
+) -> dict[str, Array]:
+    """Monthly USD per cost component (and ``total``) for expected per-document metering.
+
+    Applies the same rules as :func:`orchsim.cost.price_metering` (tiers on monthly totals per
+    architecture, free tier shared x86_64 first), vectorised over points.
+    """
+    book = load_price_book(prices)
+    lam = book.lambda_prices(region)
+    std = book.standard_prices(region)
+    exp = book.express_prices(region)
+    docs_month = np.asarray(docs_per_day, dtype=float) * book.month_hours / 24.0
+    req = per_doc["invocations"] * docs_month
+    x86 = per_doc["gb_s_x86_64"] * docs_month
+    arm = per_doc["gb_s_arm64"] * docs_month
+    trans = per_doc["transitions"] * docs_month
+    if free_tier:
+        req = np.maximum(req - lam.free_requests, 0.0)
+        used_x86 = np.minimum(x86, lam.free_gb_s)
+        x86 = x86 - used_x86
+        arm = np.maximum(arm - (lam.free_gb_s - used_x86), 0.0)
+        trans = np.maximum(trans - std.free_transitions, 0.0)
+    out = {
+        "lambda_requests": req * lam.requests_usd_per_million / 1e6,
+        "lambda_compute": tiered_cost(x86, lam.duration_tiers["x86_64"]) + tiered_cost(arm, lam.duration_tiers["arm64"]),
+        "lambda_ephemeral": per_doc["ephemeral_gb_s"] * docs_month * lam.ephemeral_storage_usd_per_gb_s,
+        "sfn_transitions": trans * std.usd_per_1000_transitions / 1000.0,
+        "express_requests": per_doc["express_requests"] * docs_month * exp.requests_usd_per_million / 1e6,
+        "express_duration": tiered_cost(per_doc["express_gb_hours"] * docs_month, exp.duration_tiers),
+        "logs": per_doc["logs_gb"] * docs_month * book.logs_ingestion_usd_per_gb(region),
+    }
+    assert tuple(out) == COMPONENTS
+    out["total"] = sum(out[c] for c in COMPONENTS)
+    return out
+
+
+def estimate(
+    scenarios: Scenario | Sequence[Scenario],
+    patterns: Sequence[str] = PATTERNS,
+    *,
+    prices: str | PriceBook | None = None,
+) -> pd.DataFrame:
+    """Analytic estimate: one row per scenario x pattern with per-document metering, outcome
+    probabilities, monthly cost by component (``cost_<component>_usd``), ``cost_total_usd`` and
+    ``cost_per_1000_docs_usd``. Scenarios in one call must share region and free-tier setting."""
+    items = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
+    book = load_price_book(prices)
+    params = params_from_scenarios(items)
+    regions = {s.region for s in items}
+    free = {s.free_tier for s in items}
+    if len(regions) > 1 or len(free) > 1:
+        raise InputError("region", "estimate() needs scenarios with one region and one free_tier setting")
+    region, free_tier = regions.pop(), free.pop()
+    book.check_region(region)
+    frames = []
+    for pattern in patterns:
+        doc = per_document(params, pattern)
+        cost = monthly_cost(doc, params.docs_per_day, region, free_tier=free_tier, prices=book)
+        df = pd.DataFrame({"scenario": [s.name for s in items], "pattern": pattern})
+        df["docs_per_day"] = params.docs_per_day
+        df["steps"] = params.n_steps
+        df["docs_per_month"] = params.docs_per_day * book.month_hours / 24.0
+        for key, val in doc.items():
+            df[key] = val
+        for c in COMPONENTS:
+            df[f"cost_{c}_usd"] = cost[c]
+        df["cost_total_usd"] = cost["total"]
+        df["cost_per_1000_docs_usd"] = cost["total"] / df["docs_per_month"] * 1000.0
+        df["region"] = region
+        df["free_tier"] = free_tier
+        df["price_book_as_of"] = book.as_of
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+

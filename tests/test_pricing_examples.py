@@ -1,0 +1,266 @@
+"""AWS's published pricing examples, to the cent, through the Python API and the CLI (``--json``).
+
+Sources: https://aws.amazon.com/lambda/pricing/ and https://aws.amazon.com/step-functions/pricing/
+(worked examples), the seed article ($1.25/day on Standard), and /work/shared/reference/aws-pricing.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import pytest
+
+from orchsim.calculator import price_express, price_lambda, price_standard
+from orchsim.cli import main
+from orchsim.cost import Cost
+from orchsim.pricing import load_price_book
+
+BOOK_AS_OF = load_price_book().as_of
+LINE_ITEM_KEYS = {"name", "quantity", "unit", "unit_price_usd", "usd"}
+
+
+def run_cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    """Run ``orchsim price ... --json`` in-process and return the parsed JSON, checking its shape."""
+    capsys.readouterr()
+    main(["price", *args, "--json"])
+    captured = capsys.readouterr()
+    assert captured.err == "", f"expected nothing on stderr for a valid command, got {captured.err!r}"
+    out: dict[str, Any] = json.loads(captured.out)
+    for key in ("total_usd", "line_items", "region", "price_book_as_of"):
+        assert key in out, f"expected key {key!r} in the CLI JSON, got keys {sorted(out)}"
+    assert out["price_book_as_of"] == BOOK_AS_OF, (
+        f"expected price_book_as_of {BOOK_AS_OF!r} (the shipped book), got {out['price_book_as_of']!r}"
+    )
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", out["price_book_as_of"]), "expected price_book_as_of as YYYY-MM-DD"
+    for li in out["line_items"]:
+        assert LINE_ITEM_KEYS <= set(li), f"expected line item keys {sorted(LINE_ITEM_KEYS)}, got {sorted(li)}"
+        assert math.isclose(li["usd"], li["quantity"] * li["unit_price_usd"], rel_tol=1e-12, abs_tol=1e-12), (
+            f"expected usd = quantity x unit_price_usd in line item {li}"
+        )
+    total = sum(li["usd"] for li in out["line_items"])
+    assert math.isclose(out["total_usd"], total, rel_tol=1e-12, abs_tol=1e-12), (
+        f"expected total_usd {out['total_usd']} to equal the sum of line items {total}"
+    )
+    return out
+
+
+def item(cost: Cost | dict[str, Any], prefix: str) -> list[Any]:
+    """Line items (API objects or CLI dicts) whose name starts with ``prefix``."""
+    items = cost.line_items if isinstance(cost, Cost) else cost["line_items"]
+    return [li for li in items if (li.name if isinstance(cost, Cost) else li["name"]).startswith(prefix)]
+
+
+def cents(x: float) -> float:
+    return round(x + 0.0, 2)
+
+
+# --- Lambda: pricing-page example 1 -----------------------------------------------------------
+
+
+def test_lambda_example_free_tier_api() -> None:
+    cost = price_lambda(3_000_000, 120, 1536, free_tier=True)
+    (req,) = item(cost, "Lambda requests")
+    (comp,) = item(cost, "Lambda compute x86_64")
+    assert req.quantity == pytest.approx(2_000_000), f"expected 3M - 1M free = 2M billed requests, got {req.quantity}"
+    assert cents(req.usd) == 0.40, f"expected requests $0.40, got {req.usd}"
+    assert comp.quantity == pytest.approx(140_000, rel=1e-12), (
+        f"expected 540,000 - 400,000 free = 140,000 GB-s, got {comp.quantity}"
+    )
+    assert cents(comp.usd) == 2.33, f"expected compute $2.33, got {comp.usd}"
+    assert cents(cost.total_usd) == 2.73, f"expected total $2.73, got {cost.total_usd}"
+    assert cost.region == "us-east-1" and cost.free_tier, "expected region us-east-1 with the free tier applied"
+
+
+def test_lambda_example_free_tier_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli_json(
+        capsys, "lambda", "--requests", "3000000", "--duration-ms", "120", "--memory-mb", "1536", "--free-tier"
+    )
+    assert cents(out["total_usd"]) == 2.73, f"expected total $2.73 from the CLI, got {out['total_usd']}"
+    (comp,) = item(out, "Lambda compute")
+    assert comp["unit"] == "GB-s", f"expected compute billed in GB-s, got {comp['unit']!r}"
+    assert comp["quantity"] == pytest.approx(140_000), f"expected 140,000 GB-s, got {comp['quantity']}"
+    assert cents(comp["usd"]) == 2.33, f"expected compute $2.33, got {comp['usd']}"
+    (req,) = item(out, "Lambda requests")
+    assert cents(req["usd"]) == 0.40, f"expected requests $0.40, got {req['usd']}"
+    assert out["region"] == "us-east-1", f"expected region us-east-1, got {out['region']!r}"
+
+
+# --- Lambda: pricing-page example 2 -----------------------------------------------------------
+
+
+def test_lambda_example_no_free_tier_api() -> None:
+    cost = price_lambda(7_440_000, 2000, 1024)
+    (req,) = item(cost, "Lambda requests")
+    (comp,) = item(cost, "Lambda compute x86_64")
+    assert req.usd == pytest.approx(1.488), f"expected requests $1.488, got {req.usd}"
+    assert cents(req.usd) == 1.49, f"expected requests $1.49, got {req.usd}"
+    assert comp.quantity == pytest.approx(14_880_000, rel=1e-12), f"expected 14,880,000 GB-s, got {comp.quantity}"
+    assert cents(comp.usd) == 248.00, f"expected compute $248.00, got {comp.usd}"
+    assert cents(cost.total_usd) == 249.49, f"expected total $249.49, got {cost.total_usd}"
+    assert not cost.free_tier, "expected the free tier off by default"
+
+
+def test_lambda_example_no_free_tier_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli_json(capsys, "lambda", "--requests", "7440000", "--duration-ms", "2000", "--memory-mb", "1024")
+    assert cents(out["total_usd"]) == 249.49, f"expected total $249.49 from the CLI, got {out['total_usd']}"
+    (comp,) = item(out, "Lambda compute")
+    assert comp["quantity"] == pytest.approx(14_880_000), f"expected 14,880,000 GB-s, got {comp['quantity']}"
+    (req,) = item(out, "Lambda requests")
+    assert req["quantity"] == 7_440_000 and req["unit"] == "requests", f"expected 7,440,000 requests, got {req}"
+
+
+# --- Step Functions Express: pricing-page example ---------------------------------------------
+
+
+def _check_express_example(items: list[tuple[str, float, str, float, float]], total: float) -> None:
+    by_name = {name: (q, unit, p, usd) for name, q, unit, p, usd in items}
+    req = by_name["Step Functions Express requests"]
+    assert cents(req[3]) == 100.00, f"expected Express requests $100.00, got {req[3]}"
+    tiers = [by_name[f"Step Functions Express duration (tier {i})"] for i in (1, 2, 3)]
+    gb_hours = sum(t[0] for t in tiers)
+    assert round(gb_hours, 2) == 17_361.11, f"expected 17,361.11 GB-hours, got {gb_hours}"
+    assert all(t[1] == "GB-hours" for t in tiers), f"expected duration in GB-hours, got {[t[1] for t in tiers]}"
+    expected = [(1000, 0.06, 60.00), (4000, 0.03, 120.00), (12_361.11, 0.01642, 202.97)]
+    for (q, _, p, usd), (eq, ep, eusd) in zip(tiers, expected, strict=True):
+        assert round(q, 2) == eq and p == ep and cents(usd) == eusd, (
+            f"expected tier {eq} GB-h @ {ep} = ${eusd}, got {q} GB-h @ {p} = ${usd}"
+        )
+    assert cents(total) == 482.97, f"expected Express total $482.97, got {total}"
+
+
+def test_express_example_api() -> None:
+    cost = price_express(100_000_000, 10_000, 64)
+    _check_express_example([(li.name, li.quantity, li.unit, li.unit_price_usd, li.usd) for li in cost.line_items], cost.total_usd)
+
+
+def test_express_example_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli_json(capsys, "express", "--executions", "100000000", "--duration-ms", "10000", "--memory-mb", "64")
+    _check_express_example(
+        [(li["name"], li["quantity"], li["unit"], li["unit_price_usd"], li["usd"]) for li in out["line_items"]],
+        out["total_usd"],
+    )
+
+
+# --- Step Functions Standard: the seed article and other regions ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("free_tier", "billed_transitions", "expected_usd"),
+    [(False, 50_000, 1.25), (True, 46_000, 1.15)],
+    ids=["no-free-tier", "free-tier"],
+)
+def test_standard_seed_article(
+    capsys: pytest.CaptureFixture[str], free_tier: bool, billed_transitions: float, expected_usd: float
+) -> None:
+    cost = price_standard(10_000, 5, free_tier=free_tier)
+    (tr,) = item(cost, "Step Functions Standard transitions")
+    assert tr.quantity == billed_transitions, f"expected {billed_transitions} billed transitions, got {tr.quantity}"
+    assert tr.unit_price_usd == pytest.approx(0.000025), f"expected $0.000025 per transition, got {tr.unit_price_usd}"
+    assert cents(cost.total_usd) == expected_usd, f"expected ${expected_usd}, got {cost.total_usd}"
+
+    args = ["standard", "--executions", "10000", "--transitions", "5"] + (["--free-tier"] if free_tier else [])
+    out = run_cli_json(capsys, *args)
+    assert cents(out["total_usd"]) == expected_usd, f"expected ${expected_usd} from the CLI, got {out['total_usd']}"
+    (cli_tr,) = item(out, "Step Functions Standard transitions")
+    assert cli_tr["quantity"] == billed_transitions and cli_tr["unit"] == "transitions", (
+        f"expected {billed_transitions} transitions, got {cli_tr}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "expected_usd"),
+    [("us-east-1", 25.00), ("eu-west-3", 29.70), ("sa-east-1", 37.50)],
+)
+def test_standard_regions(capsys: pytest.CaptureFixture[str], region: str, expected_usd: float) -> None:
+    cost = price_standard(1_000_000, 1, region=region)
+    assert cents(cost.total_usd) == expected_usd, f"expected 1M transitions in {region} = ${expected_usd}, got {cost.total_usd}"
+    assert cost.region == region, f"expected region {region}, got {cost.region}"
+    out = run_cli_json(capsys, "standard", "--executions", "1000000", "--transitions", "1", "--region", region)
+    assert cents(out["total_usd"]) == expected_usd, f"expected ${expected_usd} from the CLI in {region}, got {out['total_usd']}"
+    assert out["region"] == region, f"expected region {region!r} in the CLI JSON, got {out['region']!r}"
+
+
+# --- Lambda arm64, ephemeral storage, rounding ------------------------------------------------
+
+
+def test_lambda_arm64(capsys: pytest.CaptureFixture[str]) -> None:
+    cost = price_lambda(1_000_000, 1000, 1024, arch="arm64")
+    (comp,) = item(cost, "Lambda compute arm64")
+    assert not item(cost, "Lambda compute x86_64"), "expected no x86_64 compute for an arm64 function"
+    assert comp.quantity == pytest.approx(1_000_000), f"expected 1,000,000 GB-s, got {comp.quantity}"
+    assert comp.unit_price_usd == 0.0000133334, f"expected arm64 tier-1 rate 0.0000133334, got {comp.unit_price_usd}"
+    assert cents(comp.usd) == 13.33, f"expected arm64 compute $13.33, got {comp.usd}"
+    assert cents(cost.total_usd) == 13.53, f"expected $13.33 + $0.20 = $13.53, got {cost.total_usd}"
+    out = run_cli_json(
+        capsys, "lambda", "--requests", "1000000", "--duration-ms", "1000", "--memory-mb", "1024", "--arch", "arm64"
+    )
+    assert cents(out["total_usd"]) == 13.53, f"expected $13.53 from the CLI, got {out['total_usd']}"
+    assert [li["name"] for li in item(out, "Lambda compute")] == ["Lambda compute arm64"], (
+        f"expected one arm64 compute line, got {out['line_items']}"
+    )
+
+
+def test_lambda_ephemeral_storage(capsys: pytest.CaptureFixture[str]) -> None:
+    expected_gb_s = (10240 - 512) / 1024 * 1_000_000 * 1.0  # extra GB x billed seconds
+    expected_usd = expected_gb_s * 0.0000000309
+    cost = price_lambda(1_000_000, 1000, 1024, ephemeral_storage_mb=10240)
+    (eph,) = item(cost, "Lambda ephemeral storage")
+    assert eph.quantity == pytest.approx(expected_gb_s, rel=1e-12), f"expected {expected_gb_s} GB-s, got {eph.quantity}"
+    assert eph.unit == "GB-s" and eph.unit_price_usd == 0.0000000309, f"expected GB-s at $0.0000000309, got {eph}"
+    assert eph.usd == pytest.approx(expected_usd, rel=1e-12), f"expected ${expected_usd}, got {eph.usd}"
+    assert eph.component == "lambda_ephemeral", f"expected component lambda_ephemeral, got {eph.component}"
+    out = run_cli_json(
+        capsys, "lambda", "--requests", "1000000", "--duration-ms", "1000", "--memory-mb", "1024",
+        "--ephemeral-storage-mb", "10240",
+    )
+    (cli_eph,) = item(out, "Lambda ephemeral storage")
+    assert cli_eph["quantity"] == pytest.approx(expected_gb_s) and cli_eph["usd"] == pytest.approx(expected_usd), (
+        f"expected {expected_gb_s} GB-s costing ${expected_usd} from the CLI, got {cli_eph}"
+    )
+    assert not item(price_lambda(1_000_000, 1000, 1024), "Lambda ephemeral storage"), (
+        "expected no ephemeral storage charge at the included 512 MB"
+    )
+
+
+@pytest.mark.parametrize(
+    ("duration_ms", "billed_ms"),
+    [(0.4, 1), (1, 1), (100, 100), (100.2, 101), (2000, 2000)],
+)
+def test_lambda_rounds_up_to_1_ms(capsys: pytest.CaptureFixture[str], duration_ms: float, billed_ms: int) -> None:
+    expected_gb_s = 1_000_000 * billed_ms / 1000 * 1.0  # 1024 MB = 1 GB
+    cost = price_lambda(1_000_000, duration_ms, 1024)
+    (comp,) = item(cost, "Lambda compute x86_64")
+    assert comp.quantity == pytest.approx(expected_gb_s, rel=1e-12), (
+        f"expected {duration_ms} ms to bill as {billed_ms} ms = {expected_gb_s} GB-s, got {comp.quantity}"
+    )
+    out = run_cli_json(capsys, "lambda", "--requests", "1000000", "--duration-ms", str(duration_ms), "--memory-mb", "1024")
+    (cli_comp,) = item(out, "Lambda compute")
+    assert cli_comp["quantity"] == pytest.approx(expected_gb_s, rel=1e-12), (
+        f"expected {expected_gb_s} GB-s from the CLI, got {cli_comp['quantity']}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("duration_ms", "memory_mb", "billed_ms", "billed_mb"),
+    [(150, 65, 200, 128), (100, 64, 100, 64), (1, 1, 100, 64), (10_001, 129, 10_100, 192)],
+)
+def test_express_rounding(
+    capsys: pytest.CaptureFixture[str], duration_ms: float, memory_mb: float, billed_ms: int, billed_mb: int
+) -> None:
+    expected_gb_hours = 1_000_000 * billed_ms / 1000 * billed_mb / 1024 / 3600
+    cost = price_express(1_000_000, duration_ms, memory_mb)
+    (dur,) = item(cost, "Step Functions Express duration")
+    assert dur.quantity == pytest.approx(expected_gb_hours, rel=1e-12), (
+        f"expected {duration_ms} ms / {memory_mb} MB to bill as {billed_ms} ms / {billed_mb} MB "
+        f"= {expected_gb_hours} GB-h, got {dur.quantity}"
+    )
+    out = run_cli_json(
+        capsys, "express", "--executions", "1000000", "--duration-ms", str(duration_ms), "--memory-mb", str(memory_mb)
+    )
+    (cli_dur,) = item(out, "Step Functions Express duration")
+    assert cli_dur["quantity"] == pytest.approx(expected_gb_hours, rel=1e-12), (
+        f"expected {expected_gb_hours} GB-h from the CLI, got {cli_dur['quantity']}"
+    )
