@@ -24,16 +24,29 @@ __all__ = ["price_lambda", "price_standard", "price_express"]
 
 
 def _number(field: str, value: float | str, *, low: float, high: float = math.inf, low_open: bool = False, what: str) -> float:
+    bound = f"> {low:g}" if low_open else f">= {low:g}"
+    rng = bound if high == math.inf else f"{bound} and <= {high:,.0f}"
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise InputError(field, f"must be a number ({what}); got {value!r}") from None
+        raise InputError(field, f"must be a number {rng} ({what}); got {value!r}") from None
     ok = math.isfinite(v) and (v > low if low_open else v >= low) and v <= high
     if not ok:
-        bound = f"> {low:g}" if low_open else f">= {low:g}"
-        rng = bound if high == math.inf else f"{bound} and <= {high:,.0f}"
         raise InputError(field, f"must be {rng} ({what}); got {value}")
     return v
+
+
+def _book(prices: str | PriceBook | None, region: str, service: str) -> PriceBook:
+    """Load the price book and check ``region`` for ``service``; errors name ``--prices`` / ``--region``
+    like the other options of the calculator."""
+    try:
+        book = load_price_book(prices)
+        getattr(book, f"{service}_prices")(region)
+    except InputError as exc:
+        if exc.field.startswith(("prices", "region")):
+            raise InputError(f"--{exc.field}", exc.message) from None
+        raise
+    return book
 
 
 def _memory(field: str, memory_mb: float | str, book: PriceBook, region: str) -> int:
@@ -64,8 +77,7 @@ def price_lambda(
     >>> round(price_lambda(3_000_000, 120, 1536, free_tier=True).total_usd, 2)
     2.73
     """
-    book = load_price_book(prices)
-    book.lambda_prices(region)
+    book = _book(prices, region, "lambda")
     n = _number("--requests", requests, low=0, what="invocations per month")
     d = _number("--duration-ms", duration_ms, low=0, low_open=True, high=900_000, what="ms per invocation, at most the 900 s timeout")
     m = _memory("--memory-mb", memory_mb, book, region)
@@ -96,8 +108,7 @@ def price_standard(
     >>> round(price_standard(10_000, 5).total_usd, 2)  # the seed article's $1.25 (one day)
     1.25
     """
-    book = load_price_book(prices)
-    book.standard_prices(region)
+    book = _book(prices, region, "standard")
     n = _number("--executions", executions, low=0, what="executions per month")
     t = _number("--transitions", transitions, low=1, what="state transitions per execution, retries included")
     return price_metering(Metering(sfn_transitions=n * t), region, free_tier=free_tier, prices=book)
@@ -118,7 +129,7 @@ def price_express(
     >>> round(price_express(100_000_000, 10_000, 64).total_usd, 2)
     482.97
     """
-    book = load_price_book(prices)
+    book = _book(prices, region, "express")
     exp = book.express_prices(region)
     n = _number("--executions", executions, low=0, what="executions per month")
     d = _number("--duration-ms", duration_ms, low=0, low_open=True, high=exp.max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")

@@ -167,9 +167,9 @@ class _PriceFileIn(_Frozen):
                 if isinstance(entry, _SameAs):
                     target = regions.get(entry.same_as)
                     if target is None or isinstance(target, _SameAs):
-                        raise ValueError(
-                            f"{section}.regions.{name}.same_as names {entry.same_as!r}, which is not "
-                            "a region with its own prices in this file"
+                        raise InputError(
+                            f"{section}.regions.{name}.same_as",
+                            f"names {entry.same_as!r}, which is not a region with its own prices in this file",
                         )
         return self
 
@@ -358,17 +358,25 @@ def _read(path: Path) -> _PriceFileIn:
         raise InputError(f"prices:{err.field}", f"{err.message} in {str(path)!r}") from None
     except ValueError as exc:
         raise InputError("prices", f"{exc} in {str(path)!r}") from None
-    # Tier tables are validated eagerly so a bad file fails at load, not at first use.
-    for region in raw.lambda_.regions:
+    # Tier tables are validated eagerly so a bad file fails at load, not at first use. Only regions
+    # with their own prices hold tier tables (a same_as region would misname the faulty one).
+    for region, lam_entry in raw.lambda_.regions.items():
+        if isinstance(lam_entry, _SameAs):
+            continue
+        for arch in ARCHITECTURES:
+            try:
+                _tiers([t.model_dump() for t in lam_entry.duration_tiers[arch]], "up_to_gb_s", "usd_per_gb_s")
+            except ValueError as exc:
+                field = f"prices:lambda.regions.{region}.duration_tiers.{arch}"
+                raise InputError(field, f"{exc} in {str(path)!r}") from None
+    for region, exp_entry in raw.step_functions.express.regions.items():
+        if isinstance(exp_entry, _SameAs):
+            continue
         try:
-            PriceBook(raw, path).lambda_prices(region)
+            _tiers([t.model_dump() for t in exp_entry.duration_tiers], "up_to_gb_hours", "usd_per_gb_hour")
         except ValueError as exc:
-            raise InputError(f"prices:lambda.regions.{region}", f"{exc} in {str(path)!r}") from None
-    for region in raw.step_functions.express.regions:
-        try:
-            PriceBook(raw, path).express_prices(region)
-        except ValueError as exc:
-            raise InputError(f"prices:step_functions.express.regions.{region}", f"{exc}") from None
+            field = f"prices:step_functions.express.regions.{region}.duration_tiers"
+            raise InputError(field, f"{exc} in {str(path)!r}") from None
     return raw
 
 

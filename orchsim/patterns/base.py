@@ -1,0 +1,219 @@
+"""What every pattern shares: attempt outcomes, common random draws, the recorder and the context.
+
+A pattern is a function ``start(ctx)`` that starts SimPy processes on ``ctx.env`` for every arriving
+document; the processes meter through ``ctx.rec`` and never know prices.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from orchsim import rng as streams
+from orchsim.arrivals import arrival_times
+from orchsim.graph import Graph, linear_graph
+from orchsim.platform import LambdaPlatform
+from orchsim.scenario import Scenario, Step
+
+__all__ = [
+    "Context",
+    "Draws",
+    "Recorder",
+    "OK",
+    "ERROR",
+    "FATAL",
+    "TIMEOUT",
+    "THROTTLE",
+    "RESULT_NAMES",
+    "IN_FLIGHT",
+    "SUCCEEDED",
+    "FAILED",
+    "LOST",
+    "OUTCOME_NAMES",
+]
+
+# Attempt results
+OK, ERROR, FATAL, TIMEOUT, THROTTLE = 0, 1, 2, 3, 4
+RESULT_NAMES = ("ok", "error", "fatal", "timeout", "throttled")
+# Document outcomes
+IN_FLIGHT, SUCCEEDED, FAILED, LOST = 0, 1, 2, 3
+OUTCOME_NAMES = ("in_flight", "succeeded", "failed", "lost")
+
+_BLOCK = 4096
+
+
+class _Buffer:
+    """Scalars from a generator in blocks (a NumPy call per scalar would dominate run time)."""
+
+    __slots__ = ("_rng", "_buf", "_i", "_kind")
+
+    def __init__(self, rng: np.random.Generator, kind: Callable[[np.random.Generator, int], np.ndarray]) -> None:
+        self._rng = rng
+        self._kind = kind
+        self._buf: list[float] = []
+        self._i = 0
+
+    def next(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self._kind(self._rng, _BLOCK).tolist()
+            self._i = 0
+        v = self._buf[self._i]
+        self._i += 1
+        return v
+
+
+class Draws:
+    """Common random numbers: document i's first attempt at step k always gets ``work_ms[k][i]`` and
+    ``u[k][i]`` (uniform, for its outcome), whatever the pattern. Retries, jitter, keep-alive and
+    duplicates draw from their own streams."""
+
+    __slots__ = ("work_ms", "u", "_retry_work", "_retry_u", "jitter", "dup")
+
+    def __init__(self, scenario: Scenario, steps: tuple[Step, ...], n_docs: int, replication: int) -> None:
+        seed = scenario.seed
+        self.work_ms: list[list[float]] = []
+        self.u: list[list[float]] = []
+        self._retry_work: list[_Buffer] = []
+        self._retry_u: list[_Buffer] = []
+        for k, step in enumerate(steps):
+            dist = step.duration
+            self.work_ms.append(dist.sample(streams.step_stream(seed, replication, k, 0), n_docs).tolist())
+            self.u.append(streams.step_stream(seed, replication, k, 1).random(n_docs).tolist())
+            self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, 2), dist.sample))
+            self._retry_u.append(_Buffer(streams.step_stream(seed, replication, k, 3), _uniform))
+        self.jitter = _Buffer(streams.stream(seed, replication, streams.JITTER), _uniform)
+        self.dup = _Buffer(streams.stream(seed, replication, streams.DUPLICATES), _uniform)
+
+    def attempt(self, k: int, doc: int, attempt: int) -> tuple[float, float]:
+        """(work ms, outcome uniform) for ``doc``'s ``attempt``-th try (0 = first) at step ``k``."""
+        if attempt == 0:
+            return self.work_ms[k][doc], self.u[k][doc]
+        return self._retry_work[k].next(), self._retry_u[k].next()
+
+
+def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random(n)
+
+
+class Recorder:
+    """Metering records: per-document accumulators (arrays), per-step totals, and with ``detail``
+    one record per invocation attempt. Model code calls it; it never prints."""
+
+    def __init__(self, n_docs: int, steps: tuple[Step, ...], detail: bool) -> None:
+        self.detail = detail
+        self.doc_end = np.full(n_docs, np.nan)
+        self.doc_outcome = np.zeros(n_docs, dtype=np.int8)
+        self.doc_invocations = np.zeros(n_docs, dtype=np.int32)
+        self.doc_transitions = np.zeros(n_docs, dtype=np.int32)
+        self.doc_gb_s = np.zeros(n_docs)
+        self.doc_waste_gb_s = np.zeros(n_docs)
+        self.doc_waste_invocations = np.zeros(n_docs, dtype=np.int16)
+        self.gb_per_ms = [s.memory_mb / 1024.0 / 1000.0 for s in steps]
+        self.eph_gb_per_ms = [max(s.ephemeral_storage_mb - 512, 0) / 1024.0 / 1000.0 for s in steps]
+        self.x86 = [s.arch == "x86_64" for s in steps]
+        n = len(steps)
+        self.step_invocations = [0] * n
+        self.step_billed_ms = [0] * n
+        self.step_errors = [0] * n
+        self.transitions = 0
+        self.express_requests = 0
+        self.express_billed_ms_mb = 0.0  # sum of billed ms x billed MB
+        self.duplicates = 0
+        self.orphaned = 0
+        self.log_bytes = 0.0
+        self.invocation_rows: list[tuple[Any, ...]] = []
+
+    def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
+        """Meter one billed invocation of step ``k``; returns its billed milliseconds."""
+        billed = math.ceil((end_s - start_s) * 1000.0 - 1e-6)
+        if billed < 1:
+            billed = 1
+        self.step_invocations[k] += 1
+        self.step_billed_ms[k] += billed
+        gb_s = billed * self.gb_per_ms[k]
+        self.doc_invocations[doc] += 1
+        self.doc_gb_s[doc] += gb_s
+        if result != OK or orphan:
+            self.doc_waste_gb_s[doc] += gb_s
+            self.doc_waste_invocations[doc] += 1
+            self.step_errors[k] += result != OK
+            self.orphaned += orphan
+        if self.detail:
+            self.invocation_rows.append((doc, k, start_s, end_s, billed, cold, RESULT_NAMES[result], orphan))
+        return billed
+
+    def throttle(self, doc: int, k: int, t: float) -> None:
+        """An attempt of step ``k`` that was throttled (not billed)."""
+        if self.detail:
+            self.invocation_rows.append((doc, k, t, t, 0, False, "throttled", False))
+
+    def transition(self, doc: int, n: int = 1) -> None:
+        """``n`` Step Functions state transitions for ``doc``."""
+        self.transitions += n
+        self.doc_transitions[doc] += n
+
+    def express(self, billed_ms: int, billed_mb: int) -> None:
+        """One Express execution's billed duration and memory."""
+        self.express_requests += 1
+        self.express_billed_ms_mb += billed_ms * billed_mb
+
+    def finish(self, doc: int, t: float, outcome: int) -> None:
+        """Document ``doc`` ended at ``t`` with ``outcome`` (only its first ending counts)."""
+        if self.doc_outcome[doc] == IN_FLIGHT:
+            self.doc_outcome[doc] = outcome
+            self.doc_end[doc] = t
+
+
+class Context:
+    """Everything a pattern's processes need for one (scenario, replication) run."""
+
+    def __init__(self, scenario: Scenario, replication: int = 0, *, detail: bool = True, graph: Graph | None = None) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.steps = scenario.steps()
+        self.graph = graph or linear_graph(scenario)
+        self.window_s = scenario.window_hours * 3600.0
+        seed = scenario.seed
+        self.arrivals = arrival_times(scenario.workload, self.window_s, streams.stream(seed, replication, streams.ARRIVALS))
+        self.n_docs = int(self.arrivals.size)
+        self.draws = Draws(scenario, self.steps, self.n_docs, replication)
+        self.platform = LambdaPlatform(scenario.lambda_, len(self.steps), streams.stream(seed, replication, streams.KEEP_ALIVE))
+        self.rec = Recorder(self.n_docs, self.steps, detail)
+        self.env = simpy.Environment()
+        self.timeout_ms = [s.timeout_s * 1000.0 for s in self.steps]
+        self.init_ms = [s.init_ms for s in self.steps]
+        self.fatal = [s.fatal_error_rate for s in self.steps]
+        self.err_cut = [s.fatal_error_rate + s.error_rate for s in self.steps]
+
+    def outcome_of(self, k: int, work_ms: float, u: float) -> tuple[int, float]:
+        """Result of an attempt at step ``k`` and the ms it runs (work, or up to the timeout)."""
+        if work_ms > self.timeout_ms[k]:
+            return TIMEOUT, self.timeout_ms[k]
+        if u < self.fatal[k]:
+            return FATAL, work_ms
+        if u < self.err_cut[k]:
+            return ERROR, work_ms
+        return OK, work_ms
+
+    def sdk_backoff_s(self, retry: int) -> float:
+        """AWS SDK standard retry mode: a full-jitter wait in [0, min(2**retry, 20)] s."""
+        return self.jitter() * min(2.0**retry, 20.0)
+
+    def jitter(self) -> float:
+        """A uniform draw from the jitter stream."""
+        return self.draws.jitter.next()
+
+    def arrival_process(self, start_doc: Callable[[int], Generator[Any, Any, None]]) -> Generator[Any, Any, None]:
+        """Start ``start_doc(i)`` as a process at each arrival."""
+        env = self.env
+        process = env.process
+        last = 0.0
+        for i, t in enumerate(self.arrivals.tolist()):
+            if t > last:
+                yield env.timeout(t - last)
+                last = t
+            process(start_doc(i))
