@@ -109,18 +109,19 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
     cost = price_metering(monthly, sc.region, free_tier=sc.free_tier, prices=book)
     by_comp = cost.by_component()
 
-    outcome = rec.doc_outcome
+    docs = rec.doc_table()
+    outcome = docs["outcome"]
     n = ctx.n_docs
     counts = np.bincount(outcome, minlength=4) if n else np.zeros(4, dtype=int)
     ok = outcome == SUCCEEDED
-    latency_ms = (rec.doc_end[ok] - ctx.arrivals[ok]) * 1000.0
+    latency_ms = (docs["end_s"][ok] - ctx.arrivals[ok]) * 1000.0
     pct = np.percentile(latency_ms, [50, 95, 99]) if latency_ms.size else [np.nan] * 3
     bad = (outcome == FAILED) | (outcome == LOST)
-    waste_gb_s = float(rec.doc_gb_s[bad].sum() + rec.doc_waste_gb_s[~bad].sum())
-    waste_req = float(rec.doc_invocations[bad].sum() + rec.doc_waste_invocations[~bad].sum())
+    waste_gb_s = float(docs["gb_s"][bad].sum() + docs["waste_gb_s"][~bad].sum())
+    waste_req = float(docs["invocations"][bad].sum() + docs["waste_invocations"][~bad].sum())
     total_gb_s = gb_s_x86 + gb_s_arm
     share_docs_bad = float(bad.sum()) / n if n else 0.0
-    waste_trans = float(rec.doc_transitions[bad].sum())
+    waste_trans = float(docs["transitions"][bad].sum())
     wasted = (
         by_comp["lambda_compute"] * (waste_gb_s / total_gb_s if total_gb_s else 0.0)
         + by_comp["lambda_ephemeral"] * (waste_gb_s / total_gb_s if total_gb_s else 0.0)
@@ -163,12 +164,12 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
             {
                 "doc": np.arange(n),
                 "arrival_s": ctx.arrivals,
-                "end_s": rec.doc_end,
+                "end_s": docs["end_s"].copy(),
                 "outcome": pd.Categorical.from_codes(outcome, OUTCOME_NAMES),
-                "attempts": rec.doc_invocations,
-                "transitions": rec.doc_transitions,
-                "billed_gb_s": rec.doc_gb_s,
-                "latency_ms": (rec.doc_end - ctx.arrivals) * 1000.0,
+                "attempts": docs["invocations"].copy(),
+                "transitions": docs["transitions"].copy(),
+                "billed_gb_s": docs["gb_s"].copy(),
+                "latency_ms": (docs["end_s"] - ctx.arrivals) * 1000.0,
             }
         )
         names = [s.name for s in steps]

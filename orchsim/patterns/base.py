@@ -7,11 +7,13 @@ document; the processes meter through ``ctx.rec`` and never know prices.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from array import array
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from orchsim import rng as streams
 from orchsim.arrivals import arrival_times
@@ -34,6 +36,7 @@ __all__ = [
     "FAILED",
     "LOST",
     "OUTCOME_NAMES",
+    "later",
 ]
 
 # Attempt results
@@ -73,16 +76,19 @@ class Draws:
 
     __slots__ = ("work_ms", "u", "_retry_work", "_retry_u", "jitter", "dup")
 
+    work_ms: list[array[float]]
+    u: list[array[float]]
+
     def __init__(self, scenario: Scenario, steps: tuple[Step, ...], n_docs: int, replication: int) -> None:
         seed = scenario.seed
-        self.work_ms: list[list[float]] = []
-        self.u: list[list[float]] = []
+        self.work_ms = []
+        self.u = []
         self._retry_work: list[_Buffer] = []
         self._retry_u: list[_Buffer] = []
         for k, step in enumerate(steps):
             dist = step.duration
-            self.work_ms.append(dist.sample(streams.step_stream(seed, replication, k, 0), n_docs).tolist())
-            self.u.append(streams.step_stream(seed, replication, k, 1).random(n_docs).tolist())
+            self.work_ms.append(_doubles(dist.sample(streams.step_stream(seed, replication, k, 0), n_docs)))
+            self.u.append(_doubles(streams.step_stream(seed, replication, k, 1).random(n_docs)))
             self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, 2), dist.sample))
             self._retry_u.append(_Buffer(streams.step_stream(seed, replication, k, 3), _uniform))
         self.jitter = _Buffer(streams.stream(seed, replication, streams.JITTER), _uniform)
@@ -99,19 +105,51 @@ def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.random(n)
 
 
+def _doubles(values: np.ndarray) -> array[float]:
+    """A compact float64 array whose items index as Python floats (8 bytes each, fast to read)."""
+    out = array("d")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    return out
+
+
+def _zeros(typecode: str, n: int) -> array[Any]:
+    return array(typecode, bytes(array(typecode).itemsize * n))
+
+
+class _Wake:
+    """The lightest event SimPy's ``Environment.step`` can process: already succeeded, one callback.
+
+    ``Environment.schedule`` accepts it like a Timeout; it spares the Timeout constructor and the
+    process machinery on the hot path (one of these per Lambda invocation).
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value")
+
+    def __init__(self, callback: Callable[[Any], None]) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = [callback]
+        self._ok = True
+        self._value = None
+
+
+def later(env: simpy.Environment, delay: float, callback: Callable[[Any], None]) -> None:
+    """Call ``callback(event)`` after ``delay`` simulated seconds."""
+    env.schedule(_Wake(callback), NORMAL, delay)  # type: ignore[arg-type]
+
+
 class Recorder:
     """Metering records: per-document accumulators (arrays), per-step totals, and with ``detail``
     one record per invocation attempt. Model code calls it; it never prints."""
 
     def __init__(self, n_docs: int, steps: tuple[Step, ...], detail: bool) -> None:
         self.detail = detail
-        self.doc_end = np.full(n_docs, np.nan)
-        self.doc_outcome = np.zeros(n_docs, dtype=np.int8)
-        self.doc_invocations = np.zeros(n_docs, dtype=np.int32)
-        self.doc_transitions = np.zeros(n_docs, dtype=np.int32)
-        self.doc_gb_s = np.zeros(n_docs)
-        self.doc_waste_gb_s = np.zeros(n_docs)
-        self.doc_waste_invocations = np.zeros(n_docs, dtype=np.int16)
+        # Compact per-document accumulators (array.array: 1-8 bytes per document, fast item access).
+        self.doc_end = _doubles(np.full(n_docs, np.nan))
+        self.doc_outcome = _zeros("b", n_docs)
+        self.doc_invocations = _zeros("i", n_docs)
+        self.doc_transitions = _zeros("i", n_docs)
+        self.doc_gb_s = _zeros("d", n_docs)
+        self.doc_waste_gb_s = _zeros("d", n_docs)
+        self.doc_waste_invocations = _zeros("i", n_docs)
         self.gb_per_ms = [s.memory_mb / 1024.0 / 1000.0 for s in steps]
         self.eph_gb_per_ms = [max(s.ephemeral_storage_mb - 512, 0) / 1024.0 / 1000.0 for s in steps]
         self.x86 = [s.arch == "x86_64" for s in steps]
@@ -145,6 +183,18 @@ class Recorder:
         if self.detail:
             self.invocation_rows.append((doc, k, start_s, end_s, billed, cold, RESULT_NAMES[result], orphan))
         return billed
+
+    def doc_table(self) -> dict[str, np.ndarray]:
+        """Per-document accumulators as NumPy arrays (views, no copy)."""
+        return {
+            "end_s": np.frombuffer(self.doc_end, dtype=np.float64),
+            "outcome": np.frombuffer(self.doc_outcome, dtype=np.int8),
+            "invocations": np.frombuffer(self.doc_invocations, dtype=np.intc),
+            "transitions": np.frombuffer(self.doc_transitions, dtype=np.intc),
+            "gb_s": np.frombuffer(self.doc_gb_s, dtype=np.float64),
+            "waste_gb_s": np.frombuffer(self.doc_waste_gb_s, dtype=np.float64),
+            "waste_invocations": np.frombuffer(self.doc_waste_invocations, dtype=np.intc),
+        }
 
     def throttle(self, doc: int, k: int, t: float) -> None:
         """An attempt of step ``k`` that was throttled (not billed)."""
@@ -207,13 +257,20 @@ class Context:
         """A uniform draw from the jitter stream."""
         return self.draws.jitter.next()
 
-    def arrival_process(self, start_doc: Callable[[int], Generator[Any, Any, None]]) -> Generator[Any, Any, None]:
-        """Start ``start_doc(i)`` as a process at each arrival."""
+    def start_arrivals(self, start_doc: Callable[[int], None]) -> None:
+        """Call ``start_doc(i)`` at each document's arrival time (one pending event at a time)."""
         env = self.env
-        process = env.process
-        last = 0.0
-        for i, t in enumerate(self.arrivals.tolist()):
-            if t > last:
-                yield env.timeout(t - last)
-                last = t
-            process(start_doc(i))
+        times = _doubles(self.arrivals)
+        n = self.n_docs
+        state = {"i": 0}
+
+        def arrive(_ev: Any) -> None:
+            i = state["i"]
+            start_doc(i)
+            i += 1
+            state["i"] = i
+            if i < n:
+                later(env, times[i] - env.now, arrive)
+
+        if n:
+            later(env, times[0], arrive)

@@ -16,11 +16,10 @@ Rules (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handl
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 from orchsim.graph import task_chain
-from orchsim.patterns.base import FAILED, LOST, OK, SUCCEEDED, Context
+from orchsim.patterns.base import FAILED, LOST, OK, SUCCEEDED, Context, later
 from orchsim.platform import THROTTLED
 
 __all__ = ["start", "ASYNC_RETRY_DELAYS_S", "throttle_backoff_s"]
@@ -34,64 +33,107 @@ def throttle_backoff_s(n: int) -> float:
 
 
 def start(ctx: Context) -> None:
-    """Start the arrival process of an asynchronous Lambda chain."""
-    sc = ctx.scenario
-    env = ctx.env
-    plat = ctx.platform
-    rec = ctx.rec
-    draws = ctx.draws
-    order = task_chain(ctx.graph)
-    n = len(order)
-    max_retries = sc.chain.async_max_retries
-    max_age = sc.chain.async_max_event_age_s
-    fail_outcome = FAILED if sc.chain.dead_letter else LOST
-    overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
-    init_ms = ctx.init_ms
-    trigger_sync = sc.workload.trigger == "sync"
-    sdk_attempts = sc.lambda_.sdk_max_attempts
+    """Start the arrivals of an asynchronous Lambda chain."""
+    chain = _Chain(ctx)
+    ctx.start_arrivals(lambda doc: _Doc(chain, doc).invoke())
 
-    def document(doc: int) -> Generator[Any, Any, None]:
-        for pos, k in enumerate(order):
-            caller_extra = overhead_s if pos + 1 < n else 0.0
-            enqueued = env.now
-            retries = 0
-            throttles = 0
-            attempt = 0
-            while True:
-                status = plat.acquire(k, env.now)
-                if status == THROTTLED:
-                    rec.throttle(doc, k, env.now)
-                    throttles += 1
-                    if pos == 0 and trigger_sync:
-                        if throttles >= sdk_attempts:
-                            rec.finish(doc, env.now, FAILED)
-                            return
-                        yield env.timeout(ctx.sdk_backoff_s(throttles - 1))
-                        continue
-                    wait = throttle_backoff_s(throttles)
-                    if env.now + wait - enqueued > max_age:
-                        rec.finish(doc, env.now, fail_outcome)
-                        return
-                    yield env.timeout(wait)
-                    continue
-                cold = status == 1
-                work, u = draws.attempt(k, doc, attempt)
-                attempt += 1
-                res, run_ms = ctx.outcome_of(k, work, u)
-                t_start = env.now
-                yield env.timeout(((init_ms[k] if cold else 0.0) + run_ms) / 1000.0 + (caller_extra if res == OK else 0.0))
-                plat.release(k, env.now)
-                rec.invocation(doc, k, t_start, env.now, cold, res)
-                if res == OK:
-                    break
-                if pos == 0 and trigger_sync:
-                    rec.finish(doc, env.now, FAILED)
-                    return
-                if retries >= max_retries or env.now + ASYNC_RETRY_DELAYS_S[retries] - enqueued > max_age:
-                    rec.finish(doc, env.now, fail_outcome)
-                    return
-                yield env.timeout(ASYNC_RETRY_DELAYS_S[retries])
-                retries += 1
-        rec.finish(doc, env.now, SUCCEEDED)
 
-    env.process(ctx.arrival_process(document))
+class _Chain:
+    """The chain's configuration."""
+
+    def __init__(self, ctx: Context) -> None:
+        sc = ctx.scenario
+        self.ctx = ctx
+        self.order = task_chain(ctx.graph)
+        self.n = len(self.order)
+        self.max_retries = sc.chain.async_max_retries
+        self.max_age = sc.chain.async_max_event_age_s
+        self.fail_outcome = FAILED if sc.chain.dead_letter else LOST
+        self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
+        self.trigger_sync = sc.workload.trigger == "sync"
+        self.sdk_attempts = sc.lambda_.sdk_max_attempts
+        self.env = ctx.env
+        self.rec = ctx.rec
+        self.acquire = ctx.platform.acquire
+        self.release = ctx.platform.release
+        self.work_ms = ctx.draws.work_ms
+        self.u = ctx.draws.u
+        self.init_ms = ctx.init_ms
+
+
+class _Doc:
+    """One document's event travelling down the chain (callbacks, no process)."""
+
+    __slots__ = ("c", "doc", "pos", "k", "enqueued", "retries", "throttles", "attempt", "t_start", "cold", "res")
+
+    def __init__(self, chain: _Chain, doc: int) -> None:
+        self.c = chain
+        self.doc = doc
+        self.pos = 0
+        self.k = chain.order[0]
+        self.enqueued = chain.ctx.env.now
+        self.retries = 0
+        self.throttles = 0
+        self.attempt = 0
+        self.t_start = 0.0
+        self.cold = False
+        self.res = OK
+
+    def invoke(self, _ev: Any = None) -> None:
+        c = self.c
+        ctx = c.ctx
+        env = c.env
+        now = env.now
+        k = self.k
+        status = c.acquire(k, now)
+        if status == THROTTLED:
+            ctx.rec.throttle(self.doc, k, now)
+            self.throttles += 1
+            if self.pos == 0 and c.trigger_sync:
+                if self.throttles >= c.sdk_attempts:
+                    ctx.rec.finish(self.doc, now, FAILED)
+                    return
+                later(env, ctx.sdk_backoff_s(self.throttles - 1), self.invoke)
+                return
+            wait = throttle_backoff_s(self.throttles)
+            if now + wait - self.enqueued > c.max_age:
+                ctx.rec.finish(self.doc, now, c.fail_outcome)
+                return
+            later(env, wait, self.invoke)
+            return
+        self.cold = cold = status == 1
+        doc = self.doc
+        if self.attempt == 0:
+            res, run_ms = ctx.outcome_of(k, c.work_ms[k][doc], c.u[k][doc])
+        else:
+            res, run_ms = ctx.outcome_of(k, *ctx.draws.attempt(k, doc, self.attempt))
+        self.attempt += 1
+        self.res = res
+        self.t_start = now
+        extra = c.overhead_s if (res == OK and self.pos + 1 < c.n) else 0.0
+        later(env, ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0 + extra, self._done)
+
+    def _done(self, _ev: Any) -> None:
+        c = self.c
+        ctx = c.ctx
+        now = c.env.now
+        c.release(self.k, now)
+        c.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res)
+        if self.res == OK:
+            self.pos += 1
+            if self.pos == c.n:
+                ctx.rec.finish(self.doc, now, SUCCEEDED)
+                return
+            self.k = c.order[self.pos]
+            self.enqueued = now
+            self.retries = self.throttles = self.attempt = 0
+            self.invoke()
+            return
+        if self.pos == 0 and c.trigger_sync:
+            ctx.rec.finish(self.doc, now, FAILED)
+            return
+        if self.retries >= c.max_retries or now + ASYNC_RETRY_DELAYS_S[self.retries] - self.enqueued > c.max_age:
+            ctx.rec.finish(self.doc, now, c.fail_outcome)
+            return
+        later(ctx.env, ASYNC_RETRY_DELAYS_S[self.retries], self.invoke)
+        self.retries += 1

@@ -16,46 +16,76 @@ Rules (https://docs.aws.amazon.com/lambda/latest/dg/, "Lambda functions calling 
   throttles (1 s doubling to 5 min) until ``async_max_event_age_s``; a document that runs out is
   ``failed`` with a dead-letter queue, else ``lost``. A synchronous client gets the error: ``failed``.
 
-The chain runs as an explicit stack of frames rather than nested generators, so that a caller's
-timeout can split the stack: the callers go on in a new process with the timeout error, the callees
-go on as an orphan in the old one.
+The chain runs as an explicit stack of frames driven by callbacks rather than nested generators, so
+that a caller's timeout can split the stack: the callers go on in a new run with the timeout error,
+the callees go on as an orphan in the old one. A run never schedules a separate watchdog: each of its
+sleeps ends at the earlier of its own end and the earliest deadline of a waiting caller.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable
 from typing import Any
 
 from orchsim.graph import task_chain
-from orchsim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, TIMEOUT, Context
+from orchsim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, TIMEOUT, Context, later
 from orchsim.patterns.chain_async import ASYNC_RETRY_DELAYS_S, throttle_backoff_s
 from orchsim.patterns.sfn import asl_wait_s
 from orchsim.platform import THROTTLED
 
 __all__ = ["start"]
 
-_INVOKE, _RETURN = 0, 1
+
+def start(ctx: Context) -> None:
+    """Start the arrivals of a synchronous Lambda chain."""
+    chain = _Chain(ctx)
+    env = ctx.env
+    ctx.start_arrivals(lambda doc: _Run(chain, _Doc(doc, env.now, chain.n), [], False).invoke(0))
+
+
+class _Chain:
+    """The chain's configuration."""
+
+    def __init__(self, ctx: Context) -> None:
+        sc = ctx.scenario
+        self.ctx = ctx
+        self.order = task_chain(ctx.graph)
+        self.n = len(self.order)
+        self.policy = sc.retry if sc.chain.sync_retry == "policy" else None
+        self.trigger_async = sc.workload.trigger == "async"
+        self.max_retries = sc.chain.async_max_retries
+        self.max_age = sc.chain.async_max_event_age_s
+        self.fail_async = FAILED if sc.chain.dead_letter else LOST
+        self.sdk_attempts = sc.lambda_.sdk_max_attempts
+        self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
+        self.timeout_s = [ms / 1000.0 for ms in ctx.timeout_ms]
+        self.env = ctx.env
+        self.acquire = ctx.platform.acquire
+        self.work_ms = ctx.draws.work_ms
+        self.u = ctx.draws.u
+        self.init_ms = ctx.init_ms
 
 
 class _Frame:
-    """One running invocation in the chain."""
+    """One running invocation in the chain; ``calls > 0`` once it waits on its callee."""
 
-    __slots__ = ("pos", "k", "start", "deadline", "cold", "calls", "alive", "orphan")
+    __slots__ = ("pos", "k", "start", "deadline", "cold", "res", "calls", "alive", "orphan")
 
-    def __init__(self, pos: int, k: int, start: float, deadline: float, cold: bool) -> None:
+    def __init__(self, pos: int, k: int, start: float, deadline: float, cold: bool, res: int, orphan: bool) -> None:
         self.pos = pos
         self.k = k
         self.start = start
         self.deadline = deadline
         self.cold = cold
+        self.res = res
         self.calls = 0
         self.alive = True
-        self.orphan = False
+        self.orphan = orphan
 
 
 class _Doc:
-    """Per-document state shared by every run (process) of the document."""
+    """Per-document state shared by every run of the document."""
 
     __slots__ = ("doc", "enqueued", "retries", "tries")
 
@@ -67,159 +97,156 @@ class _Doc:
 
 
 class _Run:
-    """One process's share of a document: a stack of frames; ``orphan`` once cut off from the trigger."""
+    """One thread of control over a document's chain: a stack of frames and one pending sleep."""
 
-    __slots__ = ("d", "frames", "orphan", "watch_at")
+    __slots__ = ("c", "d", "frames", "orphan", "md", "target", "owner", "cont", "next_pos", "throttles")
 
-    def __init__(self, d: _Doc, frames: list[_Frame], orphan: bool) -> None:
+    def __init__(self, chain: _Chain, d: _Doc, frames: list[_Frame], orphan: bool) -> None:
+        self.c = chain
         self.d = d
         self.frames = frames
         self.orphan = orphan
-        self.watch_at = math.inf
+        self.md = min((f.deadline for f in frames if f.calls > 0), default=math.inf) if frames else math.inf
+        self.target = 0.0
+        self.owner: _Frame | None = None
+        self.cont: Callable[[Any], None] | None = None
+        self.next_pos = 0
+        self.throttles = 0
 
+    # -- sleeping with callers' deadlines in mind --------------------------------------------------
+    def _sleep_until(self, target: float, owner: _Frame | None, cont: Callable[[Any], None]) -> None:
+        env = self.c.env
+        if self.md < target:
+            self.target = target
+            self.owner = owner
+            self.cont = cont
+            later(env, self.md - env.now, self._deadline)
+        else:
+            later(env, target - env.now, cont)
 
-def start(ctx: Context) -> None:
-    """Start the arrival process of a synchronous Lambda chain."""
-    sc = ctx.scenario
-    env = ctx.env
-    plat = ctx.platform
-    rec = ctx.rec
-    draws = ctx.draws
-    order = task_chain(ctx.graph)
-    n = len(order)
-    policy = sc.retry if sc.chain.sync_retry == "policy" else None
-    trigger_async = sc.workload.trigger == "async"
-    max_retries = sc.chain.async_max_retries
-    max_age = sc.chain.async_max_event_age_s
-    fail_async = FAILED if sc.chain.dead_letter else LOST
-    sdk_attempts = sc.lambda_.sdk_max_attempts
-    overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
-    init_ms = ctx.init_ms
-    timeout_s = [ctx.timeout_ms[k] / 1000.0 for k in range(len(ctx.steps))]
-
-    def arm(run: _Run, t: float) -> None:
-        if t < run.watch_at:
-            run.watch_at = t
-            ev = env.timeout(t - env.now)
-            ev.callbacks.append(lambda _e: fire(run, t))
-
-    def rearm(run: _Run) -> None:
-        waiting = [f.deadline for f in run.frames if f.calls > 0]
-        if waiting:
-            arm(run, min(waiting))
-
-    def fire(run: _Run, t: float) -> None:
-        if run.watch_at != t:
-            return
-        run.watch_at = math.inf
-        frames = run.frames
-        now = env.now
-        idx = next((i for i, f in enumerate(frames) if f.calls > 0 and f.deadline <= now + 1e-9), None)
-        if idx is None:
-            rearm(run)
-            return
+    def _deadline(self, _ev: Any) -> None:
+        """A waiting caller's timeout passed: split the stack at it."""
+        c = self.c
+        ctx = c.ctx
+        now = ctx.env.now
+        frames = self.frames
+        idx = next(i for i, f in enumerate(frames) if f.calls > 0 and f.deadline <= now + 1e-9)
         f = frames[idx]
         f.alive = False
-        plat.release(f.k, now)
-        rec.invocation(run.d.doc, f.k, f.start, now, f.cold, TIMEOUT, orphan=f.orphan)
+        ctx.platform.release(f.k, now)
+        ctx.rec.invocation(self.d.doc, f.k, f.start, now, f.cold, TIMEOUT, orphan=f.orphan)
         for g in frames[idx + 1 :]:
             g.orphan = True
-        callers = _Run(run.d, frames[:idx], run.orphan)
-        run.frames = frames[idx + 1 :]
-        run.orphan = True
-        rearm(run)
-        rearm(callers)
-        env.process(drive(callers, _RETURN, TIMEOUT))
+        callers = _Run(c, self.d, frames[:idx], self.orphan)
+        self.frames = frames[idx + 1 :]
+        self.orphan = True
+        self.md = min((g.deadline for g in self.frames if g.calls > 0), default=math.inf)
+        owner, cont, target = self.owner, self.cont, self.target
+        callers.ret(TIMEOUT)
+        if owner is not None and not owner.alive:
+            return
+        assert cont is not None
+        if target <= now:
+            cont(None)
+        else:
+            self._sleep_until(target, owner, cont)
 
-    def drive(run: _Run, action: int, arg: int) -> Generator[Any, Any, None]:
-        d = run.d
-        doc = d.doc
+    # -- invoking step ``pos`` ------------------------------------------------------------------------
+    def invoke(self, pos: int) -> None:
+        c = self.c
+        ctx = c.ctx
+        now = c.env.now
+        k = c.order[pos]
+        status = c.acquire(k, now)
+        if status == THROTTLED:
+            ctx.rec.throttle(self.d.doc, k, now)
+            self.throttles += 1
+            self.next_pos = pos
+            if pos == 0 and c.trigger_async and not self.orphan:
+                wait = throttle_backoff_s(self.throttles)
+                if now + wait - self.d.enqueued > c.max_age:
+                    ctx.rec.finish(self.d.doc, now, c.fail_async)
+                    return
+                self._sleep_until(now + wait, None, self._invoke_next)
+                return
+            if self.throttles >= c.sdk_attempts:
+                self.throttles = 0
+                self.ret(THROTTLE)
+                return
+            owner = self.frames[-1] if self.frames else None
+            self._sleep_until(now + ctx.sdk_backoff_s(self.throttles - 1), owner, self._invoke_next)
+            return
+        self.throttles = 0
+        cold = status == 1
+        d = self.d
+        tries = d.tries[pos]
+        d.tries[pos] = tries + 1
+        if tries == 0:
+            res, run_ms = ctx.outcome_of(k, c.work_ms[k][d.doc], c.u[k][d.doc])
+        else:
+            res, run_ms = ctx.outcome_of(k, *ctx.draws.attempt(k, d.doc, tries))
+        f = _Frame(pos, k, now, now + c.timeout_s[k], cold, res, self.orphan)
+        self.frames.append(f)
+        self._sleep_until(now + ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0, f, self._after_work)
+
+    def _invoke_next(self, _ev: Any = None) -> None:
+        self.invoke(self.next_pos)
+
+    def _after_work(self, _ev: Any = None) -> None:
+        c = self.c
+        ctx = c.ctx
+        f = self.frames[-1]
+        if f.res != OK or f.pos + 1 == c.n:
+            self.frames.pop()
+            now = ctx.env.now
+            ctx.platform.release(f.k, now)
+            ctx.rec.invocation(self.d.doc, f.k, f.start, now, f.cold, f.res, orphan=f.orphan)
+            self.ret(f.res)
+            return
+        f.calls = 1
+        if f.deadline < self.md:
+            self.md = f.deadline
+        self.next_pos = f.pos + 1
+        if c.overhead_s:
+            self._sleep_until(ctx.env.now + c.overhead_s, f, self._invoke_next)
+        else:
+            self.invoke(f.pos + 1)
+
+    # -- a callee's result reaches the frame on top of the stack --------------------------------------
+    def ret(self, result: int) -> None:
+        c = self.c
+        ctx = c.ctx
+        rec = ctx.rec
+        d = self.d
         while True:
-            if action == _INVOKE:
-                pos = arg
-                k = order[pos]
-                throttles = 0
-                while True:
-                    status = plat.acquire(k, env.now)
-                    if status != THROTTLED:
-                        break
-                    rec.throttle(doc, k, env.now)
-                    throttles += 1
-                    if pos == 0 and trigger_async and not run.orphan:
-                        wait = throttle_backoff_s(throttles)
-                        if env.now + wait - d.enqueued > max_age:
-                            rec.finish(doc, env.now, fail_async)
-                            return
-                    elif throttles >= sdk_attempts:
-                        break
-                    else:
-                        wait = ctx.sdk_backoff_s(throttles - 1)
-                    yield env.timeout(wait)
-                    if run.frames and not run.frames[-1].alive:
-                        return
-                if status == THROTTLED:
-                    action, arg = _RETURN, THROTTLE
-                    continue
-                cold = status == 1
-                work, u = draws.attempt(k, doc, d.tries[pos])
-                d.tries[pos] += 1
-                res, run_ms = ctx.outcome_of(k, work, u)
-                f = _Frame(pos, k, env.now, env.now + timeout_s[k], cold)
-                if run.orphan:
-                    f.orphan = True
-                run.frames.append(f)
-                last = pos + 1 == n
-                yield env.timeout(((init_ms[k] if cold else 0.0) + run_ms) / 1000.0)
-                if res != OK or last:
-                    run.frames.pop()
-                    plat.release(k, env.now)
-                    rec.invocation(doc, k, f.start, env.now, cold, res, orphan=f.orphan)
-                    action, arg = _RETURN, res
-                    continue
-                f.calls = 1
-                arm(run, f.deadline)
-                if overhead_s:
-                    yield env.timeout(overhead_s)
-                    if not f.alive:
-                        return
-                action, arg = _INVOKE, pos + 1
-                continue
-            # _RETURN: ``arg`` is the callee's result, handed to the frame on top of this run's stack.
-            result = arg
-            if not run.frames:
-                if run.orphan:
+            now = ctx.env.now
+            if not self.frames:
+                if self.orphan:
                     return
                 if result == OK:
-                    rec.finish(doc, env.now, SUCCEEDED)
-                    return
-                if not trigger_async:
-                    rec.finish(doc, env.now, FAILED)
-                    return
-                if d.retries >= max_retries or env.now + ASYNC_RETRY_DELAYS_S[d.retries] - d.enqueued > max_age:
-                    rec.finish(doc, env.now, fail_async)
-                    return
-                yield env.timeout(ASYNC_RETRY_DELAYS_S[d.retries])
-                d.retries += 1
-                action, arg = _INVOKE, 0
-                continue
-            f = run.frames[-1]
-            retryable = result in (ERROR, TIMEOUT, THROTTLE)
-            if result == OK or not retryable or policy is None or f.calls > policy.max_attempts:
-                run.frames.pop()
+                    rec.finish(d.doc, now, SUCCEEDED)
+                elif not c.trigger_async:
+                    rec.finish(d.doc, now, FAILED)
+                elif d.retries >= c.max_retries or now + ASYNC_RETRY_DELAYS_S[d.retries] - d.enqueued > c.max_age:
+                    rec.finish(d.doc, now, c.fail_async)
+                else:
+                    self.next_pos = 0
+                    self._sleep_until(now + ASYNC_RETRY_DELAYS_S[d.retries], None, self._invoke_next)
+                    d.retries += 1
+                return
+            f = self.frames[-1]
+            policy = c.policy
+            if result == OK or result == FATAL or policy is None or f.calls > policy.max_attempts:
+                self.frames.pop()
                 f.alive = False
-                plat.release(f.k, env.now)
-                propagated = OK if result == OK else (FATAL if result == FATAL else ERROR)
-                rec.invocation(doc, f.k, f.start, env.now, f.cold, propagated, orphan=f.orphan)
-                action, arg = _RETURN, propagated
+                ctx.platform.release(f.k, now)
+                result = OK if result == OK else (FATAL if result == FATAL else ERROR)
+                rec.invocation(d.doc, f.k, f.start, now, f.cold, result, orphan=f.orphan)
+                if f.deadline == self.md:
+                    self.md = min((g.deadline for g in self.frames if g.calls > 0), default=math.inf)
                 continue
             wait = asl_wait_s(policy, f.calls, ctx.jitter() if policy.jitter == "full" else 1.0)
-            yield env.timeout(wait)
-            if not f.alive:
-                return
             f.calls += 1
-            action, arg = _INVOKE, f.pos + 1
-
-    def document(doc: int) -> Generator[Any, Any, None]:
-        return drive(_Run(_Doc(doc, env.now, n), [], False), _INVOKE, 0)
-
-    env.process(ctx.arrival_process(document))
+            self.next_pos = f.pos + 1
+            self._sleep_until(now + wait, f, self._invoke_next)
+            return

@@ -23,12 +23,11 @@ Rules (https://aws.amazon.com/step-functions/pricing/, Step Functions developer 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from typing import Any
 
 from orchsim.errors import InputError
 from orchsim.graph import Choice, Fail, Succeed, Task, Wait
-from orchsim.patterns.base import FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context
+from orchsim.patterns.base import FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context, later
 from orchsim.platform import THROTTLED, TokenBucket, sfn_quotas
 from orchsim.scenario import RetryPolicy
 
@@ -54,155 +53,238 @@ def asl_wait_s(policy: RetryPolicy, retry: int, u: float = 1.0) -> float:
 
 
 def start_standard(ctx: Context) -> None:
-    """Start the arrival process of a Standard state machine."""
-    _start(ctx, express=False)
+    """Start the arrivals of a Standard state machine."""
+    _Machine(ctx, express=False).start()
 
 
 def start_express(ctx: Context) -> None:
-    """Start the arrival process of an Express state machine."""
-    _start(ctx, express=True)
+    """Start the arrivals of an Express state machine."""
+    _Machine(ctx, express=True).start()
 
 
-def _start(ctx: Context, express: bool) -> None:
-    sc = ctx.scenario
-    env = ctx.env
-    plat = ctx.platform
-    rec = ctx.rec
-    draws = ctx.draws
-    graph = ctx.graph
-    quotas = sfn_quotas(sc.region, "express" if express else "standard")
-    start_bucket = TokenBucket(quotas["start"].size, quotas["start"].refill_per_s)
-    trans_bucket = None if express else TokenBucket(quotas["transition"].size, quotas["transition"].refill_per_s)
-    latency_s = sc.step_functions.transition_latency_ms / 1000.0
-    trigger_sync = sc.workload.trigger == "sync"
-    dup_rate = sc.step_functions.express_duplicate_rate if express and not trigger_sync else 0.0
-    chunk_mb = int(max(math.ceil(sc.step_functions.express_memory_mb / 64.0 - 1e-9), 1) * 64)
-    log_bytes = sc.step_functions.log_bytes_per_transition if express and sc.step_functions.express_logging else 0.0
-    fail_outcome = FAILED if (not express or trigger_sync or sc.step_functions.express_logging) else LOST
-    sdk_attempts = sc.lambda_.sdk_max_attempts
-    init_ms = ctx.init_ms
-    limit = EXPRESS_LIMIT_S if express else math.inf
-    for st in graph.states.values():
-        if not isinstance(st, Task | Wait | Choice | Succeed | Fail):
-            raise InputError("pipeline", f"state {st.name!r}: {type(st).__name__} states are not simulated yet")
+class _Machine:
+    """The state machine's configuration and quotas; one :class:`_Execution` per document."""
 
-    def orphan_end(doc: int, k: int, t_start: float, cold: bool, res: int, end: float) -> Generator[Any, Any, None]:
-        yield env.timeout(end - env.now)
-        plat.release(k, env.now)
-        rec.invocation(doc, k, t_start, env.now, cold, res, orphan=True)
+    def __init__(self, ctx: Context, express: bool) -> None:
+        sc = ctx.scenario
+        self.ctx = ctx
+        self.express = express
+        quotas = sfn_quotas(sc.region, "express" if express else "standard")
+        self.start_bucket = TokenBucket(quotas["start"].size, quotas["start"].refill_per_s)
+        self.trans_bucket = None if express else TokenBucket(quotas["transition"].size, quotas["transition"].refill_per_s)
+        self.latency_s = sc.step_functions.transition_latency_ms / 1000.0
+        self.trigger_sync = sc.workload.trigger == "sync"
+        self.dup_rate = sc.step_functions.express_duplicate_rate if express and not self.trigger_sync else 0.0
+        self.chunk_mb = int(max(math.ceil(sc.step_functions.express_memory_mb / 64.0 - 1e-9), 1) * 64)
+        logging = express and sc.step_functions.express_logging
+        self.log_bytes = sc.step_functions.log_bytes_per_transition if logging else 0.0
+        self.fail_outcome = FAILED if (not express or self.trigger_sync or logging) else LOST
+        self.limit_s = EXPRESS_LIMIT_S if express else math.inf
+        self.env = ctx.env
+        self.rec = ctx.rec
+        self.states = ctx.graph.states
+        self.acquire = ctx.platform.acquire
+        self.release = ctx.platform.release
+        self.work_ms = ctx.draws.work_ms
+        self.u = ctx.draws.u
+        self.init_ms = ctx.init_ms
+        for st in ctx.graph.states.values():
+            if not isinstance(st, Task | Wait | Choice | Succeed | Fail):
+                raise InputError("pipeline", f"state {st.name!r}: {type(st).__name__} states are not simulated yet")
 
-    def execution(doc: int, duplicate: bool) -> Generator[Any, Any, None]:
-        # StartExecution
-        if trigger_sync:
-            for attempt in range(sdk_attempts):
-                if start_bucket.try_take(env.now):
-                    break
-                if attempt + 1 == sdk_attempts:
-                    rec.finish(doc, env.now, FAILED)
+    def start(self) -> None:
+        draws = self.ctx.draws
+
+        def arrive(doc: int) -> None:
+            if self.dup_rate > 0 and draws.dup.next() < self.dup_rate:
+                _Execution(self, doc, True).start()
+            _Execution(self, doc, False).start()
+
+        self.ctx.start_arrivals(arrive)
+
+
+class _Execution:
+    """One execution walking the state graph; each method runs at one simulated instant and
+    schedules the next with :func:`later` (callbacks are lighter than SimPy processes)."""
+
+    __slots__ = ("m", "doc", "duplicate", "t0", "deadline", "name", "task", "attempt", "transitions",
+                 "events", "sdk_tries", "t_start", "cold", "res", "k")
+
+    def __init__(self, m: _Machine, doc: int, duplicate: bool) -> None:
+        self.m = m
+        self.doc = doc
+        self.duplicate = duplicate
+        self.t0 = 0.0
+        self.deadline = math.inf
+        self.name: str | None = None
+        self.task: Task | None = None
+        self.attempt = 0
+        self.transitions = 0
+        self.events = _EVENTS_PER_EXECUTION
+        self.sdk_tries = 0
+        self.t_start = 0.0
+        self.cold = False
+        self.res = OK
+        self.k = 0
+
+    # -- StartExecution ---------------------------------------------------------------------
+    def start(self, _ev: Any = None) -> None:
+        m = self.m
+        env = m.ctx.env
+        if m.trigger_sync:
+            if not m.start_bucket.try_take(env.now):
+                self.sdk_tries += 1
+                if self.sdk_tries >= m.ctx.scenario.lambda_.sdk_max_attempts:
+                    m.ctx.rec.finish(self.doc, env.now, FAILED)
                     return
-                yield env.timeout(ctx.sdk_backoff_s(attempt))
+                later(env, m.ctx.sdk_backoff_s(self.sdk_tries - 1), self.start)
+                return
+            self._begin()
+            return
+        wait = m.start_bucket.take(env.now)
+        if wait > 0:
+            later(env, wait, self._begin)
         else:
-            wait = start_bucket.take(env.now)
-            if wait > 0:
-                yield env.timeout(wait)
-        t0 = env.now
-        deadline = t0 + limit
-        outcome = SUCCEEDED
-        events = _EVENTS_PER_EXECUTION
-        transitions = 0
-        name: str | None = graph.start
+            self._begin()
+
+    def _begin(self, _ev: Any = None) -> None:
+        self.t0 = self.m.ctx.env.now
+        self.deadline = self.t0 + self.m.limit_s
+        self._enter(self.m.ctx.graph.start)
+
+    # -- states -------------------------------------------------------------------------------
+    def _enter(self, name: str | None) -> None:
+        m = self.m
+        ctx = m.ctx
         while name is not None:
-            st = graph.states[name]
-            if isinstance(st, Task):
-                k = st.step
-                policy = st.retry
-                attempt = 0
-                while True:
-                    transitions += 1
-                    events += _EVENTS_PER_ATTEMPT
-                    delay = latency_s
-                    if trans_bucket is not None:
-                        rec.transition(doc)
-                        delay += trans_bucket.take(env.now)
-                    if events > HISTORY_EVENT_CAP:
-                        outcome = FAILED
-                        break
-                    status = plat.acquire(k, env.now)
-                    if status == THROTTLED:
-                        rec.throttle(doc, k, env.now)
-                        res = THROTTLE
-                        if env.now + delay > deadline:
-                            yield env.timeout(deadline - env.now)
-                            outcome = fail_outcome
-                            break
-                        yield env.timeout(delay)
-                    else:
-                        work, u = draws.attempt(k, doc, attempt)
-                        res, run_ms = ctx.outcome_of(k, work, u)
-                        t_start = env.now + delay
-                        cold = status == 1
-                        end = t_start + ((init_ms[k] if cold else 0.0) + run_ms) / 1000.0
-                        if end > deadline:
-                            env.process(orphan_end(doc, k, t_start, cold, res, end))
-                            yield env.timeout(max(deadline - env.now, 0.0))
-                            outcome = fail_outcome
-                            break
-                        yield env.timeout(end - env.now)
-                        plat.release(k, env.now)
-                        rec.invocation(doc, k, t_start, env.now, cold, res)
-                    if res == OK:
-                        break
-                    if res == FATAL or policy is None or attempt >= policy.max_attempts:
-                        outcome = fail_outcome
-                        break
-                    attempt += 1
-                    wait = asl_wait_s(policy, attempt, ctx.jitter() if policy.jitter == "full" else 1.0)
-                    if env.now + wait > deadline:
-                        yield env.timeout(deadline - env.now)
-                        outcome = fail_outcome
-                        break
-                    yield env.timeout(wait)
-                if outcome != SUCCEEDED:
-                    break
-                name = st.next
-                continue
-            transitions += 1
-            events += 2
-            if trans_bucket is not None:
-                rec.transition(doc)
+            st = m.states[name]
+            if type(st) is Task:
+                self.task = st
+                self.k = st.step
+                self.attempt = 0
+                self._attempt()
+                return
+            self.transitions += 1
+            self.events += 2
+            if m.trans_bucket is not None:
+                ctx.rec.transition(self.doc)
             if isinstance(st, Wait):
-                if env.now + st.seconds > deadline:
-                    yield env.timeout(deadline - env.now)
-                    outcome = fail_outcome
-                    break
-                yield env.timeout(st.seconds)
-                name = st.next
-            elif isinstance(st, Choice):
+                self.name = st.next
+                self._sleep(st.seconds, self._after_wait)
+                return
+            if isinstance(st, Choice):
                 u = ctx.jitter()
-                name = st.default
-                acc = 0.0
+                name, acc = st.default, 0.0
                 for prob, target in st.branches:
                     acc += prob
                     if u < acc:
                         name = target
                         break
-            elif isinstance(st, Fail):
-                outcome = fail_outcome
-                name = None
-            else:
-                name = None
-        if express:
-            billed_ms = max(math.ceil((env.now - t0) * 10.0 - 1e-6), 1) * 100
-            rec.express(billed_ms, chunk_mb)
-            rec.log_bytes += log_bytes * transitions
-        if duplicate:
+                continue
+            self._finish(m.fail_outcome if isinstance(st, Fail) else SUCCEEDED)
+            return
+        self._finish(SUCCEEDED)
+
+    def _after_wait(self, _ev: Any = None) -> None:
+        self._enter(self.name)
+
+    def _sleep(self, seconds: float, then: Any) -> None:
+        """Sleep ``seconds`` then call ``then``; an Express execution that would pass its 5-minute
+        limit fails with States.Timeout at the limit instead."""
+        env = self.m.ctx.env
+        if env.now + seconds > self.deadline:
+            later(env, self.deadline - env.now, self._timed_out)
+        else:
+            later(env, seconds, then)
+
+    def _timed_out(self, _ev: Any = None) -> None:
+        self._finish(self.m.fail_outcome)
+
+    # -- Task attempts --------------------------------------------------------------------------
+    def _attempt(self) -> None:
+        m = self.m
+        env = m.env
+        now = env.now
+        k = self.k
+        doc = self.doc
+        self.transitions += 1
+        self.events += _EVENTS_PER_ATTEMPT
+        delay = m.latency_s
+        if m.trans_bucket is not None:
+            m.rec.transition(doc)
+            delay += m.trans_bucket.take(now)
+        if self.events > HISTORY_EVENT_CAP:
+            self._finish(FAILED)
+            return
+        status = m.acquire(k, now)
+        if status == THROTTLED:
+            m.rec.throttle(doc, k, now)
+            self.res = THROTTLE
+            self._sleep(delay, self._after_attempt)
+            return
+        ctx = m.ctx
+        if self.attempt == 0:
+            res, run_ms = ctx.outcome_of(k, m.work_ms[k][doc], m.u[k][doc])
+        else:
+            res, run_ms = ctx.outcome_of(k, *ctx.draws.attempt(k, doc, self.attempt))
+        self.res = res
+        self.cold = cold = status == 1
+        self.t_start = t_start = now + delay
+        end = t_start + ((m.init_ms[k] if cold else 0.0) + run_ms) / 1000.0
+        if end > self.deadline:
+            # States.Timeout at the limit; the Lambda carries on, is billed, its result thrown away.
+            later(env, end - now, self._orphan_done)
+            later(env, max(self.deadline - now, 0.0), self._timed_out)
+            return
+        later(env, end - now, self._invocation_done)
+
+    def _orphan_done(self, _ev: Any = None) -> None:
+        m = self.m
+        now = m.env.now
+        m.release(self.k, now)
+        m.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res, orphan=True)
+
+    def _invocation_done(self, _ev: Any = None) -> None:
+        m = self.m
+        now = m.env.now
+        m.release(self.k, now)
+        m.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res)
+        if self.res == OK:
+            task = self.task
+            assert task is not None
+            self._enter(task.next)
+        else:
+            self._after_attempt()
+
+    def _after_attempt(self, _ev: Any = None) -> None:
+        res = self.res
+        task = self.task
+        assert task is not None
+        if res == OK:
+            self._enter(task.next)
+            return
+        policy = task.retry
+        if res == FATAL or policy is None or self.attempt >= policy.max_attempts:
+            self._finish(self.m.fail_outcome)
+            return
+        self.attempt += 1
+        u = self.m.ctx.jitter() if policy.jitter == "full" else 1.0
+        self._sleep(asl_wait_s(policy, self.attempt, u), self._retry)
+
+    def _retry(self, _ev: Any = None) -> None:
+        self._attempt()
+
+    # -- end ----------------------------------------------------------------------------------
+    def _finish(self, outcome: int) -> None:
+        m = self.m
+        ctx = m.ctx
+        now = ctx.env.now
+        rec = ctx.rec
+        if m.express:
+            billed_ms = max(math.ceil((now - self.t0) * 10.0 - 1e-6), 1) * 100
+            rec.express(billed_ms, m.chunk_mb)
+            rec.log_bytes += m.log_bytes * self.transitions
+        if self.duplicate:
             rec.duplicates += 1
         else:
-            rec.finish(doc, env.now, outcome)
-
-    def document(doc: int) -> Generator[Any, Any, None]:
-        if dup_rate > 0 and draws.dup.next() < dup_rate:
-            env.process(execution(doc, True))
-        return execution(doc, False)
-
-    env.process(ctx.arrival_process(lambda i: document(i)))
+            rec.finish(self.doc, now, outcome)
