@@ -19,7 +19,7 @@ from orchsim.calculator import price_express, price_lambda, price_standard
 from orchsim.cost import Cost
 from orchsim.errors import InputError
 from orchsim.pricing import DATA_DIR, load_price_book
-from orchsim.scenario import load_scenario
+from orchsim.scenario import PATTERNS, load_scenario
 
 __all__ = ["app", "main"]
 
@@ -174,6 +174,90 @@ def _compare(
         paths = comparison_chart(df, sc, out, prices=book)
         if not as_json:
             typer.echo(f"chart: {paths[0]}")
+
+
+def _check_patterns(patterns: list[str] | None) -> list[str]:
+    chosen = patterns or list(PATTERNS)
+    for p in chosen:
+        if p not in PATTERNS:
+            raise InputError("--pattern", f"unknown pattern {p!r}; accepted: {', '.join(PATTERNS)}")
+    return chosen
+
+
+def format_simulation(rows: list[dict[str, Any]], title: str) -> str:
+    """One comparison table: a row per figure, a column per pattern."""
+    spec: list[tuple[str, Any]] = [
+        ("documents arrived", lambda r: f"{r['docs_arrived']:,}"),
+        ("succeeded", lambda r: f"{r['docs_succeeded']:,}"),
+        ("failed (recorded)", lambda r: f"{r['docs_failed']:,}"),
+        ("lost (no record)", lambda r: f"{r['docs_lost']:,}"),
+        ("in flight at end", lambda r: f"{r['docs_in_flight']:,}"),
+        ("duplicate executions", lambda r: f"{r['duplicates']:,}"),
+        ("Lambda invocations", lambda r: f"{r['lambda_invocations']:,}"),
+        ("Lambda throttles", lambda r: f"{r['lambda_throttles']:,}"),
+        ("cold starts", lambda r: f"{r['cold_starts']:,}"),
+        ("orphaned invocations", lambda r: f"{r['orphaned_invocations']:,}"),
+        ("state transitions", lambda r: f"{r['state_transitions']:,}"),
+        ("billed GB-s", lambda r: f"{r['billed_gb_s']:,.1f}"),
+        ("latency p50 (s)", lambda r: _sec(r["latency_ms"]["p50"])),
+        ("latency p95 (s)", lambda r: _sec(r["latency_ms"]["p95"])),
+        ("latency p99 (s)", lambda r: _sec(r["latency_ms"]["p99"])),
+        ("Lambda requests $/month", lambda r: f"{r['cost_usd']['lambda_requests']:,.2f}"),
+        ("Lambda compute $/month", lambda r: f"{r['cost_usd']['lambda_compute']:,.2f}"),
+        ("Standard transitions $/month", lambda r: f"{r['cost_usd']['sfn_transitions']:,.2f}"),
+        ("Express requests $/month", lambda r: f"{r['cost_usd']['express_requests']:,.2f}"),
+        ("Express duration $/month", lambda r: f"{r['cost_usd']['express_duration']:,.2f}"),
+        ("CloudWatch Logs $/month", lambda r: f"{r['cost_usd']['logs']:,.2f}"),
+        ("total $/month", lambda r: f"{r['cost_usd']['total']:,.2f}"),
+        ("$ per 1,000 documents", lambda r: f"{r['cost_per_1000_docs_usd']:,.4f}"),
+        ("wasted $/month", lambda r: f"{r['wasted_usd']:,.2f}"),
+    ]
+    table = [[""] + [r["pattern"] for r in rows]] + [[label] + [fn(r) for r in rows] for label, fn in spec]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = [title]
+    for j, row in enumerate(table):
+        lines.append("  ".join([row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]))
+        if j == 0:
+            lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    return "\n".join(lines)
+
+
+def _sec(ms: float | None) -> str:
+    return "-" if ms is None or ms != ms else f"{ms / 1000.0:,.2f}"
+
+
+@app.command("simulate")
+def _simulate(
+    scenario: ScenarioArg,
+    pattern: Annotated[list[str] | None, typer.Option("--pattern", help="pattern to simulate (repeatable; default all four)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="random seed (overrides the scenario's)")] = None,
+    window_hours: Annotated[float | None, typer.Option("--window-hours", help="simulated hours (overrides the scenario's)")] = None,
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a scenario under each pattern (SimPy) and compare them, priced per month."""
+    from orchsim.simulate import simulate_patterns
+
+    chosen = _check_patterns(pattern)
+    sc = load_scenario(scenario)
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if window_hours is not None:
+        overrides["window_hours"] = window_hours
+    if overrides:
+        sc = sc.with_overrides(overrides)
+    book = load_price_book(str(prices) if prices else None)
+    results = simulate_patterns(sc, chosen, prices=book, detail=False)
+    rows = [r.to_dict() for r in results]
+    if as_json:
+        emit_json(rows)
+        return
+    title = (
+        f"{sc.name}: {sc.workload.docs_per_day:,.0f} documents/day, {len(sc.steps())} steps, "
+        f"{sc.window_hours:g} h simulated (seed {sc.seed}); costs per 730-hour month\n{book.footer(sc.region)}"
+    )
+    typer.echo(format_simulation(rows, title))
 
 
 def main(argv: list[str] | None = None) -> None:
