@@ -20,10 +20,10 @@ from orchsim.errors import InputError
 from orchsim.metering import Metering
 from orchsim.pricing import ARCHITECTURES, PriceBook, load_price_book
 
-__all__ = ["price_lambda", "price_standard", "price_express"]
+__all__ = ["parse_number", "price_lambda", "price_standard", "price_express"]
 
 
-def _number(field: str, value: float | str, *, low: float, high: float = math.inf, low_open: bool = False, what: str) -> float:
+def parse_number(field: str, value: float | str, *, low: float, high: float = math.inf, low_open: bool = False, what: str) -> float:
     bound = f"> {low:g}" if low_open else f">= {low:g}"
     rng = bound if high == math.inf else f"{bound} and <= {high:,.0f}"
     try:
@@ -51,7 +51,7 @@ def _book(prices: str | PriceBook | None, region: str, service: str) -> PriceBoo
 
 def _memory(field: str, memory_mb: float | str, book: PriceBook, region: str) -> int:
     lam = book.lambda_prices(region)
-    m = _number(field, memory_mb, low=lam.memory_mb_min, high=lam.memory_mb_max, what="MB of configured memory")
+    m = parse_number(field, memory_mb, low=lam.memory_mb_min, high=lam.memory_mb_max, what="MB of configured memory")
     if m != int(m):
         raise InputError(field, f"must be a whole number of MB between {lam.memory_mb_min} and {lam.memory_mb_max}; got {memory_mb}")
     return int(m)
@@ -78,12 +78,12 @@ def price_lambda(
     2.73
     """
     book = _book(prices, region, "lambda")
-    n = _number("--requests", requests, low=0, what="invocations per month")
-    d = _number("--duration-ms", duration_ms, low=0, low_open=True, high=900_000, what="ms per invocation, at most the 900 s timeout")
+    n = parse_number("--requests", requests, low=0, what="invocations per month")
+    d = parse_number("--duration-ms", duration_ms, low=0, low_open=True, high=900_000, what="ms per invocation, at most the 900 s timeout")
     m = _memory("--memory-mb", memory_mb, book, region)
     if arch not in ARCHITECTURES:
         raise InputError("--arch", f"unknown architecture {arch!r}; accepted: {', '.join(ARCHITECTURES)}")
-    e = _number("--ephemeral-storage-mb", ephemeral_storage_mb, low=512, high=10_240, what="MB of ephemeral storage")
+    e = parse_number("--ephemeral-storage-mb", ephemeral_storage_mb, low=512, high=10_240, what="MB of ephemeral storage")
     billed = float(lambda_billed_ms(d))
     gbs = n * float(gb_seconds(billed, m))
     meter = Metering(
@@ -109,8 +109,8 @@ def price_standard(
     1.25
     """
     book = _book(prices, region, "standard")
-    n = _number("--executions", executions, low=0, what="executions per month")
-    t = _number("--transitions", transitions, low=1, what="state transitions per execution, retries included")
+    n = parse_number("--executions", executions, low=0, what="executions per month")
+    t = parse_number("--transitions", transitions, low=1, what="state transitions per execution, retries included")
     return price_metering(Metering(sfn_transitions=n * t), region, free_tier=free_tier, prices=book)
 
 
@@ -131,9 +131,9 @@ def price_express(
     """
     book = _book(prices, region, "express")
     exp = book.express_prices(region)
-    n = _number("--executions", executions, low=0, what="executions per month")
-    d = _number("--duration-ms", duration_ms, low=0, low_open=True, high=exp.max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")
-    m = _number("--memory-mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of workflow memory, billed in 64 MB chunks")
+    n = parse_number("--executions", executions, low=0, what="executions per month")
+    d = parse_number("--duration-ms", duration_ms, low=0, low_open=True, high=exp.max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")
+    m = parse_number("--memory-mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of workflow memory, billed in 64 MB chunks")
     billed_ms = float(express_billed_ms(d, exp.duration_rounding_ms))
     billed_mb = float(express_billed_memory_mb(m, exp.memory_chunk_mb))
     meter = Metering(express_requests=n, express_gb_hours=n * float(express_gb_hours(billed_ms, billed_mb)))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 try:  # typer >= 0.26 vendors click
@@ -260,6 +262,118 @@ def _simulate(
     typer.echo(format_simulation(rows, title))
 
 
+@app.command("breakeven")
+def _breakeven(
+    transitions: Annotated[str, typer.Option("--transitions", help="state transitions per execution")],
+    memory_mb: Annotated[str, typer.Option("--memory-mb", help="Express workflow memory used, MB (billed in 64 MB chunks)")],
+    executions: Annotated[str | None, typer.Option("--executions", help="executions per month (Express tiers make it volume-dependent); default a small volume")] = None,
+    free_tier: FreeOpt = False,
+    region: RegionOpt = "us-east-1",
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Execution duration at which Express costs as much as Standard (none if Express always wins)."""
+    from orchsim.analysis import express_breakeven
+    from orchsim.calculator import parse_number
+
+    t = parse_number("--transitions", transitions, low=1, what="state transitions per execution")
+    m = parse_number("--memory-mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of Express workflow memory")
+    n = None if executions is None else parse_number("--executions", executions, low=0, low_open=True, what="executions per month")
+    book = load_price_book(str(prices) if prices else None)
+    book.standard_prices(region)
+    value = float(express_breakeven(t, m, n, region=region, free_tier=free_tier, prices=book))
+    result = {
+        "breakeven_duration_s": None if value != value else value,
+        "transitions": t,
+        "memory_mb": m,
+        "executions_per_month": n,
+        "region": region,
+        "free_tier": free_tier,
+        "express_max_duration_s": book.express_prices(region).max_duration_s,
+        "price_book_as_of": book.as_of,
+    }
+    if as_json:
+        emit_json(result)
+    elif value != value:
+        typer.echo(f"Express is cheaper than Standard at every duration up to its {result['express_max_duration_s']:g} s limit "
+                   f"({t:g} transitions, {m:g} MB, {region}, price book as of {book.as_of}).")
+    else:
+        typer.echo(f"Express costs as much as Standard at a billed duration of {value:.1f} s per execution; "
+                   f"Express is cheaper below it ({t:g} transitions, {m:g} MB, {region}, price book as of {book.as_of}).")
+
+
+@app.command("crossover")
+def _crossover(
+    scenario: ScenarioArg,
+    vary: Annotated[str, typer.Option("--vary", help="dotted scenario key to vary, e.g. workload.docs_per_day")],
+    start: Annotated[str, typer.Option("--from", help="first value of the key")],
+    stop: Annotated[str, typer.Option("--to", help="last value of the key")],
+    patterns: Annotated[list[str] | None, typer.Option("--patterns", help="two patterns to compare (default: every pair)")] = None,
+    points: Annotated[int, typer.Option("--points", help="sweep points between --from and --to", min=2, max=100_000)] = 200,
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Where one pattern's monthly cost crosses another's along a swept key (analytic engine)."""
+    from orchsim.analysis import crossover_table
+    from orchsim.calculator import parse_number
+    from orchsim.sweep import sweep
+
+    chosen = _check_patterns(patterns)
+    sc = load_scenario(scenario)
+    a = parse_number("--from", start, low=-math.inf, what=f"first value of {vary}")
+    b = parse_number("--to", stop, low=-math.inf, what=f"last value of {vary}")
+    if a == b:
+        raise InputError("--to", f"must differ from --from ({a:g})")
+    lo, hi = min(a, b), max(a, b)
+    if lo > 0 and hi / lo >= 100:
+        values = np.geomspace(lo, hi, points)
+    else:
+        values = np.linspace(lo, hi, points)
+    current = _current_value(sc, vary)
+    if isinstance(current, int) and not isinstance(current, bool):
+        values = np.unique(np.round(values).astype(int))
+    book = load_price_book(str(prices) if prices else None)
+    df = sweep(sc, {vary: values.tolist()}, patterns=chosen, engine="analytic", prices=book, progress=False)
+    bad = df["error"].dropna()
+    if len(bad):
+        raise InputError(vary, f"{bad.iloc[0]}")
+    table = crossover_table(df, vary, chosen)
+    pairs = [(p, q) for i, p in enumerate(chosen) for q in chosen[i + 1 :]]
+    out = []
+    for p, q in pairs:
+        sub = table[(table.pattern_a == p) & (table.pattern_b == q)]
+        ends = df.set_index(["pattern", vary])["cost_total_usd"]
+        out.append({
+            "pattern_a": p,
+            "pattern_b": q,
+            "vary": vary,
+            "crossings": [float(x) for x in sub["x"]],
+            "cheaper_below": sub["cheaper_below"].iloc[0] if len(sub) else None,
+            "cost_at_from_usd": {p: float(ends[(p, values[0])]), q: float(ends[(q, values[0])])},
+            "cost_at_to_usd": {p: float(ends[(p, values[-1])]), q: float(ends[(q, values[-1])])},
+        })
+    if as_json:
+        emit_json({"scenario": sc.name, "vary": vary, "from": lo, "to": hi, "region": sc.region, "price_book_as_of": book.as_of, "pairs": out})
+        return
+    typer.echo(f"{sc.name}: monthly cost crossovers along {vary} from {lo:g} to {hi:g} (analytic engine)\n{book.footer(sc.region)}")
+    for row in out:
+        if row["crossings"]:
+            xs = ", ".join(f"{x:,.4g}" for x in row["crossings"])
+            typer.echo(f"  {row['pattern_a']} = {row['pattern_b']} at {vary} = {xs} ({row['cheaper_below']} cheaper below)")
+        else:
+            cheaper = min(row["cost_at_from_usd"], key=row["cost_at_from_usd"].get)
+            typer.echo(f"  {row['pattern_a']} vs {row['pattern_b']}: no crossover; {cheaper} is cheaper throughout")
+
+
+def _current_value(sc: Any, key: str) -> Any:
+    node: Any = sc.to_dict()
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise InputError("--vary", f"unknown key {key!r} (not part of the scenario schema)")
+        node = node[part]
+    return node
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; input errors become one line on stderr and exit status 2."""
     try:
@@ -273,9 +387,9 @@ def main(argv: list[str] | None = None) -> None:
     except _cx.UsageError as exc:
         typer.echo(f"orchsim: error: {exc.format_message()}", err=True)
         sys.exit(2)
-    except _cx.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except _cx.Abort:
+    except typer.Abort:
         typer.echo("orchsim: aborted", err=True)
         sys.exit(130)
     except BrokenPipeError:
