@@ -220,6 +220,7 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
     dup = np.where((pattern == "sfn-express") & p.trigger_async, p.express_duplicate_rate, 0.0)
     runs = 1.0 + dup
     reach = np.ones(npts)
+    fail_first = np.zeros(npts)
     out = {k: np.zeros(npts) for k in ("invocations", "gb_s_x86_64", "gb_s_arm64", "ephemeral_gb_s", "latency_ms", "cold_starts", "exec_ms")}
     for k in range(k_max):
         active = k < p.n_steps
@@ -230,10 +231,13 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
             waits_ms = _asl_waits(p, e) * 1000.0
             hop_ms = p.transition_latency_ms
         else:
-            attempts = _geom(e + f, p.async_max_retries)
+            # A synchronous client invokes step 1 itself: no async retries there (the SDK retries
+            # throttles only); every later hop goes through Lambda's async queue.
+            retries = np.where((k == 0) & ~p.trigger_async, 0.0, p.async_max_retries)
+            attempts = _geom(e + f, retries)
             waits_ms = np.zeros(npts)
             for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
-                waits_ms += np.where(j <= p.async_max_retries, (e + f) ** j * delay * 1000.0, 0.0)
+                waits_ms += np.where(j <= retries, (e + f) ** j * delay * 1000.0, 0.0)
             hop_ms = p.invoke_overhead_ms
         succ = ok * attempts
         inv = np.where(active, reach * attempts, 0.0)
@@ -249,9 +253,20 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         out["cold_starts"] += inv * pc
         wall = np.where(active, reach * (attempts * (dur + hop_ms) + waits_ms), 0.0)
         out["exec_ms"] += wall
+        if k == 0:
+            fail_first = 1.0 - succ
         reach = np.where(active, reach * succ, reach)
     transitions = out["invocations"] if pattern == "sfn-standard" else np.zeros(npts)
     p_ok = reach
+    if pattern == "sfn-standard":
+        p_failed = 1.0 - p_ok  # every execution keeps its history
+    elif pattern == "sfn-express":
+        # Without logging a failed async execution leaves no record; a sync start returns the error.
+        p_failed = np.where(p.express_logging | ~p.trigger_async, 1.0 - p_ok, 0.0)
+    else:
+        # A sync client sees step 1's error; later failures go to the DLQ if there is one, else vanish.
+        first = np.where(p.trigger_async, 0.0, fail_first)
+        p_failed = np.where(p.dead_letter, 1.0 - p_ok, first)
     exact_all = np.all(p.exact | (np.arange(k_max)[:, None] >= p.n_steps), axis=0) & (p.error_rate.sum(0) == 0)
     res = {
         "invocations": out["invocations"] * runs,
@@ -264,8 +279,8 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         "logs_gb": np.zeros(npts),
         "latency_ms": out["exec_ms"],
         "p_succeeded": p_ok,
-        "p_failed": (1 - p_ok) if sfn else np.where(p.dead_letter, 1 - p_ok, 0.0),
-        "p_lost": np.zeros(npts) if sfn else np.where(p.dead_letter, 0.0, 1 - p_ok),
+        "p_failed": p_failed,
+        "p_lost": 1.0 - p_ok - p_failed,
         "cold_starts": out["cold_starts"] * runs,
         "duplicates": dup,
         "express_over_limit": np.zeros(npts),

@@ -10,7 +10,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import ValidationError
+import typing
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 __all__ = ["InputError", "from_validation_error"]
 
@@ -50,8 +53,52 @@ def _path(loc: Iterable[Any]) -> str:
     return out
 
 
-def from_validation_error(err: ValidationError, prefix: str = "") -> InputError:
-    """Turn pydantic's first error into an :class:`InputError` naming the field path."""
+_BOUND_TYPES = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _field_info(model: type[BaseModel] | None, loc: Iterable[Any]) -> FieldInfo | None:
+    """The FieldInfo at ``loc`` inside ``model`` (following nested models), if it can be found."""
+    info: FieldInfo | None = None
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        fields = current.model_fields
+        info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if info is None:
+            return None
+        current = _model_in(info.annotation)
+    return info
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def accepted_range(info: FieldInfo) -> str | None:
+    """The field's numeric bounds as text, e.g. ``128 <= value <= 10,240``."""
+    lo = hi = None
+    for m in info.metadata:
+        for attr, sym in (("ge", "<="), ("gt", "<")):
+            if getattr(m, attr, None) is not None:
+                lo = f"{getattr(m, attr):,g} {sym} "
+        for attr, sym in (("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                hi = f" {sym} {getattr(m, attr):,g}"
+    if lo is None and hi is None:
+        return None
+    return f"accepted: {lo or ''}value{hi or ''}"
+
+
+def from_validation_error(err: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> InputError:
+    """Turn pydantic's first error into an :class:`InputError` naming the field path and, for a
+    number out of bounds, the accepted range (read from ``model``'s field constraints)."""
     first = err.errors(include_url=False)[0]
     inner = (first.get("ctx") or {}).get("error")
     if isinstance(inner, InputError):
@@ -71,4 +118,9 @@ def from_validation_error(err: ValidationError, prefix: str = "") -> InputError:
         msg = "required field is missing"
     elif not isinstance(inp, dict | list) and inp is not None:
         msg = f"{msg} (got {inp!r})"
+    if first["type"] in _BOUND_TYPES and model is not None:
+        info = _field_info(model, first["loc"])
+        rng = accepted_range(info) if info is not None else None
+        if rng:
+            msg = f"{msg}; {rng}"
     return InputError(path, msg)

@@ -109,7 +109,7 @@ class Pipeline(_Frozen):
             raise ValueError("must be an integer 1-100 or a list of step mappings")
         if isinstance(v, int):
             if not 1 <= v <= 100:
-                raise ValueError(f"must be between 1 and 100 (got {v})")
+                raise ValueError("must be between 1 and 100")
         elif not 1 <= len(v) <= 100:
             raise ValueError("must list between 1 and 100 steps")
         return v
@@ -126,7 +126,7 @@ class Pipeline(_Frozen):
                 try:
                     Step.model_validate({**template, **entry})
                 except ValidationError as exc:
-                    raise from_validation_error(exc, f"pipeline.steps[{i}]") from None
+                    raise from_validation_error(exc, f"pipeline.steps[{i}]", Step) from None
         return self
 
     def resolved(self) -> tuple[Step, ...]:
@@ -263,7 +263,7 @@ def scenario_from_dict(data: dict[str, Any] | None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise from_validation_error(exc) from None
+        raise from_validation_error(exc, model=Scenario) from None
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
