@@ -42,7 +42,7 @@ from orchsim.errors import InputError
 from orchsim.pricing import PriceBook, load_price_book
 from orchsim.scenario import PATTERNS, KeepAlive, Scenario
 
-__all__ = ["AnalyticParams", "params_from_scenarios", "per_document", "monthly_cost", "estimate", "ASYNC_RETRY_DELAYS_S"]
+__all__ = ["AnalyticParams", "grid_params", "params_from_scenarios", "per_document", "monthly_cost", "estimate", "ASYNC_RETRY_DELAYS_S"]
 
 Array = NDArray[np.float64]
 
@@ -51,6 +51,7 @@ ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
 invocation-async-error-handling)."""
 
 _MAX_RETRY_TERMS = 100
+_CHUNK = 16_384
 
 
 @dataclass(frozen=True)
@@ -167,34 +168,88 @@ def params_from_scenarios(scenarios: Sequence[Scenario]) -> AnalyticParams:
     )
 
 
+_PER_STEP = ("mean_ms", "exact", "memory_mb", "is_x86", "init_ms", "error_rate", "fatal_rate", "ephemeral_extra_gb")
+
+
+def grid_params(base: Scenario, **arrays: Any) -> AnalyticParams:
+    """Many points sharing ``base``'s steps, with per-point arrays for the fields that vary.
+
+    Any :class:`AnalyticParams` field may be given as a 1-D array over points (per-step fields such
+    as ``mean_ms`` or ``error_rate`` then apply to every step of that point). ``n_steps`` may vary
+    up to the base's number of steps (use a base with identical steps and enough of them). Per-step
+    arrays are broadcast views, so a million points cost a few 1-D arrays of memory.
+
+    >>> import numpy as np
+    >>> from orchsim import scenario_from_dict
+    >>> p = grid_params(scenario_from_dict({"pipeline": {"steps": 20}}), n_steps=np.arange(1, 21))
+    >>> p.points
+    20
+    """
+    single = params_from_scenarios([base])
+    sizes = {np.asarray(v).size for v in arrays.values()}
+    if len(sizes) > 1 and not (len(sizes) == 2 and 1 in sizes):
+        raise InputError("grid_params", f"arrays must share one length (got lengths {sorted(sizes)})")
+    npts = max(sizes) if sizes else 1
+    k_max = single.mean_ms.shape[0]
+    out: dict[str, Any] = {}
+    for f in fields(AnalyticParams):
+        cur = getattr(single, f.name)
+        if f.name in arrays:
+            val = np.broadcast_to(np.asarray(arrays[f.name], dtype=cur.dtype).ravel(), (npts,))
+            out[f.name] = np.broadcast_to(val[None, :], (k_max, npts)) if f.name in _PER_STEP else val
+        else:
+            out[f.name] = np.broadcast_to(cur, (k_max, npts)) if f.name in _PER_STEP else np.broadcast_to(cur, (npts,))
+    unknown = set(arrays) - {f.name for f in fields(AnalyticParams)}
+    if unknown:
+        raise InputError("grid_params", f"unknown field(s) {sorted(unknown)}")
+    if np.any(out["n_steps"] > k_max) or np.any(out["n_steps"] < 1):
+        raise InputError("n_steps", f"must be between 1 and the base scenario's {k_max} steps")
+    return AnalyticParams(**out)
+
+
+def _invariant(a: NDArray[Any]) -> bool:
+    """True when a per-step array holds the same values for every step."""
+    if a.shape[0] == 1 or a.strides[0] == 0:
+        return True
+    if a.strides[1] == 0:  # one value per step, broadcast over points
+        col = a[:, 0]
+        return bool(np.all(col == col[0]))
+    return bool(np.all(a == a[:1]))
+
+
 def _geom(x: Array, n: Array) -> Array:
     """sum_{j=0..n} x**j, elementwise (n may be 0)."""
     n = np.minimum(n, _MAX_RETRY_TERMS)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         closed = (1.0 - x ** (n + 1)) / (1.0 - x)
-    return np.where(np.isclose(x, 1.0), n + 1.0, closed)
+    return np.where(x >= 1.0 - 1e-12, n + 1.0, closed)
 
 
-def _asl_waits(p: AnalyticParams, e: Array) -> Array:
-    """Expected total backoff (s) of an ASL retrier per step, given transient error rate ``e``:
-    sum_{j=1..R} e**j * min(interval * rate**(j-1), max_delay) [* 1/2 with FULL jitter]."""
-    r_max = int(min(np.max(p.retry_max_attempts, initial=0), _MAX_RETRY_TERMS))
-    total = np.zeros_like(e)
-    for j in range(1, r_max + 1):
-        wait = np.minimum(p.retry_interval_s * p.retry_backoff_rate ** (j - 1), p.retry_max_delay_s)
-        wait = np.where(p.retry_full_jitter, wait / 2.0, wait)
-        total += np.where(j <= p.retry_max_attempts, e**j * wait, 0.0)
-    return total
+class _AslWaits:
+    """ASL backoff wait before retry j (s), ``min(interval * rate**(j-1), max_delay)`` halved in
+    expectation under FULL jitter, for j = 1..R per point; computed once per evaluation."""
+
+    def __init__(self, p: AnalyticParams) -> None:
+        r_max = int(min(np.max(p.retry_max_attempts, initial=0), _MAX_RETRY_TERMS))
+        self.terms: list[Array] = []
+        for j in range(1, r_max + 1):
+            wait = np.minimum(p.retry_interval_s * p.retry_backoff_rate ** (j - 1), p.retry_max_delay_s)
+            wait = np.where(p.retry_full_jitter, wait / 2.0, wait)
+            self.terms.append(np.where(j <= p.retry_max_attempts, wait, 0.0))
+
+    def expected_ms(self, e: Array) -> Array:
+        """Expected total backoff (ms) at one step with transient error rate ``e``: sum_j e**j w_j."""
+        total = np.zeros(np.broadcast(e, self.terms[0]).shape if self.terms else np.shape(e))
+        ej = np.ones_like(total)
+        for w in self.terms:
+            ej = ej * e
+            total += ej * w
+        return total * 1000.0
 
 
 def _round_ms(d: Array, exact: NDArray[np.bool_], unit: float) -> Array:
     """Expected duration rounded up to ``unit``: exact ceiling for fixed work, else + unit / 2."""
     return np.where(exact, np.maximum(np.ceil(d / unit - 1e-9), 1.0) * unit, d + unit / 2.0)
-
-
-def _p_cold(rate_per_s: Array, keep_alive_s: Array, hold_ms: Array) -> Array:
-    with np.errstate(over="ignore"):
-        return np.exp(-rate_per_s * (keep_alive_s + hold_ms / 1000.0))
 
 
 def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
@@ -207,56 +262,113 @@ def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
     """
     if pattern not in PATTERNS:
         raise InputError("pattern", f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
-    if pattern == "lambda-chain-sync":
-        return _sync_chain(p)
-    return _flat(p, pattern)
+    engine = _sync_chain if pattern == "lambda-chain-sync" else (lambda q: _flat(q, pattern))
+    if p.points <= _CHUNK:
+        return engine(p)
+    # Cache-sized blocks: the step loops are memory-bound on large arrays.
+    parts = [engine(p.take(slice(i, i + _CHUNK))) for i in range(0, p.points, _CHUNK)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+@dataclass
+class _StepTerms:
+    """What one step contributes given that it is reached, independent of how often it is reached."""
+
+    attempts: Array
+    succ: Array
+    wall_ms: Array  # attempts x (work + hop) + backoff, warm
+    init_ms: Array
+    attempts_init: Array  # attempts x init (scaled by the cold-start probability)
+    warm_mid: Array  # billed ms of a warm attempt that also calls the next step
+    cold_mid: Array  # extra billed ms when that attempt is cold
+    warm_last: Array
+    cold_last: Array
+    gb_per_ms: Array
+    eph_per_ms: Array
+    is_x86: NDArray[np.bool_]
+    cold_rate: Array  # cold-start exponent per invocation per document
 
 
 def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
     """Patterns where each step is invoked on its own: async chain, Standard, Express."""
     k_max, npts = p.mean_ms.shape
     sfn = pattern.startswith("sfn")
+    same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
     docs_per_s = p.docs_per_day / 86_400.0
     dup = np.where((pattern == "sfn-express") & p.trigger_async, p.express_duplicate_rate, 0.0)
     runs = 1.0 + dup
-    reach = np.ones(npts)
-    fail_first = np.zeros(npts)
-    out = {k: np.zeros(npts) for k in ("invocations", "gb_s_x86_64", "gb_s_arm64", "ephemeral_gb_s", "latency_ms", "cold_starts", "exec_ms")}
-    for k in range(k_max):
-        active = k < p.n_steps
+    waits = _AslWaits(p) if sfn else None
+    extra = np.zeros(npts) if sfn else p.invoke_overhead_ms
+
+    def terms(k: int) -> _StepTerms:
         e, f = p.error_rate[k], p.fatal_rate[k]
-        ok = 1.0 - e - f
         if sfn:
+            assert waits is not None
             attempts = _geom(e, p.retry_max_attempts)
-            waits_ms = _asl_waits(p, e) * 1000.0
-            hop_ms = p.transition_latency_ms
+            waits_ms = waits.expected_ms(e)
+            hop = p.transition_latency_ms
         else:
             # A synchronous client invokes step 1 itself: no async retries there (the SDK retries
             # throttles only); every later hop goes through Lambda's async queue.
             retries = np.where((k == 0) & ~p.trigger_async, 0.0, p.async_max_retries)
             attempts = _geom(e + f, retries)
             waits_ms = np.zeros(npts)
+            ej = np.ones(npts)
             for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
-                waits_ms += np.where(j <= retries, (e + f) ** j * delay * 1000.0, 0.0)
-            hop_ms = p.invoke_overhead_ms
-        succ = ok * attempts
-        inv = np.where(active, reach * attempts, 0.0)
-        pc = _p_cold(docs_per_s * inv * runs, p.keep_alive_s, p.mean_ms[k])
-        dur = p.mean_ms[k] + pc * p.init_ms[k]
-        caller_extra = 0.0 if sfn else np.where(k + 1 < p.n_steps, p.invoke_overhead_ms, 0.0)
-        billed = _round_ms(dur + caller_extra, p.exact[k] & (pc * p.init_ms[k] == 0), 1.0)
-        gb_s = inv * billed / 1000.0 * p.memory_mb[k] / 1024.0
-        out["invocations"] += inv
-        out["gb_s_x86_64"] += np.where(p.is_x86[k], gb_s, 0.0)
-        out["gb_s_arm64"] += np.where(p.is_x86[k], 0.0, gb_s)
-        out["ephemeral_gb_s"] += inv * billed / 1000.0 * p.ephemeral_extra_gb[k]
-        out["cold_starts"] += inv * pc
-        wall = np.where(active, reach * (attempts * (dur + hop_ms) + waits_ms), 0.0)
-        out["exec_ms"] += wall
+                ej = ej * (e + f)
+                waits_ms += np.where(j <= retries, ej * delay * 1000.0, 0.0)
+            hop = p.invoke_overhead_ms
+        mean, init, exact = p.mean_ms[k], p.init_ms[k], p.exact[k]
+        warm_mid = _round_ms(mean + extra, exact, 1.0)
+        warm_last = _round_ms(mean, exact, 1.0)
+        return _StepTerms(
+            attempts=attempts,
+            succ=(1.0 - e - f) * attempts,
+            wall_ms=attempts * (mean + hop) + waits_ms,
+            init_ms=init,
+            attempts_init=attempts * init,
+            warm_mid=warm_mid,
+            cold_mid=_round_ms(mean + init + extra, exact, 1.0) - warm_mid,
+            warm_last=warm_last,
+            cold_last=_round_ms(mean + init, exact, 1.0) - warm_last,
+            gb_per_ms=p.memory_mb[k] / 1024.0 / 1000.0,
+            eph_per_ms=p.ephemeral_extra_gb[k] / 1000.0,
+            is_x86=p.is_x86[k],
+            cold_rate=docs_per_s * runs * (p.keep_alive_s + mean / 1000.0),
+        )
+
+    reach = np.ones(npts)
+    fail_first = np.zeros(npts)
+    invocations = np.zeros(npts)
+    gb_s = np.zeros(npts)
+    gb_x86 = np.zeros(npts)
+    eph = np.zeros(npts)
+    cold = np.zeros(npts)
+    exec_ms = np.zeros(npts)
+    t: _StepTerms | None = None
+    for k in range(k_max):
+        if t is None or not same_steps or (k == 1 and not sfn):
+            t = terms(k)
+        active = k < p.n_steps
+        ra = np.where(active, reach, 0.0)
+        inv = ra * t.attempts
+        pc = np.exp(-t.cold_rate * inv)
+        if sfn:
+            billed = t.warm_last + pc * t.cold_last
+        else:
+            mid = k + 1 < p.n_steps
+            billed = np.where(mid, t.warm_mid + pc * t.cold_mid, t.warm_last + pc * t.cold_last)
+        ib = inv * billed
+        step_gb = ib * t.gb_per_ms
+        gb_s += step_gb
+        gb_x86 += np.where(t.is_x86, step_gb, 0.0)
+        eph += ib * t.eph_per_ms
+        cold += inv * pc
+        invocations += inv
+        exec_ms += ra * (t.wall_ms + pc * t.attempts_init)
         if k == 0:
-            fail_first = 1.0 - succ
-        reach = np.where(active, reach * succ, reach)
-    transitions = out["invocations"] if pattern == "sfn-standard" else np.zeros(npts)
+            fail_first = 1.0 - t.succ
+        reach = reach * np.where(active, t.succ, 1.0)
     p_ok = reach
     if pattern == "sfn-standard":
         p_failed = 1.0 - p_ok  # every execution keeps its history
@@ -267,31 +379,33 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         # A sync client sees step 1's error; later failures go to the DLQ if there is one, else vanish.
         first = np.where(p.trigger_async, 0.0, fail_first)
         p_failed = np.where(p.dead_letter, 1.0 - p_ok, first)
-    exact_all = np.all(p.exact | (np.arange(k_max)[:, None] >= p.n_steps), axis=0) & (p.error_rate.sum(0) == 0)
+    zeros = np.zeros(npts)
     res = {
-        "invocations": out["invocations"] * runs,
-        "gb_s_x86_64": out["gb_s_x86_64"] * runs,
-        "gb_s_arm64": out["gb_s_arm64"] * runs,
-        "ephemeral_gb_s": out["ephemeral_gb_s"] * runs,
-        "transitions": transitions,
-        "express_requests": np.zeros(npts),
-        "express_gb_hours": np.zeros(npts),
-        "logs_gb": np.zeros(npts),
-        "latency_ms": out["exec_ms"],
+        "invocations": invocations * runs,
+        "gb_s_x86_64": gb_x86 * runs,
+        "gb_s_arm64": (gb_s - gb_x86) * runs,
+        "ephemeral_gb_s": eph * runs,
+        "transitions": invocations if pattern == "sfn-standard" else zeros,
+        "express_requests": zeros,
+        "express_gb_hours": zeros,
+        "logs_gb": zeros,
+        "latency_ms": exec_ms,
         "p_succeeded": p_ok,
         "p_failed": p_failed,
         "p_lost": 1.0 - p_ok - p_failed,
-        "cold_starts": out["cold_starts"] * runs,
+        "cold_starts": cold * runs,
         "duplicates": dup,
-        "express_over_limit": np.zeros(npts),
+        "express_over_limit": zeros,
     }
     if pattern == "sfn-express":
-        billed_exec = _round_ms(out["exec_ms"], exact_all, 100.0)
+        steps = np.arange(k_max)[:, None]
+        exact_all = np.all(p.exact | (steps >= p.n_steps), axis=0) & np.all((p.error_rate == 0) | (steps >= p.n_steps), axis=0)
+        billed_exec = _round_ms(exec_ms, exact_all, 100.0)
         chunks = np.maximum(np.ceil(p.express_memory_mb / 64.0 - 1e-9), 1.0) * 64.0
         res["express_requests"] = runs
         res["express_gb_hours"] = runs * billed_exec / 1000.0 * chunks / 1024.0 / 3600.0
-        res["logs_gb"] = np.where(p.express_logging, runs * out["invocations"] * p.log_bytes_per_transition / 1e9, 0.0)
-        res["express_over_limit"] = (out["exec_ms"] > 300_000.0).astype(float)
+        res["logs_gb"] = np.where(p.express_logging, runs * invocations * p.log_bytes_per_transition / 1e9, 0.0)
+        res["express_over_limit"] = (exec_ms > 300_000.0).astype(float)
     return res
 
 
@@ -299,70 +413,81 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
     """Synchronous chain: recursion from the last step back to the first (see module docstring)."""
     k_max, npts = p.mean_ms.shape
     policy = p.sync_retry_policy
-    # Pass 1 (backward): outcome probabilities of one attempt of step k, and of the caller's call.
-    sa = np.ones((k_max + 1, npts))
-    pf = np.zeros((k_max + 1, npts))
-    pe = np.zeros((k_max + 1, npts))
-    call_n = np.zeros((k_max + 1, npts))  # expected attempts when step k is called (0 past the end)
-    call_s = np.ones((k_max + 1, npts))
-    call_f = np.zeros((k_max + 1, npts))
-    call_w_ms = np.zeros((k_max + 1, npts))
+    any_policy = bool(np.any(policy))
+    waits = _AslWaits(p) if any_policy else None
+    ok_k = 1.0 - p.error_rate - p.fatal_rate  # (K, P), a broadcast view when steps are equal
+    # Pass 1 (backward): outcome of one attempt of step k (downstream included) and of calling it.
+    sa = [np.ones(npts)] * (k_max + 1)
+    call_n = [np.zeros(npts)] * (k_max + 1)  # expected attempts when step k is called (0 past the end)
+    call_w_ms = [np.zeros(npts)] * (k_max + 1)
+    call_s = np.ones(npts)
+    call_f = np.zeros(npts)
     for k in range(k_max - 1, -1, -1):
         active = k < p.n_steps
-        e, f = p.error_rate[k], p.fatal_rate[k]
-        ok = 1.0 - e - f
-        sa[k] = np.where(active, ok * call_s[k + 1], 1.0)
-        pf[k] = np.where(active, f + ok * call_f[k + 1], 0.0)
-        pe[k] = np.where(active, 1.0 - sa[k] - pf[k], 0.0)
-        n_att = np.where(policy & (k > 0), _geom(pe[k], p.retry_max_attempts), 1.0)
+        ok = ok_k[k]
+        sa_k = np.where(active, ok * call_s, 1.0)
+        pf_k = np.where(active, p.fatal_rate[k] + ok * call_f, 0.0)
+        sa[k] = sa_k
+        if any_policy and k > 0:
+            assert waits is not None
+            pe_k = np.where(active, 1.0 - sa_k - pf_k, 0.0)
+            n_att = np.where(policy, _geom(pe_k, p.retry_max_attempts), 1.0)
+            call_w_ms[k] = np.where(active & policy, waits.expected_ms(pe_k), 0.0)
+        else:
+            n_att = np.ones(npts)
         call_n[k] = np.where(active, n_att, 0.0)
-        call_s[k] = np.where(active, sa[k] * n_att, 1.0)
-        call_f[k] = np.where(active, pf[k] * n_att, 0.0)
-        call_w_ms[k] = np.where(active & policy & (k > 0), _asl_waits(p, pe[k]) * 1000.0, 0.0)
+        call_s = np.where(active, sa_k * n_att, 1.0)
+        call_f = np.where(active, pf_k * n_att, 0.0)
     # Runs of the whole chain: an async trigger lets Lambda retry step 1 on any error.
     runs = np.where(p.trigger_async, _geom(1.0 - sa[0], p.async_max_retries), 1.0)
     # Forward: expected invocations of each step per document.
-    inv = np.zeros((k_max, npts))
-    cur = runs.copy()
-    for k in range(k_max):
-        active = k < p.n_steps
-        if k > 0:
-            cur = cur * (1.0 - p.error_rate[k - 1] - p.fatal_rate[k - 1]) * call_n[k]
-        inv[k] = np.where(active, cur, 0.0)
+    inv = [runs]
+    for k in range(1, k_max):
+        inv.append(np.where(k < p.n_steps, inv[-1] * ok_k[k - 1] * call_n[k], 0.0))
     docs_per_s = p.docs_per_day / 86_400.0
     # Pass 2 (backward): wall time and billed compute of one attempt of step k, downstream included.
+    same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
     t_call = np.zeros(npts)  # wall time of calling step k+1, retries and backoff included
-    gb_s_x86 = np.zeros(npts)
-    gb_s_arm = np.zeros(npts)
+    gb_s = np.zeros(npts)
+    gb_x86 = np.zeros(npts)
     eph = np.zeros(npts)
     cold = np.zeros(npts)
     t_attempt = np.zeros(npts)
+    hoisted: tuple[Any, ...] | None = None
     for k in range(k_max - 1, -1, -1):
+        if hoisted is None or not same_steps:
+            exact = p.exact[k] & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
+            hoisted = (p.mean_ms[k], p.init_ms[k], exact, ok_k[k], p.memory_mb[k] / 1024.0 / 1000.0,
+                       p.ephemeral_extra_gb[k] / 1000.0, p.is_x86[k], docs_per_s / 1000.0, p.keep_alive_s * 1000.0)
+        mean, init, exact, ok, gb_per_ms, eph_per_ms, is_x86, rate_ms, keep_ms = hoisted
         active = k < p.n_steps
-        ok = 1.0 - p.error_rate[k] - p.fatal_rate[k]
-        has_next = k + 1 < p.n_steps
-        wait = np.where(has_next, ok * t_call, 0.0)
-        hold = p.mean_ms[k] + wait
-        pc = _p_cold(docs_per_s * inv[k], p.keep_alive_s, hold)
-        t_attempt = p.mean_ms[k] + pc * p.init_ms[k] + wait
-        exact = p.exact[k] & (pc * p.init_ms[k] == 0) & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
-        billed = _round_ms(t_attempt, exact, 1.0)
-        gb_s = np.where(active, inv[k] * billed / 1000.0 * p.memory_mb[k] / 1024.0, 0.0)
-        gb_s_x86 += np.where(p.is_x86[k], gb_s, 0.0)
-        gb_s_arm += np.where(p.is_x86[k], 0.0, gb_s)
-        eph += np.where(active, inv[k] * billed / 1000.0 * p.ephemeral_extra_gb[k], 0.0)
-        cold += np.where(active, inv[k] * pc, 0.0)
+        wait = np.where(k + 1 < p.n_steps, ok * t_call, 0.0)
+        inv_k = np.where(active, inv[k], 0.0)
+        work = mean + wait
+        pc = np.exp(-rate_ms * inv_k * (keep_ms + work))
+        t_attempt = work + pc * init
+        warm = _round_ms(work, exact, 1.0)
+        billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)
+        ib = inv_k * billed
+        step_gb = ib * gb_per_ms
+        gb_s += step_gb
+        gb_x86 += np.where(is_x86, step_gb, 0.0)
+        eph += ib * eph_per_ms
+        cold += inv_k * pc
         t_call = np.where(active, call_n[k] * (t_attempt + p.invoke_overhead_ms) + call_w_ms[k], 0.0)
     retry_wait_ms = np.zeros(npts)
+    fail = 1.0 - sa[0]
+    fj = np.ones(npts)
     for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
-        retry_wait_ms += np.where(p.trigger_async & (j <= p.async_max_retries), (1.0 - sa[0]) ** j * delay * 1000.0, 0.0)
+        fj = fj * fail
+        retry_wait_ms += np.where(p.trigger_async & (j <= p.async_max_retries), fj * delay * 1000.0, 0.0)
     p_ok = sa[0] * runs
     recorded = ~p.trigger_async | p.dead_letter
     zeros = np.zeros(npts)
     return {
-        "invocations": inv.sum(axis=0),
-        "gb_s_x86_64": gb_s_x86,
-        "gb_s_arm64": gb_s_arm,
+        "invocations": np.sum(inv, axis=0),
+        "gb_s_x86_64": gb_x86,
+        "gb_s_arm64": gb_s - gb_x86,
         "ephemeral_gb_s": eph,
         "transitions": zeros,
         "express_requests": zeros,
