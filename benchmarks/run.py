@@ -1,0 +1,146 @@
+"""orchsim benchmarks: ratios against baselines measured in the same run, plus peak memory.
+
+    make bench            # or: .venv/bin/python benchmarks/run.py [--quick]
+
+1. Analytic engine: scenario-pattern points evaluated per second on a million-point grid, and the
+   ratio over evaluating the same kind of point one scenario at a time.
+2. Simulated sweep: wall time on 2 worker processes against 1 (same tasks, same run).
+3. Simulation: the seed scenario at 1,000,000 documents/day for 1 hour under each pattern:
+   simulated Lambda invocations per CPU second, peak traced memory per simulated document, and the
+   speed-up over a naive SimPy model of the same flow. The last line is
+   ``speedup_vs_naive_simpy: X.XX`` (the lowest of the four patterns).
+
+Times are CPU seconds (``time.process_time``) where one process does the work, so a noisy
+neighbour on a shared machine skews them less; each figure is the best of a few interleaved
+repetitions. The sweep uses wall time, since its point is parallelism.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import multiprocessing
+import resource
+import sys
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from naive import naive_simpy  # noqa: E402
+
+from orchsim.analytic import estimate, grid_params, monthly_cost, per_document  # noqa: E402
+from orchsim.pricing import DATA_DIR  # noqa: E402
+from orchsim.scenario import PATTERNS, load_scenario  # noqa: E402
+from orchsim.simulate import simulate  # noqa: E402
+from orchsim.sweep import sweep  # noqa: E402
+
+SEED = DATA_DIR / "scenarios" / "seed-article.yaml"
+
+
+def cpu(fn) -> float:  # type: ignore[no-untyped-def]
+    gc.collect()
+    t = time.process_time()
+    fn()
+    return time.process_time() - t
+
+
+def bench_analytic(points: int) -> None:
+    base = load_scenario(SEED).with_overrides({"pipeline.steps": 20})
+    rng = np.random.default_rng(0)
+    params = grid_params(
+        base,
+        docs_per_day=10 ** rng.uniform(2, 8, points),
+        n_steps=rng.integers(1, 21, points),
+        memory_mb=rng.choice([128, 512, 1024, 2048, 4096], points),
+        mean_ms=rng.uniform(50, 5000, points),
+        error_rate=rng.uniform(0, 0.1, points),
+    )
+
+    def vectorised() -> None:
+        for pattern in PATTERNS:
+            monthly_cost(per_document(params, pattern), params.docs_per_day)
+
+    scalar_n = 200
+    scenarios = [base.with_overrides({"pipeline.steps": int(s), "workload.docs_per_day": float(v)})
+                 for s, v in zip(rng.integers(1, 21, scalar_n), 10 ** rng.uniform(2, 8, scalar_n), strict=True)]
+
+    def one_at_a_time() -> None:
+        for sc in scenarios:
+            estimate(sc)
+
+    t_vec = min(cpu(vectorised) for _ in range(3))
+    t_one = min(cpu(one_at_a_time) for _ in range(2))
+    rate_vec = points * len(PATTERNS) / t_vec
+    rate_one = scalar_n * len(PATTERNS) / t_one
+    print("== analytic engine: monthly cost of scenario-pattern points ==")
+    print(f"grid of {points:,} points x {len(PATTERNS)} patterns (1-20 steps, 1e2-1e8 docs/day): {t_vec:.2f} CPU s")
+    print(f"analytic_points_per_s: {rate_vec:,.0f}")
+    print(f"baseline, one scenario at a time (estimate()): {rate_one:,.0f} points/s")
+    print(f"analytic_vectorised_vs_one_at_a_time: {rate_vec / rate_one:.1f}x")
+    print()
+
+
+def bench_sweep(tasks: int) -> None:
+    base = load_scenario(SEED).with_overrides({"window_hours": 1.0})
+    grid = {"workload.docs_per_day": [150_000 + 10_000 * i for i in range(tasks)]}
+    ctx = multiprocessing.get_context("spawn")
+    times = {}
+    for workers in (1, 2, 1, 2):
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            t = time.perf_counter()
+            df = sweep(base, grid, engine="simulate", executor=ex, cache=False, progress=False)
+            dt = time.perf_counter() - t
+        assert df["error"].isna().all(), "sweep points failed"
+        times[workers] = min(times.get(workers, float("inf")), dt)
+    print(f"== simulated sweep: {tasks} points x {len(PATTERNS)} patterns (seed scenario, 1 h each) ==")
+    print(f"1 worker process: {times[1]:.2f} s wall; 2 worker processes: {times[2]:.2f} s wall")
+    print(f"sweep_speedup_2_workers: {times[1] / times[2]:.2f}x")
+    print()
+
+
+def bench_simulation(docs_per_day: float, reps: int) -> None:
+    sc = load_scenario(SEED).with_overrides({"workload.docs_per_day": docs_per_day, "window_hours": 1.0})
+    best: dict[str, float] = {}
+    invocations: dict[str, int] = {}
+    docs: dict[str, int] = {}
+    for _ in range(reps):
+        best["naive"] = min(best.get("naive", float("inf")), cpu(lambda: naive_simpy(sc)))
+        for p in PATTERNS:
+            box = {}
+            best[p] = min(best.get(p, float("inf")), cpu(lambda p=p: box.setdefault("r", simulate(sc, p, detail=False))))
+            invocations[p] = box["r"].summary["lambda_invocations"]
+            docs[p] = box["r"].summary["docs_arrived"]
+    peak: dict[str, float] = {}
+    for p in PATTERNS:
+        gc.collect()
+        tracemalloc.start()
+        simulate(sc, p, detail=False)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        peak[p] = top / docs[p]
+    print(f"== simulation: seed scenario at {docs_per_day:,.0f} documents/day for 1 hour ({docs[PATTERNS[0]]:,} documents) ==")
+    print(f"naive SimPy baseline (process per document, shared Resource per step): {best['naive']:.2f} CPU s")
+    print(f"{'pattern':<20} {'CPU s':>7} {'invocations':>12} {'invocations/s':>14} {'bytes/doc':>10} {'speedup':>8}")
+    for p in PATTERNS:
+        print(f"{p:<20} {best[p]:>7.2f} {invocations[p]:>12,} {invocations[p] / best[p]:>14,.0f} {peak[p]:>10.0f} {best['naive'] / best[p]:>7.2f}x")
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory per simulated document (traced, worst pattern): {max(peak.values()):.0f} bytes; process peak RSS {rss_mb:.0f} MB")
+    print(f"speedup_vs_naive_simpy: {min(best['naive'] / best[p] for p in PATTERNS):.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    args = parser.parse_args()
+    bench_analytic(100_000 if args.quick else 1_000_000)
+    bench_sweep(4 if args.quick else 8)
+    bench_simulation(100_000 if args.quick else 1_000_000, 1 if args.quick else 3)
+
+
+if __name__ == "__main__":
+    main()
