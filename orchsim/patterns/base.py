@@ -37,6 +37,7 @@ __all__ = [
     "LOST",
     "OUTCOME_NAMES",
     "later",
+    "Pattern",
 ]
 
 # Attempt results
@@ -218,6 +219,25 @@ class Recorder:
             self.doc_end[doc] = t
 
 
+class Pattern:
+    """What every pattern's configuration object holds: the context and its hot-path references."""
+
+    def __init__(self, ctx: Context) -> None:
+        sc = ctx.scenario
+        self.ctx = ctx
+        self.env = ctx.env
+        self.rec = ctx.rec
+        self.acquire = ctx.platform.acquire
+        self.release = ctx.platform.release
+        self.attempt = ctx.attempt
+        self.init_ms = ctx.init_ms
+        self.trigger_sync = sc.workload.trigger == "sync"
+        self.sdk_attempts = sc.lambda_.sdk_max_attempts
+        self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
+        self.max_retries = sc.chain.async_max_retries
+        self.max_age = sc.chain.async_max_event_age_s
+
+
 class Context:
     """Everything a pattern's processes need for one (scenario, replication) run."""
 
@@ -238,6 +258,13 @@ class Context:
         self.init_ms = [s.init_ms for s in self.steps]
         self.fatal = [s.fatal_error_rate for s in self.steps]
         self.err_cut = [s.fatal_error_rate + s.error_rate for s in self.steps]
+
+    def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
+        """Result and running ms of ``doc``'s attempt number ``tries`` (0 = first) at step ``k``,
+        from the common random numbers."""
+        if tries == 0:
+            return self.outcome_of(k, self.draws.work_ms[k][doc], self.draws.u[k][doc])
+        return self.outcome_of(k, *self.draws.attempt(k, doc, tries))
 
     def outcome_of(self, k: int, work_ms: float, u: float) -> tuple[int, float]:
         """Result of an attempt at step ``k`` and the ms it runs (work, or up to the timeout)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchsim.graph import task_chain
-from orchsim.patterns.base import FAILED, LOST, OK, SUCCEEDED, Context, later
+from orchsim.patterns.base import FAILED, LOST, OK, SUCCEEDED, Context, Pattern, later
 from orchsim.platform import THROTTLED
 
 __all__ = ["start", "ASYNC_RETRY_DELAYS_S", "throttle_backoff_s"]
@@ -38,27 +38,14 @@ def start(ctx: Context) -> None:
     ctx.start_arrivals(lambda doc: _Doc(chain, doc).invoke())
 
 
-class _Chain:
+class _Chain(Pattern):
     """The chain's configuration."""
 
     def __init__(self, ctx: Context) -> None:
-        sc = ctx.scenario
-        self.ctx = ctx
+        super().__init__(ctx)
         self.order = task_chain(ctx.graph)
         self.n = len(self.order)
-        self.max_retries = sc.chain.async_max_retries
-        self.max_age = sc.chain.async_max_event_age_s
-        self.fail_outcome = FAILED if sc.chain.dead_letter else LOST
-        self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
-        self.trigger_sync = sc.workload.trigger == "sync"
-        self.sdk_attempts = sc.lambda_.sdk_max_attempts
-        self.env = ctx.env
-        self.rec = ctx.rec
-        self.acquire = ctx.platform.acquire
-        self.release = ctx.platform.release
-        self.work_ms = ctx.draws.work_ms
-        self.u = ctx.draws.u
-        self.init_ms = ctx.init_ms
+        self.fail_outcome = FAILED if ctx.scenario.chain.dead_letter else LOST
 
 
 class _Doc:
@@ -102,11 +89,7 @@ class _Doc:
             later(env, wait, self.invoke)
             return
         self.cold = cold = status == 1
-        doc = self.doc
-        if self.attempt == 0:
-            res, run_ms = ctx.outcome_of(k, c.work_ms[k][doc], c.u[k][doc])
-        else:
-            res, run_ms = ctx.outcome_of(k, *ctx.draws.attempt(k, doc, self.attempt))
+        res, run_ms = c.attempt(k, self.doc, self.attempt)
         self.attempt += 1
         self.res = res
         self.t_start = now

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchsim.graph import task_chain
-from orchsim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, TIMEOUT, Context, later
+from orchsim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, TIMEOUT, Context, Pattern, later
 from orchsim.patterns.chain_async import ASYNC_RETRY_DELAYS_S, throttle_backoff_s
 from orchsim.patterns.sfn import asl_wait_s
 from orchsim.platform import THROTTLED
@@ -44,27 +44,18 @@ def start(ctx: Context) -> None:
     ctx.start_arrivals(lambda doc: _Run(chain, _Doc(doc, env.now, chain.n), [], False).invoke(0))
 
 
-class _Chain:
+class _Chain(Pattern):
     """The chain's configuration."""
 
     def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
         sc = ctx.scenario
-        self.ctx = ctx
         self.order = task_chain(ctx.graph)
         self.n = len(self.order)
         self.policy = sc.retry if sc.chain.sync_retry == "policy" else None
-        self.trigger_async = sc.workload.trigger == "async"
-        self.max_retries = sc.chain.async_max_retries
-        self.max_age = sc.chain.async_max_event_age_s
+        self.trigger_async = not self.trigger_sync
         self.fail_async = FAILED if sc.chain.dead_letter else LOST
-        self.sdk_attempts = sc.lambda_.sdk_max_attempts
-        self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
         self.timeout_s = [ms / 1000.0 for ms in ctx.timeout_ms]
-        self.env = ctx.env
-        self.acquire = ctx.platform.acquire
-        self.work_ms = ctx.draws.work_ms
-        self.u = ctx.draws.u
-        self.init_ms = ctx.init_ms
 
 
 class _Frame:
@@ -181,10 +172,7 @@ class _Run:
         d = self.d
         tries = d.tries[pos]
         d.tries[pos] = tries + 1
-        if tries == 0:
-            res, run_ms = ctx.outcome_of(k, c.work_ms[k][d.doc], c.u[k][d.doc])
-        else:
-            res, run_ms = ctx.outcome_of(k, *ctx.draws.attempt(k, d.doc, tries))
+        res, run_ms = c.attempt(k, d.doc, tries)
         f = _Frame(pos, k, now, now + c.timeout_s[k], cold, res, self.orphan)
         self.frames.append(f)
         self._sleep_until(now + ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0, f, self._after_work)

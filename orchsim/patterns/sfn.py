@@ -27,7 +27,7 @@ from typing import Any
 
 from orchsim.errors import InputError
 from orchsim.graph import Choice, Fail, Succeed, Task, Wait
-from orchsim.patterns.base import FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context, later
+from orchsim.patterns.base import FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context, Pattern, later
 from orchsim.platform import THROTTLED, TokenBucket, sfn_quotas
 from orchsim.scenario import RetryPolicy
 
@@ -62,32 +62,24 @@ def start_express(ctx: Context) -> None:
     _Machine(ctx, express=True).start()
 
 
-class _Machine:
+class _Machine(Pattern):
     """The state machine's configuration and quotas; one :class:`_Execution` per document."""
 
     def __init__(self, ctx: Context, express: bool) -> None:
+        super().__init__(ctx)
         sc = ctx.scenario
-        self.ctx = ctx
         self.express = express
         quotas = sfn_quotas(sc.region, "express" if express else "standard")
         self.start_bucket = TokenBucket(quotas["start"].size, quotas["start"].refill_per_s)
         self.trans_bucket = None if express else TokenBucket(quotas["transition"].size, quotas["transition"].refill_per_s)
         self.latency_s = sc.step_functions.transition_latency_ms / 1000.0
-        self.trigger_sync = sc.workload.trigger == "sync"
         self.dup_rate = sc.step_functions.express_duplicate_rate if express and not self.trigger_sync else 0.0
         self.chunk_mb = int(max(math.ceil(sc.step_functions.express_memory_mb / 64.0 - 1e-9), 1) * 64)
         logging = express and sc.step_functions.express_logging
         self.log_bytes = sc.step_functions.log_bytes_per_transition if logging else 0.0
         self.fail_outcome = FAILED if (not express or self.trigger_sync or logging) else LOST
         self.limit_s = EXPRESS_LIMIT_S if express else math.inf
-        self.env = ctx.env
-        self.rec = ctx.rec
         self.states = ctx.graph.states
-        self.acquire = ctx.platform.acquire
-        self.release = ctx.platform.release
-        self.work_ms = ctx.draws.work_ms
-        self.u = ctx.draws.u
-        self.init_ms = ctx.init_ms
         for st in ctx.graph.states.values():
             if not isinstance(st, Task | Wait | Choice | Succeed | Fail):
                 raise InputError("pipeline", f"state {st.name!r}: {type(st).__name__} states are not simulated yet")
@@ -134,7 +126,7 @@ class _Execution:
         if m.trigger_sync:
             if not m.start_bucket.try_take(env.now):
                 self.sdk_tries += 1
-                if self.sdk_tries >= m.ctx.scenario.lambda_.sdk_max_attempts:
+                if self.sdk_tries >= m.sdk_attempts:
                     m.ctx.rec.finish(self.doc, env.now, FAILED)
                     return
                 later(env, m.ctx.sdk_backoff_s(self.sdk_tries - 1), self.start)
@@ -222,11 +214,7 @@ class _Execution:
             self.res = THROTTLE
             self._sleep(delay, self._after_attempt)
             return
-        ctx = m.ctx
-        if self.attempt == 0:
-            res, run_ms = ctx.outcome_of(k, m.work_ms[k][doc], m.u[k][doc])
-        else:
-            res, run_ms = ctx.outcome_of(k, *ctx.draws.attempt(k, doc, self.attempt))
+        res, run_ms = m.attempt(k, doc, self.attempt)
         self.res = res
         self.cold = cold = status == 1
         self.t_start = t_start = now + delay
