@@ -1,7 +1,9 @@
 """Metering: what AWS bills, counted by an engine, before any price is applied.
 
 Engines (simulation or closed form) produce a :class:`Metering`; :mod:`orchsim.cost` prices it.
-Quantities are totals over the metered window unless a method says otherwise.
+Quantities are totals over the metered window unless a method says otherwise. The simulation meters
+an invocation or an Express execution when it ends: work still running when the window closes
+belongs to ``in_flight`` documents and is not billed in that window.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class Metering:
     sfn_transitions
         Step Functions Standard state transitions (one per state entered, one per retry).
     express_requests
-        Express executions started (duplicates included).
+        Express executions (duplicates included).
     express_gb_hours
         Express billed duration x billed memory, GB-hours.
     logs_gb

@@ -143,9 +143,9 @@ class RetryPolicy(_Frozen):
     ``jitter: full`` draws each wait uniformly in [0, wait]."""
 
     max_attempts: int = Field(3, ge=0, le=99_999_999, description="ASL MaxAttempts (retries)")
-    interval_s: float = Field(1.0, ge=1, le=99_999_999, description="ASL IntervalSeconds")
+    interval_s: int = Field(1, ge=1, le=99_999_999, description="ASL IntervalSeconds (whole seconds)")
     backoff_rate: float = Field(2.0, ge=1.0, le=100, description="ASL BackoffRate")
-    max_delay_s: float | None = Field(None, gt=0, le=31_622_400, description="ASL MaxDelaySeconds")
+    max_delay_s: int | None = Field(None, ge=1, le=31_622_400, description="ASL MaxDelaySeconds (whole seconds)")
     jitter: Literal["none", "full"] = "none"
 
 
@@ -173,10 +173,17 @@ class LambdaConfig(_Frozen):
     sdk_max_attempts: int = Field(3, ge=1, le=20, description="AWS SDK total attempts on a throttled sync invoke")
     invoke_overhead_ms: float = Field(0.0, ge=0, le=10_000, description="latency of one invoke call, ms")
 
-    @field_validator("keep_alive_s")
+    @field_validator("keep_alive_s", mode="before")
     @classmethod
-    def _keep_alive(cls, v: float | KeepAlive) -> float | KeepAlive:
-        if isinstance(v, int | float) and not 0 <= v <= 86_400:
+    def _keep_alive(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            try:
+                return KeepAlive.model_validate(v)
+            except ValidationError as exc:
+                raise from_validation_error(exc, "lambda.keep_alive_s", KeepAlive) from None
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("must be a number of seconds (0-86,400) or a mapping {low_s, high_s}")
+        if not 0 <= v <= 86_400:
             raise ValueError("must be between 0 and 86,400 s")
         return v
 

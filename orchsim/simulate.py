@@ -18,7 +18,7 @@ from orchsim.cost import COMPONENTS, price_metering
 from orchsim.errors import InputError
 from orchsim.metering import Metering
 from orchsim.patterns import chain_async, chain_sync, sfn
-from orchsim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, SUCCEEDED, Context
+from orchsim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
 from orchsim.pricing import PriceBook, load_price_book
 from orchsim.result import SimulationResult
 from orchsim.scenario import PATTERNS, Scenario
@@ -173,9 +173,22 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
             }
         )
         names = [s.name for s in steps]
-        inv = pd.DataFrame(rec.invocation_rows, columns=["doc", "step_index", "start_s", "end_s", "billed_ms", "cold", "result", "orphan"])
-        inv["step"] = [names[k] for k in inv["step_index"]] if len(inv) else pd.Series(dtype=str)
-        inv["memory_mb"] = [steps[k].memory_mb for k in inv["step_index"]] if len(inv) else pd.Series(dtype=int)
+        cols = list(zip(*rec.invocation_rows, strict=True)) if rec.invocation_rows else [()] * 8
+        inv = pd.DataFrame(
+            {
+                "doc": np.asarray(cols[0], dtype=np.int64),
+                "step_index": np.asarray(cols[1], dtype=np.int64),
+                "start_s": np.asarray(cols[2], dtype=float),
+                "end_s": np.asarray(cols[3], dtype=float),
+                "billed_ms": np.asarray(cols[4], dtype=np.int64),
+                "cold": np.asarray(cols[5], dtype=bool),
+                "result": pd.Categorical(list(cols[6]), categories=list(RESULT_NAMES)),
+                "orphan": np.asarray(cols[7], dtype=bool),
+            }
+        )
+        inv["step"] = pd.Categorical.from_codes(inv["step_index"].to_numpy(), names)
+        memory = np.array([s.memory_mb for s in steps], dtype=np.int64)
+        inv["memory_mb"] = memory[inv["step_index"].to_numpy()]
         inv["billed_gb_s"] = inv["billed_ms"] / 1000.0 * inv["memory_mb"] / 1024.0
         for frame in (documents, inv):
             frame["scenario"] = sc.name

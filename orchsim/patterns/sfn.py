@@ -194,20 +194,32 @@ class _Execution:
 
     # -- Task attempts --------------------------------------------------------------------------
     def _attempt(self) -> None:
+        """Enter the Task (or retry it): one transition, which waits for a StateTransition token
+        (Standard) before the Lambda is invoked; no Lambda slot is held while it waits."""
+        m = self.m
+        now = m.env.now
+        self.transitions += 1
+        self.events += _EVENTS_PER_ATTEMPT
+        if self.events > HISTORY_EVENT_CAP:
+            self._finish(FAILED)
+            return
+        if m.trans_bucket is not None:
+            m.rec.transition(self.doc)
+            wait = m.trans_bucket.take(now)
+            if wait > 0:
+                self._sleep(wait, self._invoke)
+                return
+        self._invoke()
+
+    def _invoke(self, _ev: Any = None) -> None:
+        """Invoke the Task's Lambda; the transition latency is folded into the invocation's start
+        (the slot is counted from the transition, billing from the start of the function)."""
         m = self.m
         env = m.env
         now = env.now
         k = self.k
         doc = self.doc
-        self.transitions += 1
-        self.events += _EVENTS_PER_ATTEMPT
         delay = m.latency_s
-        if m.trans_bucket is not None:
-            m.rec.transition(doc)
-            delay += m.trans_bucket.take(now)
-        if self.events > HISTORY_EVENT_CAP:
-            self._finish(FAILED)
-            return
         status = m.acquire(k, now)
         if status == THROTTLED:
             m.rec.throttle(doc, k, now)
