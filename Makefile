@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= reports
 
-.PHONY: report test bench lab clean quick
+.PHONY: report test bench lab lint clean quick
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)  ## the test suite
 
 bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/python -m pip install -q -e '.[lint]'
+	$(BIN)/ruff check orchsim tests benchmarks
+	$(BIN)/mypy
 
 lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/

@@ -111,8 +111,8 @@ def bench_simulation(docs_per_day: float, reps: int) -> None:
     for _ in range(reps):
         best["naive"] = min(best.get("naive", float("inf")), cpu(lambda: naive_simpy(sc)))
         for p in PATTERNS:
-            box = {}
-            best[p] = min(best.get(p, float("inf")), cpu(lambda p=p: box.setdefault("r", simulate(sc, p, detail=False))))
+            box: dict[str, object] = {}
+            best[p] = min(best.get(p, float("inf")), cpu(lambda p=p, box=box: box.setdefault("r", simulate(sc, p, detail=False))))
             invocations[p] = box["r"].summary["lambda_invocations"]
             docs[p] = box["r"].summary["docs_arrived"]
     peak: dict[str, float] = {}

@@ -541,7 +541,7 @@ def monthly_cost(
         "logs": per_doc["logs_gb"] * docs_month * book.logs_ingestion_usd_per_gb(region),
     }
     assert tuple(out) == COMPONENTS
-    out["total"] = sum(out[c] for c in COMPONENTS)
+    out["total"] = np.sum([out[c] for c in COMPONENTS], axis=0)
     return out
 
 

@@ -144,15 +144,32 @@ DEFAULT_SCENARIO = DATA_DIR / "scenarios" / "seed-article.yaml"
 @app.command("report")
 def _report(
     out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("reports"),
+    params: Annotated[Path | None, typer.Option("--params", help="YAML file: notebook name (or 'all') -> parameter overrides")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="run the notebooks at toy sizes (about a minute)")] = False,
     prices: PricesOpt = None,
 ) -> None:
-    """Run the main job: the four-pattern comparison of the default scenario, with its chart."""
-    from orchsim.report import run_report
+    """Run the main job: the four-pattern comparison of the default scenario with its chart, then
+    every notebook (papermill, two at a time) into HTML pages and an index.html with their takeaways."""
+    import time
 
+    from orchsim.report import ReportError, load_params_file, run_notebooks, run_report, write_index
+
+    start = time.perf_counter()
+    overrides = load_params_file(params) if params is not None else {}
     text, paths = run_report(out, prices=str(prices) if prices else None)
     typer.echo(text)
     for p in paths:
         typer.echo(f"wrote {p}")
+    typer.echo(f"\nrunning the notebooks{' at toy sizes' if quick else ''} into {out} ...")
+    try:
+        runs = run_notebooks(out, overrides, quick=quick, prices=prices)
+    except ReportError as exc:
+        typer.echo(f"orchsim: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for r in runs:
+        typer.echo(f"{r.name} ({r.seconds:.0f} s): {r.takeaway}")
+    index = write_index(out, runs, text, paths)
+    typer.echo(f"\nreport: {index} ({time.perf_counter() - start:.0f} s)")
 
 
 @app.command("compare")
@@ -339,7 +356,7 @@ def _crossover(
         raise InputError(vary, f"{bad.iloc[0]}")
     table = crossover_table(df, vary, chosen)
     pairs = [(p, q) for i, p in enumerate(chosen) for q in chosen[i + 1 :]]
-    out = []
+    out: list[dict[str, Any]] = []
     for p, q in pairs:
         sub = table[(table.pattern_a == p) & (table.pattern_b == q)]
         ends = df.set_index(["pattern", vary])["cost_total_usd"]
@@ -361,7 +378,8 @@ def _crossover(
             xs = ", ".join(f"{x:,.4g}" for x in row["crossings"])
             typer.echo(f"  {row['pattern_a']} = {row['pattern_b']} at {vary} = {xs} ({row['cheaper_below']} cheaper below)")
         else:
-            cheaper = min(row["cost_at_from_usd"], key=row["cost_at_from_usd"].get)
+            at_from: dict[str, float] = row["cost_at_from_usd"]
+            cheaper = min(at_from, key=lambda name: at_from[name])
             typer.echo(f"  {row['pattern_a']} vs {row['pattern_b']}: no crossover; {cheaper} is cheaper throughout")
 
 

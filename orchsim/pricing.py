@@ -363,7 +363,7 @@ def _read(path: Path) -> _PriceFileIn:
     for region, lam_entry in raw.lambda_.regions.items():
         if isinstance(lam_entry, _SameAs):
             continue
-        for arch in ARCHITECTURES:
+        for arch in ("x86_64", "arm64"):
             try:
                 _tiers([t.model_dump() for t in lam_entry.duration_tiers[arch]], "up_to_gb_s", "usd_per_gb_s")
             except ValueError as exc:

@@ -165,7 +165,7 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
                 "doc": np.arange(n),
                 "arrival_s": ctx.arrivals,
                 "end_s": docs["end_s"].copy(),
-                "outcome": pd.Categorical.from_codes(outcome, OUTCOME_NAMES),
+                "outcome": pd.Categorical.from_codes(outcome.astype(np.int64), categories=pd.Index(OUTCOME_NAMES)),
                 "attempts": docs["invocations"].copy(),
                 "transitions": docs["transitions"].copy(),
                 "billed_gb_s": docs["gb_s"].copy(),
@@ -186,7 +186,7 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
                 "orphan": np.asarray(cols[7], dtype=bool),
             }
         )
-        inv["step"] = pd.Categorical.from_codes(inv["step_index"].to_numpy(), names)
+        inv["step"] = pd.Categorical.from_codes(inv["step_index"].to_numpy(dtype=np.int64), categories=pd.Index(names))
         memory = np.array([s.memory_mb for s in steps], dtype=np.int64)
         inv["memory_mb"] = memory[inv["step_index"].to_numpy()]
         inv["billed_gb_s"] = inv["billed_ms"] / 1000.0 * inv["memory_mb"] / 1024.0

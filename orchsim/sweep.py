@@ -192,17 +192,17 @@ def _analytic_rows(scenarios: list[Scenario | str], points: list[dict[str, Any]]
             for i, s in members:
                 by_point[i] = _error_rows(points[i], patterns, 0, s, str(exc))
             continue
-        records = est.to_dict("records")
+        records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in est.to_dict("records")]
         n = len(members)
-        for j, pattern_block in enumerate(range(0, len(records), n)):
-            del j
-            for m, (i, s) in enumerate(members):
-                rec = records[pattern_block + m]
-                rec.update({"seed": s.seed, "replication": 0, "error": None})
+        # estimate() returns one block of n rows per pattern, members in order within each block.
+        for block in range(0, len(records), n):
+            for m, (i, member) in enumerate(members):
+                rec = records[block + m]
+                rec.update({"seed": member.seed, "replication": 0, "error": None})
                 by_point.setdefault(i, []).append(rec)
     for i, point in enumerate(points):
-        s = scenarios[i]
-        point_rows = by_point.get(i) or _error_rows(point, patterns, 0, base, s if isinstance(s, str) else "failed")
+        sc = scenarios[i]
+        point_rows = by_point.get(i) or _error_rows(point, patterns, 0, base, sc if isinstance(sc, str) else "failed")
         for r in point_rows:
             rows.append({**point, "point": i, **r})
     return rows
@@ -233,7 +233,7 @@ def _simulated_rows(
                 continue
             path = cache_dir / f"{_task_key(s, patterns, r, price_hash)}.parquet" if cache_dir else None
             if path is not None and path.exists():
-                results[(i, r)] = pd.read_parquet(path).to_dict("records")
+                results[(i, r)] = [{str(k): v for k, v in row.items()} for row in pd.read_parquet(path).to_dict("records")]
             else:
                 todo.append((i, r, s, path))
     if todo:
@@ -253,11 +253,11 @@ def _simulated_rows(
                 for fut in as_completed(futures):
                     i, r, s, path = futures[fut]
                     try:
-                        rows = fut.result()
-                        _store(rows, path)
+                        task_rows = fut.result()
+                        _store(task_rows, path)
                     except Exception as exc:  # a failing point becomes data, not a crash
-                        rows = _error_rows(points[i], patterns, r, s, f"{type(exc).__name__}: {exc}")
-                    results[(i, r)] = rows
+                        task_rows = _error_rows(points[i], patterns, r, s, f"{type(exc).__name__}: {exc}")
+                    results[(i, r)] = task_rows
                     bar.update()
             finally:
                 if owned:
