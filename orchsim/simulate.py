@@ -1,9 +1,13 @@
 """Run one scenario under one or more patterns with SimPy, then meter and price the run.
 
->>> from orchsim import load_scenario, simulate
->>> sc = load_scenario("data/scenarios/seed-article.yaml").with_overrides({"window_hours": 1})
->>> res = simulate(sc, "sfn-standard")
->>> res.summary["state_transitions"] == 5 * res.summary["docs_succeeded"] + ...  # doctest: +SKIP
+Example (the seed article's 5-step pipeline for one simulated hour)::
+
+    from orchsim import load_scenario, simulate
+    sc = load_scenario("data/scenarios/seed-article.yaml").with_overrides({"window_hours": 1})
+    res = simulate(sc, "sfn-standard")
+    res.summary["state_transitions"]     # 5 per finished document
+    res.cost.line_items                  # monthly line items from the price book
+    res.documents.outcome.value_counts()
 """
 
 from __future__ import annotations
