@@ -36,6 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from orchsim.billing import tiered_cost
+from orchsim.coldstart import p_cold
 from orchsim.cost import COMPONENTS
 from orchsim.dists import Fixed
 from orchsim.errors import InputError
@@ -286,7 +287,8 @@ class _StepTerms:
     gb_per_ms: Array
     eph_per_ms: Array
     is_x86: NDArray[np.bool_]
-    cold_rate: Array  # cold-start exponent per invocation per document
+    cold_rate: Array  # documents per second times duplicate runs: invocations/s per invocation per document
+    hold_s: Array  # how long one invocation holds its environment
 
 
 def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
@@ -334,7 +336,8 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
             gb_per_ms=p.memory_mb[k] / 1024.0 / 1000.0,
             eph_per_ms=p.ephemeral_extra_gb[k] / 1000.0,
             is_x86=p.is_x86[k],
-            cold_rate=docs_per_s * runs * (p.keep_alive_s + mean / 1000.0),
+            cold_rate=docs_per_s * runs,
+            hold_s=(mean + (p.transition_latency_ms if sfn else 0.0)) / 1000.0,
         )
 
     reach = np.ones(npts)
@@ -352,7 +355,7 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         active = k < p.n_steps
         ra = np.where(active, reach, 0.0)
         inv = ra * t.attempts
-        pc = np.exp(-t.cold_rate * inv)
+        pc = p_cold(t.cold_rate * inv, t.hold_s, p.keep_alive_s)
         if sfn:
             billed = t.warm_last + pc * t.cold_last
         else:
@@ -458,13 +461,13 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
         if hoisted is None or not same_steps:
             exact = p.exact[k] & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
             hoisted = (p.mean_ms[k], p.init_ms[k], exact, ok_k[k], p.memory_mb[k] / 1024.0 / 1000.0,
-                       p.ephemeral_extra_gb[k] / 1000.0, p.is_x86[k], docs_per_s / 1000.0, p.keep_alive_s * 1000.0)
-        mean, init, exact, ok, gb_per_ms, eph_per_ms, is_x86, rate_ms, keep_ms = hoisted
+                       p.ephemeral_extra_gb[k] / 1000.0, p.is_x86[k])
+        mean, init, exact, ok, gb_per_ms, eph_per_ms, is_x86 = hoisted
         active = k < p.n_steps
         wait = np.where(k + 1 < p.n_steps, ok * t_call, 0.0)
         inv_k = np.where(active, inv[k], 0.0)
         work = mean + wait
-        pc = np.exp(-rate_ms * inv_k * (keep_ms + work))
+        pc = p_cold(docs_per_s * inv_k, work / 1000.0, p.keep_alive_s)
         t_attempt = work + pc * init
         warm = _round_ms(work, exact, 1.0)
         billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)
