@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from orchsim.billing import tiered_cost
-from orchsim.coldstart import p_cold
+from orchsim.coldstart import _log10, p_cold_log10
 from orchsim.cost import COMPONENTS
 from orchsim.dists import Fixed
 from orchsim.errors import InputError
@@ -98,11 +98,25 @@ class AnalyticParams:
         return int(self.docs_per_day.shape[0])
 
     def take(self, index: NDArray[np.int64] | slice) -> AnalyticParams:
-        """The subset of points at ``index``."""
-        out = {}
+        """The subset of points at ``index``, keeping only the steps those points use.
+
+        Per-step arrays that are broadcast views stay broadcast views (no copy)."""
+        n_steps = self.n_steps[index]
+        k = int(n_steps.max(initial=1))
+        out: dict[str, Any] = {"n_steps": n_steps}
         for f in fields(self):
+            if f.name == "n_steps":
+                continue
             a = getattr(self, f.name)
-            out[f.name] = a[:, index] if a.ndim == 2 else a[index]
+            if a.ndim == 1:
+                out[f.name] = a[index]
+            elif a.strides[0] == 0:  # same for every step: one row
+                row = a[0, index]
+                out[f.name] = np.broadcast_to(row[None, :], (k, row.shape[0]))
+            elif a.strides[1] == 0:  # same for every point: one column
+                out[f.name] = np.broadcast_to(a[:k, :1], (k, n_steps.shape[0]))
+            else:
+                out[f.name] = a[:k, index]
         return AnalyticParams(**out)
 
     def with_values(self, **arrays: Any) -> AnalyticParams:
@@ -265,10 +279,17 @@ def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         raise InputError("pattern", f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
     engine = _sync_chain if pattern == "lambda-chain-sync" else (lambda q: _flat(q, pattern))
     if p.points <= _CHUNK:
-        return engine(p)
-    # Cache-sized blocks: the step loops are memory-bound on large arrays.
-    parts = [engine(p.take(slice(i, i + _CHUNK))) for i in range(0, p.points, _CHUNK)]
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+        return engine(p.take(slice(None)))
+    # Cache-sized blocks of points with similar step counts: the step loops are memory-bound on
+    # large arrays, and a block only loops over the steps its points have.
+    order = np.argsort(p.n_steps, kind="stable")
+    parts = [engine(p.take(order[i : i + _CHUNK])) for i in range(0, p.points, _CHUNK)]
+    out = {}
+    for key in parts[0]:
+        merged = np.empty(p.points)
+        merged[order] = np.concatenate([part[key] for part in parts])
+        out[key] = merged
+    return out
 
 
 @dataclass
@@ -287,8 +308,7 @@ class _StepTerms:
     gb_per_ms: Array
     eph_per_ms: Array
     is_x86: NDArray[np.bool_]
-    cold_rate: Array  # documents per second times duplicate runs: invocations/s per invocation per document
-    hold_s: Array  # how long one invocation holds its environment
+    log_hold: Array  # log10 of how long one invocation holds its environment (s)
 
 
 def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
@@ -336,10 +356,11 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
             gb_per_ms=p.memory_mb[k] / 1024.0 / 1000.0,
             eph_per_ms=p.ephemeral_extra_gb[k] / 1000.0,
             is_x86=p.is_x86[k],
-            cold_rate=docs_per_s * runs,
-            hold_s=(mean + (p.transition_latency_ms if sfn else 0.0)) / 1000.0,
+            log_hold=_log10((mean + (p.transition_latency_ms if sfn else 0.0)) / 1000.0),
         )
 
+    log_rate = _log10(docs_per_s * runs)
+    log_keep = _log10(p.keep_alive_s)
     reach = np.ones(npts)
     fail_first = np.zeros(npts)
     invocations = np.zeros(npts)
@@ -349,29 +370,34 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
     cold = np.zeros(npts)
     exec_ms = np.zeros(npts)
     t: _StepTerms | None = None
+    x86 = eph_any = None
     for k in range(k_max):
         if t is None or not same_steps or (k == 1 and not sfn):
             t = terms(k)
-        active = k < p.n_steps
-        ra = np.where(active, reach, 0.0)
+            x86 = t.is_x86.astype(float)
+            eph_any = bool(np.any(t.eph_per_ms))
+        # Masks as 0/1 floats: multiplying is several times faster than np.where here.
+        active = (p.n_steps > k).astype(float)
+        ra = reach * active
         inv = ra * t.attempts
-        pc = p_cold(t.cold_rate * inv, t.hold_s, p.keep_alive_s)
+        pc = p_cold_log10(log_rate + _log10(inv), t.log_hold, log_keep)
         if sfn:
             billed = t.warm_last + pc * t.cold_last
         else:
-            mid = k + 1 < p.n_steps
-            billed = np.where(mid, t.warm_mid + pc * t.cold_mid, t.warm_last + pc * t.cold_last)
+            last = t.warm_last + pc * t.cold_last
+            billed = last + (p.n_steps > k + 1) * (t.warm_mid + pc * t.cold_mid - last)
         ib = inv * billed
         step_gb = ib * t.gb_per_ms
         gb_s += step_gb
-        gb_x86 += np.where(t.is_x86, step_gb, 0.0)
-        eph += ib * t.eph_per_ms
+        gb_x86 += step_gb * x86
+        if eph_any:
+            eph += ib * t.eph_per_ms
         cold += inv * pc
         invocations += inv
         exec_ms += ra * (t.wall_ms + pc * t.attempts_init)
         if k == 0:
             fail_first = 1.0 - t.succ
-        reach = reach * np.where(active, t.succ, 1.0)
+        reach = reach + ra * (t.succ - 1.0)
     p_ok = reach
     if pattern == "sfn-standard":
         p_failed = 1.0 - p_ok  # every execution keeps its history
@@ -448,6 +474,7 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
     for k in range(1, k_max):
         inv.append(np.where(k < p.n_steps, inv[-1] * ok_k[k - 1] * call_n[k], 0.0))
     docs_per_s = p.docs_per_day / 86_400.0
+    log_keep = _log10(p.keep_alive_s)
     # Pass 2 (backward): wall time and billed compute of one attempt of step k, downstream included.
     same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
     t_call = np.zeros(npts)  # wall time of calling step k+1, retries and backoff included
@@ -467,7 +494,7 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
         wait = np.where(k + 1 < p.n_steps, ok * t_call, 0.0)
         inv_k = np.where(active, inv[k], 0.0)
         work = mean + wait
-        pc = p_cold(docs_per_s * inv_k, work / 1000.0, p.keep_alive_s)
+        pc = p_cold_log10(_log10(docs_per_s * inv_k), _log10(work / 1000.0), log_keep)
         t_attempt = work + pc * init
         warm = _round_ms(work, exact, 1.0)
         billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["p_cold", "p_cold_exact"]
+__all__ = ["p_cold", "p_cold_exact", "p_cold_log10"]
 
 _LOG_RHO = np.linspace(-5.0, 6.0, 177)
 _LOG_A = np.linspace(-4.0, 10.0, 225)
@@ -74,6 +74,11 @@ def _table() -> NDArray[np.float64]:
     return out
 
 
+def _log10(x: ArrayLike) -> NDArray[np.float64]:
+    """log10, with zero (and below) mapped to -300 rather than -inf."""
+    return np.log10(np.maximum(np.asarray(x, dtype=float), 1e-300))
+
+
 def p_cold(lam_per_s: ArrayLike, hold_s: ArrayLike, keep_alive_s: ArrayLike) -> NDArray[np.float64]:
     """Probability an invocation is cold, vectorised (bilinear interpolation of the tabulated sum).
 
@@ -86,18 +91,28 @@ def p_cold(lam_per_s: ArrayLike, hold_s: ArrayLike, keep_alive_s: ArrayLike) -> 
     keep_alive_s
         How long an idle environment stays warm, seconds.
     """
-    lam = np.asarray(lam_per_s, dtype=float)
-    rho = lam * np.asarray(hold_s, dtype=float)
-    a = lam * np.asarray(keep_alive_s, dtype=float)
-    table = _table()
-    with np.errstate(divide="ignore"):
-        x = (np.clip(np.log10(np.maximum(rho, 1e-300)), _LOG_RHO[0], _LOG_RHO[-1]) - _LOG_RHO[0]) / (_LOG_RHO[1] - _LOG_RHO[0])
-        y = (np.clip(np.log10(np.maximum(a, 1e-300)), _LOG_A[0], _LOG_A[-1]) - _LOG_A[0]) / (_LOG_A[1] - _LOG_A[0])
-    i = np.minimum(x.astype(np.int64), _LOG_RHO.size - 2)
-    j = np.minimum(y.astype(np.int64), _LOG_A.size - 2)
-    fx, fy = x - i, y - j
-    v = (table[i, j] * (1 - fx) * (1 - fy) + table[i + 1, j] * fx * (1 - fy)
-         + table[i, j + 1] * (1 - fx) * fy + table[i + 1, j + 1] * fx * fy)
-    # Below the grid: nothing busy and nothing kept warm means every invocation is cold.
-    v = np.where(a <= 10.0 ** _LOG_A[0], np.where(rho <= 10.0 ** _LOG_RHO[0], 1.0, v), v)
-    return np.clip(v, 0.0, 1.0)
+    return p_cold_log10(_log10(lam_per_s), _log10(hold_s), _log10(keep_alive_s))
+
+
+def p_cold_log10(log_lam: NDArray[np.float64], log_hold: ArrayLike, log_keep: ArrayLike) -> NDArray[np.float64]:
+    """:func:`p_cold` from base-10 logarithms (callers that reuse ``log_hold`` and ``log_keep``
+    across steps save the work)."""
+    table = _table().ravel()
+    ncol = _LOG_A.size
+    x = (log_lam + log_hold - _LOG_RHO[0]) * (1.0 / (_LOG_RHO[1] - _LOG_RHO[0]))
+    y = (log_lam + log_keep - _LOG_A[0]) * (1.0 / (_LOG_A[1] - _LOG_A[0]))
+    x = np.minimum(np.maximum(x, 0.0), _LOG_RHO.size - 1.000001)
+    y = np.minimum(np.maximum(y, 0.0), ncol - 1.000001)
+    i = x.astype(np.int64)
+    j = y.astype(np.int64)
+    fx = x - i
+    fy = y - j
+    idx = i * ncol + j
+    top = table.take(idx) * (1.0 - fy) + table.take(idx + 1) * fy
+    bottom = table.take(idx + ncol) * (1.0 - fy) + table.take(idx + ncol + 1) * fy
+    v = top + (bottom - top) * fx
+    # Off the grid's low corner: nothing busy and nothing kept warm, every invocation is cold.
+    low = (log_lam + log_keep < _LOG_A[0]) & (log_lam + log_hold < _LOG_RHO[0])
+    if low.any():
+        v[low] = 1.0
+    return v
