@@ -59,11 +59,14 @@ def summarize(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd
 
 
 def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool | None = None) -> list[float]:
-    """Values of ``x`` where cost A equals cost B, interpolated between sweep points.
+    """Values of ``x`` where cost A crosses cost B, interpolated between sweep points.
 
-    Linear interpolation of the cost difference, in log(x) when ``x`` spans two decades or more
-    (``log_x=None`` decides). Returns every crossing in increasing ``x`` (empty when they never
-    cross); a sweep point where the costs are exactly equal counts once.
+    A crossing is a change of sign of ``cost_a - cost_b``. Between neighbouring points it is found by
+    linear interpolation, in log(x) when ``x`` spans two decades or more (``log_x=None`` decides).
+    Where the costs are equal over a run of points (say both $0 inside the free tier) and the sign
+    differs on either side, the crossing is the first point of the run. Costs that only touch (equal
+    at a point with the same sign on both sides, or at either end of the sweep) do not cross.
+    Returns the crossings in increasing ``x``; empty when they never cross.
     """
     xs = np.asarray(x, dtype=float)
     d = np.asarray(cost_a, dtype=float) - np.asarray(cost_b, dtype=float)
@@ -76,19 +79,19 @@ def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool
     if log_x is None:
         log_x = bool(xs.size and xs.min() > 0 and xs.max() / xs.min() >= 100)
     u = np.log(xs) if log_x else xs
+    scale = max(float(np.max(np.abs(d), initial=0.0)), 1e-300)
+    sign = np.where(np.abs(d) <= 1e-12 * scale, 0, np.sign(d))
     out: list[float] = []
-    for i in range(xs.size - 1):
-        d0, d1 = d[i], d[i + 1]
-        if d0 == 0:
-            if not out or out[-1] != xs[i]:
-                out.append(float(xs[i]))
-            continue
-        if d0 * d1 < 0:
-            t = d0 / (d0 - d1)
-            ui = u[i] + t * (u[i + 1] - u[i])
-            out.append(float(np.exp(ui)) if log_x else float(ui))
-    if xs.size and d[-1] == 0 and (not out or out[-1] != xs[-1]):
-        out.append(float(xs[-1]))
+    prev: int | None = None
+    for i in np.flatnonzero(sign):
+        if prev is not None and sign[i] != sign[prev]:
+            if i == prev + 1:
+                t = d[prev] / (d[prev] - d[i])
+                ui = u[prev] + t * (u[i] - u[prev])
+                out.append(float(np.exp(ui)) if log_x else float(ui))
+            else:
+                out.append(float(xs[prev + 1]))
+        prev = int(i)
     return out
 
 

@@ -165,7 +165,7 @@ def _report(
         runs = run_notebooks(out, overrides, quick=quick, prices=prices)
     except ReportError as exc:
         typer.echo(f"orchsim: error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        sys.exit(1)  # not typer.Exit: main() runs click with standalone_mode=False, which returns its code
     for r in runs:
         typer.echo(f"{r.name} ({r.seconds:.0f} s): {r.takeaway}")
     index = write_index(out, runs, text, paths)
@@ -378,9 +378,11 @@ def _crossover(
             xs = ", ".join(f"{x:,.4g}" for x in row["crossings"])
             typer.echo(f"  {row['pattern_a']} = {row['pattern_b']} at {vary} = {xs} ({row['cheaper_below']} cheaper below)")
         else:
-            at_from: dict[str, float] = row["cost_at_from_usd"]
-            cheaper = min(at_from, key=lambda name: at_from[name])
-            typer.echo(f"  {row['pattern_a']} vs {row['pattern_b']}: no crossover; {cheaper} is cheaper throughout")
+            a, b = row["pattern_a"], row["pattern_b"]
+            ends = [(row["cost_at_from_usd"][a], row["cost_at_from_usd"][b]), (row["cost_at_to_usd"][a], row["cost_at_to_usd"][b])]
+            gap = max(ends, key=lambda pair: abs(pair[0] - pair[1]))
+            cheaper = a if gap[0] <= gap[1] else b
+            typer.echo(f"  {a} vs {b}: no crossover; {cheaper} is cheaper (or equal) throughout")
 
 
 def _current_value(sc: Any, key: str) -> Any:
@@ -395,7 +397,9 @@ def _current_value(sc: Any, key: str) -> Any:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; input errors become one line on stderr and exit status 2."""
     try:
-        app(args=argv, prog_name="orchsim", standalone_mode=False)
+        rc = app(args=argv, prog_name="orchsim", standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except InputError as exc:
         typer.echo(f"orchsim: error: {exc}", err=True)
         sys.exit(2)

@@ -8,7 +8,7 @@ object; :func:`sample` draws a vector in milliseconds.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -154,5 +154,5 @@ class Uniform(_Dist):
         return np.clip((x - self.low_ms) / (self.high_ms - self.low_ms), 0.0, 1.0)
 
 
-Duration = Annotated[Union[Fixed, Exponential, LogNormal, Uniform], Field(discriminator="dist")]
+Duration = Annotated[Fixed | Exponential | LogNormal | Uniform, Field(discriminator="dist")]
 """A work-time distribution: ``fixed`` | ``exponential`` | ``lognormal`` | ``uniform`` (all in ms)."""

@@ -7,10 +7,9 @@ one line on stderr and exit status 2; the library raises it before anything runs
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterable
 from typing import Any
-
-import typing
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo

@@ -28,7 +28,9 @@ def test_crossover_log_axis_interpolates_in_log_x() -> None:
 def test_crossover_none_and_several() -> None:
     assert crossover([1, 2, 3], [1, 1, 1], [2, 2, 2]) == [], "never cross"
     assert crossover([0, 1, 2, 3], [0, 2, 0, 2], [1, 1, 1, 1]) == [pytest.approx(0.5), pytest.approx(1.5), pytest.approx(2.5)], "three crossings"
-    assert crossover([1, 2, 3], [1, 2, 3], [1, 5, 6]) == [1.0], "touching at a sweep point counts once"
+    assert crossover([1, 2, 3], [1, 2, 3], [1, 5, 6]) == [], "equal only at the end of the sweep: no crossing"
+    assert crossover([1, 2, 3], [1, 2, 3], [3, 2, 3]) == [], "touching at a point without changing sides: no crossing"
+    assert crossover([1, 2, 3, 4, 5], [0, 0, 0, 2, 3], [1, 0, 0, 1, 1]) == [2.0], "a run of equal costs (both $0) between sides: one crossing where it starts"
 
 
 def test_crossover_table_from_a_sweep_frame() -> None:

@@ -224,7 +224,7 @@ class _Run:
                 return
             f = self.frames[-1]
             policy = c.policy
-            if result == OK or result == FATAL or policy is None or f.calls > policy.max_attempts:
+            if result in (OK, FATAL) or policy is None or f.calls > policy.max_attempts:
                 self.frames.pop()
                 f.alive = False
                 ctx.platform.release(f.k, now)

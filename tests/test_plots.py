@@ -1,0 +1,172 @@
+"""Chart functions: each draws on the given axes and returns it, with a title, labelled axes (units
+from the one LABELS mapping) and the footer naming the price book's region and as-of date."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+
+from orchsim import InputError, load_price_book, load_scenario, plots
+from orchsim.analytic import estimate
+from orchsim.compare import breakeven_grid, crossovers, simulated_check
+from orchsim.pricing import DATA_DIR
+from orchsim.result import SimulationResult
+from orchsim.scenario import PATTERNS, Scenario
+from orchsim.simulate import simulate_patterns
+from orchsim.sweep import sweep
+from orchsim.timeline import timeline_segments
+
+BOOK = load_price_book()
+
+
+@pytest.fixture(scope="module")
+def seed() -> Scenario:
+    return load_scenario(DATA_DIR / "scenarios" / "seed-article.yaml")
+
+
+@pytest.fixture(scope="module")
+def results(seed: Scenario) -> dict[str, SimulationResult]:
+    sc = seed.with_overrides({"window_hours": 0.1, "pipeline.step.error_rate": 0.1, "chain.sync_retry": "policy"})
+    return {r.pattern: r for r in simulate_patterns(sc)}
+
+
+@pytest.fixture(scope="module")
+def grid(seed: Scenario) -> pd.DataFrame:
+    volumes = np.geomspace(1e2, 1e6, 5).tolist()
+    return sweep(seed.with_overrides({"free_tier": True}), {"workload.docs_per_day": volumes, "pipeline.steps": [1, 3, 5, 8]}, progress=False)
+
+
+def _charts(seed: Scenario, results: dict[str, SimulationResult], grid: pd.DataFrame) -> dict[str, Callable[[Axes], Axes]]:
+    a = plots.scenario_assumptions(seed)
+    line = grid[grid["pipeline.steps"] == 5]
+    sim = simulated_check(seed, [1e4], replications=2, docs_per_run=100)
+    be = breakeven_grid([1, 2, 5, 10], [64, 256])
+    summary = pd.DataFrame({"pipeline.step.error_rate": [0.0, 0.1] * 2, "pattern": ["sfn-standard"] * 2 + ["lambda-chain-sync"] * 2,
+                            "success_share": [1.0, 0.95, 1.0, 0.9], "success_share_ci_low": [1.0, 0.9, 1.0, 0.8],
+                            "success_share_ci_high": [1.0, 1.0, 1.0, 1.0]})
+    return {
+        "cost_breakdown": lambda ax: plots.plot_cost_breakdown(ax, estimate(seed), assumptions=a),
+        "crossover_map": lambda ax: plots.plot_crossover_map(ax, grid, assumptions=a),
+        "cost_vs_volume": lambda ax: plots.plot_cost_vs_volume(ax, line, simulated=sim, assumptions=a),
+        "breakeven": lambda ax: plots.plot_breakeven(ax, be, points=[(5, 5.2, "seed")], assumptions=a),
+        "metric": lambda ax: plots.plot_metric(ax, summary, "pipeline.step.error_rate", "success_share", share=True, assumptions=a),
+        "latency_cdf": lambda ax: plots.plot_latency_cdf(ax, results, assumptions=a),
+        "outcomes": lambda ax: plots.plot_outcomes(ax, results, assumptions=a),
+        "timeline": lambda ax: plots.plot_timeline(ax, results, plots.pick_document(results), assumptions=a),
+    }
+
+
+def _is_label(text: str) -> bool:
+    """A label from LABELS (a log axis may add ', log scale' inside its parentheses)."""
+    values = set(plots.LABELS.values())
+    return text in values or text.replace(", log scale)", ")") in values
+
+
+CHARTS = ["cost_breakdown", "crossover_map", "cost_vs_volume", "breakeven", "metric", "latency_cdf", "outcomes", "timeline"]
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_chart_contract(name: str, seed: Scenario, results: dict[str, SimulationResult], grid: pd.DataFrame, tmp_path: Path) -> None:
+    fig, ax = plots.figure()
+    got = _charts(seed, results, grid)[name](ax)
+    assert got is ax, f"{name}: expected the function to return the axes it drew on"
+    assert ax.get_title(), f"{name}: expected a title"
+    for which, text in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())):
+        assert _is_label(text), f"{name}: {which} label {text!r} should come from plots.LABELS"
+        categorical = {plots.LABELS[k] for k in plots.CATEGORICAL}
+        assert text in categorical or "(" in text, f"{name}: {which} label {text!r} should state its unit in parentheses"
+    footers = [t for t in fig.texts if t.get_gid() == "orchsim-footer"]
+    assert len(footers) == 1, f"{name}: expected one footer text with gid orchsim-footer, got {len(footers)}"
+    text = footers[0].get_text()
+    assert "us-east-1" in text and BOOK.as_of in text, f"{name}: footer should name the region and price book date, got {text!r}"
+    assert "Assumptions:" in text, f"{name}: footer should list the assumptions"
+    paths = plots.save(fig, tmp_path / name)
+    assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size > 1000 for p in paths), "expected a PNG and an SVG"
+
+
+def test_footer_replaced_not_stacked() -> None:
+    fig, ax = plots.figure()
+    plots.add_footer(ax, "first")
+    plots.add_footer(ax, "second", ["a", "b"])
+    texts = [t.get_text() for t in fig.texts if t.get_gid() == "orchsim-footer"]
+    assert texts == ["second\nAssumptions: a; b"], f"expected one footer, the last one written; got {texts}"
+    plt.close(fig)
+
+
+def test_cost_axis_formats_dollars_uniformly() -> None:
+    fmt = plots.usd_formatter()
+    fig, ax = plots.figure()
+    ax.yaxis.set_major_formatter(fmt)
+    labels = fmt.format_ticks([0.0, 0.5, 1.0, 1.5])
+    assert labels == ["$0.0", "$0.5", "$1.0", "$1.5"], f"expected the same decimals on every tick, got {labels}"
+    assert plots.usd_formatter()(12345.0) == "$12,345" and plots.usd_formatter()(0.0012) == "$0.0012"
+    plt.close(fig)
+
+
+def test_timeline_segments_show_waiting_and_orchestration(results: dict[str, SimulationResult]) -> None:
+    doc = plots.pick_document(results, "first")
+    sync = timeline_segments(results["lambda-chain-sync"], doc)
+    std = timeline_segments(results["sfn-standard"], doc)
+    assert "waiting on callee" in set(sync["kind"]), "a synchronous caller should wait on its callee"
+    assert "orchestration overhead" in set(std["kind"]), "Step Functions should show transition latency between steps"
+    assert "waiting on callee" not in set(std["kind"]), "Step Functions callers do not wait on callees"
+    for pattern, r in results.items():
+        seg = timeline_segments(r, doc)
+        docs = r.documents
+        assert docs is not None
+        latency_s = float(docs.loc[docs["doc"] == doc, "latency_ms"].iloc[0]) / 1000.0
+        assert seg["start_s"].min() >= -1e-9 and seg["end_s"].max() <= latency_s + 1e-6, f"{pattern}: segments outside the run"
+        assert (seg["end_s"] > seg["start_s"]).all(), f"{pattern}: empty or negative segments"
+
+
+def test_timeline_figure_one_axes_per_pattern(results: dict[str, SimulationResult]) -> None:
+    fig, axes = plots.timeline_figure(results, plots.pick_document(results))
+    assert len(axes) == len(PATTERNS), "expected one axes per pattern"
+    assert axes[0].get_title() and axes[0].get_legend() is not None, "the first axes carries the title and legend"
+    assert len({ax.get_xlim() for ax in axes}) == 1, "the patterns should share one time axis"
+    plt.close(fig)
+
+
+def test_crossovers_skip_touches_and_free_points(grid: pd.DataFrame) -> None:
+    got = crossovers(grid, "pipeline.steps", ["lambda-chain-sync", "sfn-standard"], by=["workload.docs_per_day"])
+    assert len(got), "expected Standard to cross the sync chain along the steps"
+    assert ((got["x"] > 1) & (got["x"] < 8)).all(), f"crossings at the ends of the sweep are touches: {got['x'].tolist()}"
+    assert (got["cost_usd"] > 0).all(), "a crossing where both cost nothing is not a crossover"
+
+
+def test_scenario_assumptions_name_the_basics(seed: Scenario) -> None:
+    text = "; ".join(plots.scenario_assumptions(seed))
+    for part in ("seed-article", "10,000 docs/day", "5 steps", "1024 MB", "free tier off", "730 h"):
+        assert part in text, f"expected {part!r} in the assumptions: {text}"
+
+
+def test_scenario_variant_and_explorer(seed: Scenario) -> None:
+    from orchsim.explorer import explorer, scenario_variant
+
+    ai = load_scenario(DATA_DIR / "scenarios" / "ai-document-pipeline.yaml")
+    v = scenario_variant(ai, steps=7, duration_scale=2.0, memory_mb=256, error_rate=0.05, docs_per_day=1e5)
+    steps = v.steps()
+    assert len(steps) == 7 and {s.memory_mb for s in steps} == {256} and {s.error_rate for s in steps} == {0.05}
+    assert steps[0].duration.mean_ms == pytest.approx(2.0 * ai.steps()[0].duration.mean_ms), "durations should scale"
+    assert len({s.name for s in steps}) == 7, "repeated steps need unique names"
+    with pytest.raises(InputError, match="memory_mb"):
+        scenario_variant(seed, memory_mb=64)
+    widget: Any = explorer(seed)
+    assert len(widget.children) == 2, "expected the sliders and the output area"
+
+
+def test_check_params_names_the_parameter() -> None:
+    from orchsim.report import check_params, notebook_parameters
+
+    values = {name: p.default for name, p in notebook_parameters("03-express-vs-standard").items()}
+    check_params(values, "03-express-vs-standard")
+    values["transitions_max"] = "forty"
+    with pytest.raises(InputError, match="transitions_max: must be an integer"):
+        check_params(values, "03-express-vs-standard")
