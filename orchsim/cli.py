@@ -379,8 +379,11 @@ def _crossover(
             typer.echo(f"  {row['pattern_a']} = {row['pattern_b']} at {vary} = {xs} ({row['cheaper_below']} cheaper below)")
         else:
             a, b = row["pattern_a"], row["pattern_b"]
-            ends = [(row["cost_at_from_usd"][a], row["cost_at_from_usd"][b]), (row["cost_at_to_usd"][a], row["cost_at_to_usd"][b])]
-            gap = max(ends, key=lambda pair: abs(pair[0] - pair[1]))
+            pairs_at_ends: list[tuple[float, float]] = [
+                (row["cost_at_from_usd"][a], row["cost_at_from_usd"][b]),
+                (row["cost_at_to_usd"][a], row["cost_at_to_usd"][b]),
+            ]
+            gap = max(pairs_at_ends, key=lambda pair: abs(pair[0] - pair[1]))
             cheaper = a if gap[0] <= gap[1] else b
             typer.echo(f"  {a} vs {b}: no crossover; {cheaper} is cheaper (or equal) throughout")
 

@@ -94,7 +94,9 @@ def p_cold(lam_per_s: ArrayLike, hold_s: ArrayLike, keep_alive_s: ArrayLike) -> 
     return p_cold_log10(_log10(lam_per_s), _log10(hold_s), _log10(keep_alive_s))
 
 
-def p_cold_log10(log_lam: NDArray[np.float64], log_hold: ArrayLike, log_keep: ArrayLike) -> NDArray[np.float64]:
+def p_cold_log10(
+    log_lam: NDArray[np.float64], log_hold: NDArray[np.float64], log_keep: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """:func:`p_cold` from base-10 logarithms (callers that reuse ``log_hold`` and ``log_keep``
     across steps save the work)."""
     table = _table().ravel()

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from orchsim.analytic import estimate, monthly_cost, params_from_scenarios, per_document
 from orchsim.analysis import ci95
+from orchsim.analytic import estimate, monthly_cost, params_from_scenarios, per_document
 from orchsim.cost import COMPONENTS, price_metering
 from orchsim.metering import Metering
 from orchsim.scenario import PATTERNS, load_scenario, scenario_from_dict

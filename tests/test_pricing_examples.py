@@ -36,7 +36,7 @@ def run_cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, An
     )
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", out["price_book_as_of"]), "expected price_book_as_of as YYYY-MM-DD"
     for li in out["line_items"]:
-        assert LINE_ITEM_KEYS <= set(li), f"expected line item keys {sorted(LINE_ITEM_KEYS)}, got {sorted(li)}"
+        assert set(li) >= LINE_ITEM_KEYS, f"expected line item keys {sorted(LINE_ITEM_KEYS)}, got {sorted(li)}"
         assert math.isclose(li["usd"], li["quantity"] * li["unit_price_usd"], rel_tol=1e-12, abs_tol=1e-12), (
             f"expected usd = quantity x unit_price_usd in line item {li}"
         )

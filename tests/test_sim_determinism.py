@@ -43,21 +43,21 @@ BUSY: dict[str, Any] = {
 
 DOC_COLUMNS = ["doc", "arrival_s", "end_s", "outcome", "attempts", "transitions", "billed_gb_s"]
 
-CHILD = """
+CHILD = f"""
 import json, sys
 from orchsim.scenario import scenario_from_dict
 from orchsim.simulate import simulate
 data = json.loads(sys.argv[1])
-out = {}
+out = {{}}
 for p in sys.argv[2:]:
     r = simulate(scenario_from_dict(data), p)
     docs = r.documents
-    out[p] = {
+    out[p] = {{
         "summary": r.to_dict(),
-        "documents": json.loads(docs[%r].astype({"outcome": str}).to_json(orient="split", double_precision=15)),
-    }
+        "documents": json.loads(docs[{DOC_COLUMNS!r}].astype({{"outcome": str}}).to_json(orient="split", double_precision=15)),
+    }}
 print(json.dumps(out))
-""" % (DOC_COLUMNS,)
+"""
 
 
 def doc_payload(res: Any) -> dict[str, Any]:

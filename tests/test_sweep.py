@@ -75,7 +75,7 @@ def test_dask_local_cluster_gives_the_same_numbers(small) -> None:
 
 
 def test_parquet_cache_is_reused(small, tmp_path: Path) -> None:
-    kw = dict(engine="simulate", replications=1, progress=False, workers=1)
+    kw = {"engine": "simulate", "replications": 1, "progress": False, "workers": 1}
     first = sweep(small, {"pipeline.steps": [2]}, cache=tmp_path, **kw)
     files = list(tmp_path.glob("*.parquet"))
     assert len(files) == 1, "one cached task"

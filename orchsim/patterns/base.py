@@ -22,6 +22,8 @@ from orchsim.platform import LambdaPlatform
 from orchsim.scenario import Scenario, Step
 
 __all__ = [
+    "NORMAL",
+    "Wake",
     "Context",
     "Draws",
     "Recorder",
@@ -117,7 +119,7 @@ def _zeros(typecode: str, n: int) -> array[Any]:
     return array(typecode, bytes(array(typecode).itemsize * n))
 
 
-class _Wake:
+class Wake:
     """The lightest event SimPy's ``Environment.step`` can process: already succeeded, one callback.
 
     ``Environment.schedule`` accepts it like a Timeout; it spares the Timeout constructor and the
@@ -134,7 +136,7 @@ class _Wake:
 
 def later(env: simpy.Environment, delay: float, callback: Callable[[Any], None]) -> None:
     """Call ``callback(event)`` after ``delay`` simulated seconds."""
-    env.schedule(_Wake(callback), NORMAL, delay)  # type: ignore[arg-type]
+    env.schedule(Wake(callback), NORMAL, delay)  # type: ignore[arg-type]
 
 
 class Recorder:
@@ -258,16 +260,16 @@ class Context:
         self.init_ms = [s.init_ms for s in self.steps]
         self.fatal = [s.fatal_error_rate for s in self.steps]
         self.err_cut = [s.fatal_error_rate + s.error_rate for s in self.steps]
+        self._work_ms = self.draws.work_ms
+        self._u = self.draws.u
 
     def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
-        """Result and running ms of ``doc``'s attempt number ``tries`` (0 = first) at step ``k``,
-        from the common random numbers."""
+        """Result and running ms (work, or up to the timeout) of ``doc``'s attempt number ``tries``
+        (0 = first) at step ``k``, from the common random numbers."""
         if tries == 0:
-            return self.outcome_of(k, self.draws.work_ms[k][doc], self.draws.u[k][doc])
-        return self.outcome_of(k, *self.draws.attempt(k, doc, tries))
-
-    def outcome_of(self, k: int, work_ms: float, u: float) -> tuple[int, float]:
-        """Result of an attempt at step ``k`` and the ms it runs (work, or up to the timeout)."""
+            work_ms, u = self._work_ms[k][doc], self._u[k][doc]
+        else:
+            work_ms, u = self.draws.attempt(k, doc, tries)
         if work_ms > self.timeout_ms[k]:
             return TIMEOUT, self.timeout_ms[k]
         if u < self.fatal[k]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchsim.graph import task_chain
-from orchsim.patterns.base import FAILED, LOST, OK, SUCCEEDED, Context, Pattern, later
+from orchsim.patterns.base import FAILED, LOST, NORMAL, OK, SUCCEEDED, Context, Pattern, Wake, later
 from orchsim.platform import THROTTLED
 
 __all__ = ["start", "ASYNC_RETRY_DELAYS_S", "throttle_backoff_s"]
@@ -94,7 +94,7 @@ class _Doc:
         self.res = res
         self.t_start = now
         extra = c.overhead_s if (res == OK and self.pos + 1 < c.n) else 0.0
-        later(env, ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0 + extra, self._done)
+        env.schedule(Wake(self._done), NORMAL, ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0 + extra)  # type: ignore[arg-type]
 
     def _done(self, _ev: Any) -> None:
         c = self.c

@@ -29,7 +29,21 @@ from collections.abc import Callable
 from typing import Any
 
 from orchsim.graph import task_chain
-from orchsim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, TIMEOUT, Context, Pattern, later
+from orchsim.patterns.base import (
+    ERROR,
+    FAILED,
+    FATAL,
+    LOST,
+    NORMAL,
+    OK,
+    SUCCEEDED,
+    THROTTLE,
+    TIMEOUT,
+    Context,
+    Pattern,
+    Wake,
+    later,
+)
 from orchsim.patterns.chain_async import ASYNC_RETRY_DELAYS_S, throttle_backoff_s
 from orchsim.patterns.sfn import asl_wait_s
 from orchsim.platform import THROTTLED
@@ -175,20 +189,23 @@ class _Run:
         res, run_ms = c.attempt(k, d.doc, tries)
         f = _Frame(pos, k, now, now + c.timeout_s[k], cold, res, self.orphan)
         self.frames.append(f)
-        self._sleep_until(now + ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0, f, self._after_work)
+        run_s = ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0
+        if self.md < now + run_s:
+            self._sleep_until(now + run_s, f, self._after_work)
+        else:
+            c.env.schedule(Wake(self._after_work), NORMAL, run_s)  # type: ignore[arg-type]
 
     def _invoke_next(self, _ev: Any = None) -> None:
         self.invoke(self.next_pos)
 
     def _after_work(self, _ev: Any = None) -> None:
         c = self.c
-        ctx = c.ctx
         f = self.frames[-1]
         if f.res != OK or f.pos + 1 == c.n:
             self.frames.pop()
-            now = ctx.env.now
-            ctx.platform.release(f.k, now)
-            ctx.rec.invocation(self.d.doc, f.k, f.start, now, f.cold, f.res, orphan=f.orphan)
+            now = c.env.now
+            c.release(f.k, now)
+            c.rec.invocation(self.d.doc, f.k, f.start, now, f.cold, f.res, f.orphan)
             self.ret(f.res)
             return
         f.calls = 1
@@ -196,7 +213,7 @@ class _Run:
             self.md = f.deadline
         self.next_pos = f.pos + 1
         if c.overhead_s:
-            self._sleep_until(ctx.env.now + c.overhead_s, f, self._invoke_next)
+            self._sleep_until(c.env.now + c.overhead_s, f, self._invoke_next)
         else:
             self.invoke(f.pos + 1)
 
@@ -204,10 +221,10 @@ class _Run:
     def ret(self, result: int) -> None:
         c = self.c
         ctx = c.ctx
-        rec = ctx.rec
+        rec = c.rec
         d = self.d
         while True:
-            now = ctx.env.now
+            now = c.env.now
             if not self.frames:
                 if self.orphan:
                     return
@@ -227,9 +244,10 @@ class _Run:
             if result in (OK, FATAL) or policy is None or f.calls > policy.max_attempts:
                 self.frames.pop()
                 f.alive = False
-                ctx.platform.release(f.k, now)
-                result = OK if result == OK else (FATAL if result == FATAL else ERROR)
-                rec.invocation(d.doc, f.k, f.start, now, f.cold, result, orphan=f.orphan)
+                c.release(f.k, now)
+                if result != OK and result != FATAL:
+                    result = ERROR
+                rec.invocation(d.doc, f.k, f.start, now, f.cold, result, f.orphan)
                 if f.deadline == self.md:
                     self.md = min((g.deadline for g in self.frames if g.calls > 0), default=math.inf)
                 continue

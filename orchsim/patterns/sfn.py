@@ -27,7 +27,7 @@ from typing import Any
 
 from orchsim.errors import InputError
 from orchsim.graph import Choice, Fail, Succeed, Task, Wait
-from orchsim.patterns.base import FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context, Pattern, later
+from orchsim.patterns.base import FAILED, FATAL, LOST, NORMAL, OK, SUCCEEDED, THROTTLE, Context, Pattern, Wake, later
 from orchsim.platform import THROTTLED, TokenBucket, sfn_quotas
 from orchsim.scenario import RetryPolicy
 
@@ -193,32 +193,30 @@ class _Execution:
         self._finish(self.m.fail_outcome)
 
     # -- Task attempts --------------------------------------------------------------------------
-    def _attempt(self) -> None:
-        """Enter the Task (or retry it): one transition, which waits for a StateTransition token
-        (Standard) before the Lambda is invoked; no Lambda slot is held while it waits."""
-        m = self.m
-        now = m.env.now
-        self.transitions += 1
-        self.events += _EVENTS_PER_ATTEMPT
-        if self.events > HISTORY_EVENT_CAP:
-            self._finish(FAILED)
-            return
-        if m.trans_bucket is not None:
-            m.rec.transition(self.doc)
-            wait = m.trans_bucket.take(now)
-            if wait > 0:
-                self._sleep(wait, self._invoke)
-                return
-        self._invoke()
+    def _attempt(self, counted: bool = False) -> None:
+        """Enter the Task (or retry it) and invoke its Lambda.
 
-    def _invoke(self, _ev: Any = None) -> None:
-        """Invoke the Task's Lambda; the transition latency is folded into the invocation's start
-        (the slot is counted from the transition, billing from the start of the function)."""
+        Entering is one transition, which waits for a StateTransition token (Standard) before the
+        Lambda is invoked: no Lambda slot is held while it waits (``counted`` marks the call made
+        once the token arrives). The transition latency is folded into the invocation's start: the
+        slot is counted from the transition, billing from the start of the function."""
         m = self.m
         env = m.env
         now = env.now
         k = self.k
         doc = self.doc
+        if not counted:
+            self.transitions += 1
+            self.events += _EVENTS_PER_ATTEMPT
+            if self.events > HISTORY_EVENT_CAP:
+                self._finish(FAILED)
+                return
+            if m.trans_bucket is not None:
+                m.rec.transition(doc)
+                wait = m.trans_bucket.take(now)
+                if wait > 0:
+                    self._sleep(wait, self._invoke)
+                    return
         delay = m.latency_s
         status = m.acquire(k, now)
         if status == THROTTLED:
@@ -236,7 +234,10 @@ class _Execution:
             later(env, end - now, self._orphan_done)
             later(env, max(self.deadline - now, 0.0), self._timed_out)
             return
-        later(env, end - now, self._invocation_done)
+        env.schedule(Wake(self._invocation_done), NORMAL, end - now)  # type: ignore[arg-type]
+
+    def _invoke(self, _ev: Any = None) -> None:
+        self._attempt(counted=True)
 
     def _orphan_done(self, _ev: Any = None) -> None:
         m = self.m
@@ -250,9 +251,7 @@ class _Execution:
         m.release(self.k, now)
         m.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res)
         if self.res == OK:
-            task = self.task
-            assert task is not None
-            self._enter(task.next)
+            self._enter(self.task.next)  # type: ignore[union-attr]
         else:
             self._after_attempt()
 
