@@ -237,6 +237,8 @@ def _simulated_rows(
             else:
                 todo.append((i, r, s, path))
     if todo:
+        # Largest tasks first (expected invocations), so no worker is left with a long one at the end.
+        todo.sort(key=lambda task: -_expected_work(task[2]))
         bar = tqdm(total=len(todo), desc="simulating", unit="run", disable=not progress)
         if executor is None and (workers == 1 or len(todo) == 1):
             for i, r, s, path in todo:
@@ -269,6 +271,11 @@ def _simulated_rows(
             for row in results[(i, r)]:
                 rows.append({**point, "point": i, **row, "error": row.get("error")})
     return rows
+
+
+def _expected_work(s: Scenario) -> float:
+    """Rough size of a simulation task: documents in the window times steps."""
+    return s.workload.docs_per_day * s.window_hours / 24.0 * len(s.steps())
 
 
 def _run_one(s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, path: Path | None, base: Scenario) -> list[dict[str, Any]]:
