@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from orchsim.analytic import estimate
+from orchsim.costcharts import plot_cost_breakdown
 from orchsim.errors import InputError
-from orchsim.plots import add_footer, figure, plot_cost_breakdown, save, scenario_assumptions
+from orchsim.plots import add_footer, figure, save, scenario_assumptions
 from orchsim.pricing import PriceBook, load_price_book
 from orchsim.scenario import PATTERNS, Scenario
 

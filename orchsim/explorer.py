@@ -97,7 +97,8 @@ def explorer(scenario: Scenario, *, prices: str | PriceBook | None = None) -> An
     from IPython.display import Markdown, display
 
     from orchsim.compare import compare, comparison_table
-    from orchsim.plots import figure, plot_cost_breakdown, scenario_assumptions
+    from orchsim.costcharts import plot_cost_breakdown
+    from orchsim.plots import figure, scenario_assumptions
 
     book = load_price_book(prices)
     steps = scenario.steps()
