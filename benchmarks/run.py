@@ -52,10 +52,13 @@ def cpu(fn) -> float:  # type: ignore[no-untyped-def]
 def bench_analytic(points: int) -> None:
     base = load_scenario(SEED).with_overrides({"pipeline.steps": 20})
     rng = np.random.default_rng(0)
+    # A sweep grid as notebooks build it: step counts outermost, then volume x memory x work x
+    # error rate (random values stand in for the inner axes).
+    per_steps = points // 20
     params = grid_params(
         base,
         docs_per_day=10 ** rng.uniform(2, 8, points),
-        n_steps=rng.integers(1, 21, points),
+        n_steps=np.repeat(np.arange(1, 21), per_steps),
         memory_mb=rng.choice([128, 512, 1024, 2048, 4096], points),
         mean_ms=rng.uniform(50, 5000, points),
         error_rate=rng.uniform(0, 0.1, points),

@@ -282,12 +282,25 @@ def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         return engine(p.take(slice(None)))
     # Cache-sized blocks of points with similar step counts: the step loops are memory-bound on
     # large arrays, and a block only loops over the steps its points have.
+    if np.all(p.n_steps[1:] >= p.n_steps[:-1]):  # already grouped (a grid with steps outermost)
+        return _merge([engine(p.take(slice(i, i + _CHUNK))) for i in range(0, p.points, _CHUNK)], None, p.points)
     order = np.argsort(p.n_steps, kind="stable")
-    parts = [engine(p.take(order[i : i + _CHUNK])) for i in range(0, p.points, _CHUNK)]
+    return _merge([engine(p.take(order[i : i + _CHUNK])) for i in range(0, p.points, _CHUNK)], order, p.points)
+
+
+def _merge(parts: list[dict[str, Array]], order: NDArray[np.int64] | None, points: int) -> dict[str, Array]:
+    """Concatenate per-block results, undoing the sort by step count (``order``) if there was one."""
     out = {}
     for key in parts[0]:
-        merged = np.empty(p.points)
-        merged[order] = np.concatenate([part[key] for part in parts])
+        blocks = [part[key] for part in parts]
+        if order is None:
+            out[key] = np.concatenate(blocks)
+            continue
+        if not any(block.any() for block in blocks):
+            out[key] = np.zeros(points)  # a meter this pattern does not use
+            continue
+        merged = np.empty(points)
+        merged[order] = np.concatenate(blocks)
         out[key] = merged
     return out
 
@@ -446,36 +459,40 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
     waits = _AslWaits(p) if any_policy else None
     ok_k = 1.0 - p.error_rate - p.fatal_rate  # (K, P), a broadcast view when steps are equal
     # Pass 1 (backward): outcome of one attempt of step k (downstream included) and of calling it.
+    # Masks are 0/1 floats (multiplying is several times faster than np.where); quantities of the
+    # steps past a point's end come out as "nothing called": 1 for success, 0 otherwise.
     sa = [np.ones(npts)] * (k_max + 1)
     call_n = [np.zeros(npts)] * (k_max + 1)  # expected attempts when step k is called (0 past the end)
     call_w_ms = [np.zeros(npts)] * (k_max + 1)
     call_s = np.ones(npts)
     call_f = np.zeros(npts)
     for k in range(k_max - 1, -1, -1):
-        active = k < p.n_steps
+        act = (p.n_steps > k).astype(float)
         ok = ok_k[k]
-        sa_k = np.where(active, ok * call_s, 1.0)
-        pf_k = np.where(active, p.fatal_rate[k] + ok * call_f, 0.0)
+        sa_k = 1.0 + act * (ok * call_s - 1.0)
+        pf_k = act * (p.fatal_rate[k] + ok * call_f)
         sa[k] = sa_k
         if any_policy and k > 0:
             assert waits is not None
-            pe_k = np.where(active, 1.0 - sa_k - pf_k, 0.0)
+            pe_k = act * (1.0 - sa_k - pf_k)
             n_att = np.where(policy, _geom(pe_k, p.retry_max_attempts), 1.0)
-            call_w_ms[k] = np.where(active & policy, waits.expected_ms(pe_k), 0.0)
+            call_w_ms[k] = act * policy * waits.expected_ms(pe_k)
+            call_s = 1.0 + act * (sa_k * n_att - 1.0)
+            call_f = pf_k * n_att
+            call_n[k] = act * n_att
         else:
-            n_att = np.ones(npts)
-        call_n[k] = np.where(active, n_att, 0.0)
-        call_s = np.where(active, sa_k * n_att, 1.0)
-        call_f = np.where(active, pf_k * n_att, 0.0)
+            call_s, call_f, call_n[k] = sa_k, pf_k, act
     # Runs of the whole chain: an async trigger lets Lambda retry step 1 on any error.
     runs = np.where(p.trigger_async, _geom(1.0 - sa[0], p.async_max_retries), 1.0)
-    # Forward: expected invocations of each step per document.
+    # Forward: expected invocations of each step per document (0 past a point's end: call_n is 0).
     inv = [runs]
     for k in range(1, k_max):
-        inv.append(np.where(k < p.n_steps, inv[-1] * ok_k[k - 1] * call_n[k], 0.0))
+        inv.append(inv[-1] * ok_k[k - 1] * call_n[k])
     docs_per_s = p.docs_per_day / 86_400.0
+    log_rate = _log10(docs_per_s)
     log_keep = _log10(p.keep_alive_s)
     # Pass 2 (backward): wall time and billed compute of one attempt of step k, downstream included.
+    # Past a point's end inv and call_n are 0, so every contribution vanishes without a mask.
     same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
     t_call = np.zeros(npts)  # wall time of calling step k+1, retries and backoff included
     gb_s = np.zeros(npts)
@@ -487,24 +504,26 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
     for k in range(k_max - 1, -1, -1):
         if hoisted is None or not same_steps:
             exact = p.exact[k] & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
-            hoisted = (p.mean_ms[k], p.init_ms[k], exact, ok_k[k], p.memory_mb[k] / 1024.0 / 1000.0,
-                       p.ephemeral_extra_gb[k] / 1000.0, p.is_x86[k])
-        mean, init, exact, ok, gb_per_ms, eph_per_ms, is_x86 = hoisted
-        active = k < p.n_steps
-        wait = np.where(k + 1 < p.n_steps, ok * t_call, 0.0)
-        inv_k = np.where(active, inv[k], 0.0)
-        work = mean + wait
-        pc = p_cold_log10(_log10(docs_per_s * inv_k), _log10(work / 1000.0), log_keep)
+            hoisted = (p.mean_ms[k], p.init_ms[k], exact if exact.any() else None, ok_k[k], p.memory_mb[k] / 1024.0 / 1000.0,
+                       p.ephemeral_extra_gb[k] / 1000.0, p.is_x86[k].astype(float), bool(np.any(p.ephemeral_extra_gb[k])))
+        mean, init, exact, ok, gb_per_ms, eph_per_ms, x86, eph_any = hoisted
+        inv_k = inv[k]
+        work = mean + ok * t_call
+        pc = p_cold_log10(log_rate + _log10(inv_k), _log10(work / 1000.0), log_keep)
         t_attempt = work + pc * init
-        warm = _round_ms(work, exact, 1.0)
-        billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)
+        if exact is None:
+            billed = work + 0.5 + pc * init
+        else:
+            warm = _round_ms(work, exact, 1.0)
+            billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)
         ib = inv_k * billed
         step_gb = ib * gb_per_ms
         gb_s += step_gb
-        gb_x86 += np.where(is_x86, step_gb, 0.0)
-        eph += ib * eph_per_ms
+        gb_x86 += step_gb * x86
+        if eph_any:
+            eph += ib * eph_per_ms
         cold += inv_k * pc
-        t_call = np.where(active, call_n[k] * (t_attempt + p.invoke_overhead_ms) + call_w_ms[k], 0.0)
+        t_call = call_n[k] * (t_attempt + p.invoke_overhead_ms) + call_w_ms[k]
     retry_wait_ms = np.zeros(npts)
     fail = 1.0 - sa[0]
     fj = np.ones(npts)

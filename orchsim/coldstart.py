@@ -101,10 +101,12 @@ def p_cold_log10(
     across steps save the work)."""
     table = _table().ravel()
     ncol = _LOG_A.size
-    x = (log_lam + log_hold - _LOG_RHO[0]) * (1.0 / (_LOG_RHO[1] - _LOG_RHO[0]))
-    y = (log_lam + log_keep - _LOG_A[0]) * (1.0 / (_LOG_A[1] - _LOG_A[0]))
-    x = np.minimum(np.maximum(x, 0.0), _LOG_RHO.size - 1.000001)
-    y = np.minimum(np.maximum(y, 0.0), ncol - 1.000001)
+    x = np.atleast_1d((log_lam + log_hold - _LOG_RHO[0]) * (1.0 / (_LOG_RHO[1] - _LOG_RHO[0])))
+    y = np.atleast_1d((log_lam + log_keep - _LOG_A[0]) * (1.0 / (_LOG_A[1] - _LOG_A[0])))
+    # Off the grid's low corner nothing is busy and nothing kept warm: every invocation is cold.
+    low = (y < 0) & (x < 0) if y.min(initial=0.0) < 0 else None
+    np.clip(x, 0.0, _LOG_RHO.size - 1.000001, out=x)
+    np.clip(y, 0.0, ncol - 1.000001, out=y)
     i = x.astype(np.int64)
     j = y.astype(np.int64)
     fx = x - i
@@ -113,8 +115,6 @@ def p_cold_log10(
     top = table.take(idx) * (1.0 - fy) + table.take(idx + 1) * fy
     bottom = table.take(idx + ncol) * (1.0 - fy) + table.take(idx + ncol + 1) * fy
     v = top + (bottom - top) * fx
-    # Off the grid's low corner: nothing busy and nothing kept warm, every invocation is cold.
-    low = (log_lam + log_keep < _LOG_A[0]) & (log_lam + log_hold < _LOG_RHO[0])
-    if low.any():
+    if low is not None and low.any():
         v[low] = 1.0
-    return v
+    return v if np.ndim(log_lam + log_hold + log_keep) else v.reshape(())
