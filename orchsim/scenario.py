@@ -150,8 +150,10 @@ class RetryPolicy(_Frozen):
 
 
 class KeepAlive(_Frozen):
-    """Idle keep-alive of a Lambda execution environment, uniform in [low_s, high_s]."""
+    """Idle keep-alive of a Lambda execution environment drawn per idle period, uniform in
+    [low_s, high_s] (``{dist: uniform, low_s: 300, high_s: 360}``; ``dist`` may be left out)."""
 
+    dist: Literal["uniform"] = "uniform"
     low_s: float = Field(ge=0, le=86_400)
     high_s: float = Field(ge=0, le=86_400)
 
