@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from orchsim.billing import express_billed_memory_mb
+from orchsim.billing import apply_free_allowance, express_billed_memory_mb
 from orchsim.errors import InputError
 from orchsim.pricing import PriceBook, Tier, load_price_book
 
@@ -177,7 +177,7 @@ def express_breakeven(
     t, m, n = np.broadcast_arrays(t, m, n)
     trans = n * t
     if free_tier:
-        trans = np.maximum(trans - std.free_transitions, 0.0)
+        trans = apply_free_allowance(trans, std.free_transitions)
     standard = trans * std.usd_per_1000_transitions / 1000.0
     budget = standard - n * exp.requests_usd_per_million / 1e6
     gb_hours = _tiered_inverse(np.maximum(budget, 0.0), exp.duration_tiers)

@@ -28,28 +28,27 @@ retry sums are truncated at 100 retries.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from orchsim.billing import tiered_cost
+from orchsim.billing import apply_free_allowance, express_billed_memory_mb, split_free_allowance, tiered_cost
 from orchsim.coldstart import _log10, p_cold_log10
 from orchsim.cost import COMPONENTS
 from orchsim.dists import Fixed
 from orchsim.errors import InputError
+from orchsim.patterns.chain_async import ASYNC_RETRY_DELAYS_S
+from orchsim.patterns.sfn import EXPRESS_LIMIT_S
 from orchsim.pricing import PriceBook, load_price_book
 from orchsim.scenario import PATTERNS, KeepAlive, Scenario
 
-__all__ = ["AnalyticParams", "grid_params", "params_from_scenarios", "per_document", "monthly_cost", "estimate", "ASYNC_RETRY_DELAYS_S"]
+__all__ = ["AnalyticParams", "grid_params", "params_from_scenarios", "per_document", "monthly_cost", "estimate"]
 
 Array = NDArray[np.float64]
 
-ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
-"""Lambda async retries on function error: about 1 minute, then 2 minutes later (AWS docs,
-invocation-async-error-handling)."""
 
 _MAX_RETRY_TERMS = 100
 _CHUNK = 16_384
@@ -119,13 +118,6 @@ class AnalyticParams:
                 out[f.name] = a[:k, index]
         return AnalyticParams(**out)
 
-    def with_values(self, **arrays: Any) -> AnalyticParams:
-        """A copy with some fields replaced (broadcast to the right shape)."""
-        out = {}
-        for name, value in arrays.items():
-            cur = getattr(self, name)
-            out[name] = np.broadcast_to(np.asarray(value, dtype=cur.dtype), cur.shape).copy()
-        return replace(self, **out)
 
 
 def _keep_alive_mean(v: float | KeepAlive) -> float:
@@ -443,11 +435,11 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
         steps = np.arange(k_max)[:, None]
         exact_all = np.all(p.exact | (steps >= p.n_steps), axis=0) & np.all((p.error_rate == 0) | (steps >= p.n_steps), axis=0)
         billed_exec = _round_ms(exec_ms, exact_all, 100.0)
-        chunks = np.maximum(np.ceil(p.express_memory_mb / 64.0 - 1e-9), 1.0) * 64.0
+        chunks = express_billed_memory_mb(p.express_memory_mb).astype(float)
         res["express_requests"] = runs
         res["express_gb_hours"] = runs * billed_exec / 1000.0 * chunks / 1024.0 / 3600.0
         res["logs_gb"] = np.where(p.express_logging, runs * invocations * p.log_bytes_per_transition / 1e9, 0.0)
-        res["express_over_limit"] = (exec_ms > 300_000.0).astype(float)
+        res["express_over_limit"] = (exec_ms > EXPRESS_LIMIT_S * 1000.0).astype(float)
     return res
 
 
@@ -575,11 +567,9 @@ def monthly_cost(
     arm = per_doc["gb_s_arm64"] * docs_month
     trans = per_doc["transitions"] * docs_month
     if free_tier:
-        req = np.maximum(req - lam.free_requests, 0.0)
-        used_x86 = np.minimum(x86, lam.free_gb_s)
-        x86 = x86 - used_x86
-        arm = np.maximum(arm - (lam.free_gb_s - used_x86), 0.0)
-        trans = np.maximum(trans - std.free_transitions, 0.0)
+        req = apply_free_allowance(req, lam.free_requests)
+        x86, arm = split_free_allowance([x86, arm], lam.free_gb_s)
+        trans = apply_free_allowance(trans, std.free_transitions)
     out = {
         "lambda_requests": req * lam.requests_usd_per_million / 1e6,
         "lambda_compute": tiered_cost(x86, lam.duration_tiers["x86_64"]) + tiered_cost(arm, lam.duration_tiers["arm64"]),

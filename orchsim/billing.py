@@ -6,6 +6,7 @@ All work on scalars and, where noted, on NumPy arrays (the analytic engine is ve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ from orchsim.pricing import Tier
 
 __all__ = [
     "MONTH_HOURS",
+    "billed_ms",
     "lambda_billed_ms",
     "gb_from_mb",
     "gb_seconds",
@@ -31,6 +33,14 @@ __all__ = [
 
 MONTH_HOURS = 730.0
 """Hours in a billing month as AWS prices it ("730 hours in a month", AWS pricing calculator)."""
+
+
+def billed_ms(duration_ms: float, unit_ms: int) -> int:
+    """One invocation's or execution's billed milliseconds: its duration rounded up to whole units,
+    at least one unit (scalar form of :func:`lambda_billed_ms` and :func:`express_billed_ms`, for
+    the simulation's hot path). Simulated clock error up to a nanosecond is not billed as a unit."""
+    units = math.ceil((duration_ms - 1e-6) / unit_ms)
+    return (units if units > 1 else 1) * unit_ms
 
 
 def lambda_billed_ms(duration_ms: ArrayLike, rounding_ms: int = 1) -> NDArray[np.int64]:
@@ -139,19 +149,21 @@ def apply_free_allowance(quantity: ArrayLike, free: float) -> NDArray[np.float64
     return np.maximum(np.asarray(quantity, dtype=float) - free, 0.0)
 
 
-def split_free_allowance(quantities: Sequence[float], free: float) -> list[float]:
-    """Share one free allowance across several meters in order, returning what is left to pay of each.
+def split_free_allowance(quantities: Sequence[ArrayLike], free: float) -> list[NDArray[np.float64]]:
+    """Share one free allowance across several meters in order, returning what is left to pay of each
+    (elementwise over arrays).
 
     Rule: the Lambda free tier's 400,000 GB-s are shared by both architectures
     (https://aws.amazon.com/lambda/pricing/). AWS does not say in which order; orchsim applies it to
     x86_64 first (the dearer rate), which is the order callers pass.
     """
-    left = free
+    left: NDArray[np.float64] | float = free
     out = []
     for q in quantities:
-        used = min(q, left)
-        out.append(q - used)
-        left -= used
+        qa = np.asarray(q, dtype=float)
+        used = np.minimum(qa, left)
+        out.append(qa - used)
+        left = left - used
     return out
 
 

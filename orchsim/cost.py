@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from orchsim.billing import split_free_allowance, tier_segments
+from orchsim.billing import apply_free_allowance, split_free_allowance, tier_segments
 from orchsim.metering import Metering
 from orchsim.pricing import PriceBook, load_price_book
 
@@ -108,14 +108,14 @@ def price_metering(
 
     requests = monthly.lambda_requests
     if free_tier:
-        requests = max(requests - lam.free_requests, 0.0)
+        requests = float(apply_free_allowance(requests, lam.free_requests))
     if requests > 0:
         p = lam.requests_usd_per_million / 1e6
         items.append(LineItem("Lambda requests", "lambda_requests", requests, "requests", p, requests * p))
 
     gb_s = [monthly.lambda_gb_s_x86_64, monthly.lambda_gb_s_arm64]
     if free_tier:
-        gb_s = split_free_allowance(gb_s, lam.free_gb_s)
+        gb_s = [float(q) for q in split_free_allowance(gb_s, lam.free_gb_s)]
     for arch, qty in zip(("x86_64", "arm64"), gb_s, strict=True):
         items += _tiered_items(f"Lambda compute {arch}", "lambda_compute", qty, "GB-s", lam.duration_tiers[arch])
 
@@ -128,7 +128,7 @@ def price_metering(
         std = book.standard_prices(region)
         q = monthly.sfn_transitions
         if free_tier:
-            q = max(q - std.free_transitions, 0.0)
+            q = float(apply_free_allowance(q, std.free_transitions))
         if q > 0:
             p = std.usd_per_1000_transitions / 1000
             items.append(LineItem("Step Functions Standard transitions", "sfn_transitions", q, "transitions", p, q * p))

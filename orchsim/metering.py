@@ -48,9 +48,6 @@ class Metering:
         """Every quantity multiplied by ``factor`` (for example window -> month)."""
         return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
-    def __add__(self, other: Metering) -> Metering:
-        return replace(self, **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
-
     @property
     def lambda_gb_s(self) -> float:
         """Billed Lambda compute over both architectures, GB-seconds."""

@@ -74,10 +74,7 @@ class TokenBucket:
 
     def take(self, now: float) -> float:
         """Consume one token, returning how long the caller must wait for it (0 if available)."""
-        if now > self.last:
-            tokens = self.tokens + (now - self.last) * self.rate
-            self.tokens = self.size if tokens > self.size else tokens
-            self.last = now
+        self._refill(now)
         self.tokens -= 1.0
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 

@@ -8,13 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orchsim.cost import COMPONENTS, Cost
+from orchsim.cost import Cost
 from orchsim.metering import Metering
 from orchsim.scenario import Scenario
 
-__all__ = ["SimulationResult", "SUMMARY_COST_KEYS"]
-
-SUMMARY_COST_KEYS = COMPONENTS
+__all__ = ["SimulationResult"]
 
 
 @dataclass(frozen=True)

@@ -241,26 +241,21 @@ class Scenario(_Frozen):
         """
         data = self.to_dict()
         for key, value in overrides.items():
-            _set_dotted(data, key)(value)
+            _set_dotted(data, key, value)
         return scenario_from_dict(data)
 
 
-def _set_dotted(data: dict[str, Any], key: str) -> Any:
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``key`` "a.b.c"; every part must already exist in the schema."""
     parts = key.split(".")
     node: Any = data
     for i, part in enumerate(parts[:-1]):
-        nxt = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(nxt, dict):
+        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
             raise InputError(key, f"unknown key: {'.'.join(parts[: i + 1])!r} is not a section of the scenario")
-        node = nxt
-    last = parts[-1]
-    if not isinstance(node, dict) or last not in node:
+    if parts[-1] not in node:
         raise InputError(key, "unknown key (not part of the scenario schema)")
-
-    def setter(value: Any) -> None:
-        node[last] = copy.deepcopy(value)
-
-    return setter
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 def scenario_from_dict(data: dict[str, Any] | None) -> Scenario:

@@ -85,7 +85,7 @@ def _simulate_task(scenario: Scenario, patterns: Sequence[str], replication: int
     return [simulate(scenario, p, replication=replication, prices=prices, detail=False).row() for p in patterns]
 
 
-def _error_rows(point: dict[str, Any], patterns: Sequence[str], replication: int, base: Scenario, error: str) -> list[dict[str, Any]]:
+def _error_rows(patterns: Sequence[str], replication: int, base: Scenario, error: str) -> list[dict[str, Any]]:
     return [{"scenario": base.name, "pattern": p, "seed": base.seed, "replication": replication, "error": error} for p in patterns]
 
 
@@ -190,7 +190,7 @@ def _analytic_rows(scenarios: list[Scenario | str], points: list[dict[str, Any]]
             est = estimate([s for _, s in members], patterns, prices=book)
         except InputError as exc:
             for i, s in members:
-                by_point[i] = _error_rows(points[i], patterns, 0, s, str(exc))
+                by_point[i] = _error_rows(patterns, 0, s, str(exc))
             continue
         records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in est.to_dict("records")]
         n = len(members)
@@ -202,7 +202,7 @@ def _analytic_rows(scenarios: list[Scenario | str], points: list[dict[str, Any]]
                 by_point.setdefault(i, []).append(rec)
     for i, point in enumerate(points):
         sc = scenarios[i]
-        point_rows = by_point.get(i) or _error_rows(point, patterns, 0, base, sc if isinstance(sc, str) else "failed")
+        point_rows = by_point.get(i) or _error_rows(patterns, 0, base, sc if isinstance(sc, str) else "failed")
         for r in point_rows:
             rows.append({**point, "point": i, **r})
     return rows
@@ -229,7 +229,7 @@ def _simulated_rows(
     for i, s in enumerate(scenarios):
         for r in range(replications):
             if isinstance(s, str):
-                results[(i, r)] = _error_rows(points[i], patterns, r, base, s)
+                results[(i, r)] = _error_rows(patterns, r, base, s)
                 continue
             path = cache_dir / f"{_task_key(s, patterns, r, price_hash)}.parquet" if cache_dir else None
             if path is not None and path.exists():
@@ -242,7 +242,7 @@ def _simulated_rows(
         bar = tqdm(total=len(todo), desc="simulating", unit="run", disable=not progress)
         if executor is None and (workers == 1 or len(todo) == 1):
             for i, r, s, path in todo:
-                results[(i, r)] = _run_one(s, patterns, r, book, path, base)
+                results[(i, r)] = _run_one(s, patterns, r, book, path)
                 bar.update()
         else:
             ex, owned = _executor(executor, workers)
@@ -258,7 +258,7 @@ def _simulated_rows(
                         task_rows = fut.result()
                         _store(task_rows, path)
                     except Exception as exc:  # a failing point becomes data, not a crash
-                        task_rows = _error_rows(points[i], patterns, r, s, f"{type(exc).__name__}: {exc}")
+                        task_rows = _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
                     results[(i, r)] = task_rows
                     bar.update()
             finally:
@@ -278,11 +278,11 @@ def _expected_work(s: Scenario) -> float:
     return s.workload.docs_per_day * s.window_hours / 24.0 * len(s.steps())
 
 
-def _run_one(s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, path: Path | None, base: Scenario) -> list[dict[str, Any]]:
+def _run_one(s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, path: Path | None) -> list[dict[str, Any]]:
     try:
         rows = _simulate_task(s, patterns, r, book)
     except Exception as exc:  # a failing point becomes data, not a crash
-        return _error_rows({}, patterns, r, s, f"{type(exc).__name__}: {exc}")
+        return _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
     _store(rows, path)
     return rows
 

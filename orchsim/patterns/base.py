@@ -6,7 +6,6 @@ document; the processes meter through ``ctx.rec`` and never know prices.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from simpy.events import NORMAL
 
 from orchsim import rng as streams
 from orchsim.arrivals import arrival_times
+from orchsim.billing import billed_ms
 from orchsim.graph import Graph, linear_graph
 from orchsim.platform import LambdaPlatform
 from orchsim.scenario import Scenario, Step
@@ -170,9 +170,7 @@ class Recorder:
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
         """Meter one billed invocation of step ``k``; returns its billed milliseconds."""
-        billed = math.ceil((end_s - start_s) * 1000.0 - 1e-6)
-        if billed < 1:
-            billed = 1
+        billed = billed_ms((end_s - start_s) * 1000.0, 1)
         self.step_invocations[k] += 1
         self.step_billed_ms[k] += billed
         gb_s = billed * self.gb_per_ms[k]

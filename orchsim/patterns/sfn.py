@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from orchsim.billing import billed_ms, express_billed_memory_mb
 from orchsim.errors import InputError
 from orchsim.graph import Choice, Fail, Succeed, Task, Wait
 from orchsim.patterns.base import FAILED, FATAL, LOST, NORMAL, OK, SUCCEEDED, THROTTLE, Context, Pattern, Wake, later
@@ -35,6 +36,7 @@ __all__ = ["start_standard", "start_express", "asl_wait_s", "HISTORY_EVENT_CAP",
 
 HISTORY_EVENT_CAP = 25_000
 EXPRESS_LIMIT_S = 300.0
+EXPRESS_ROUNDING_MS = 100
 _EVENTS_PER_ATTEMPT = 5  # TaskStateEntered/Scheduled/Started/Succeeded|Failed/StateExited
 _EVENTS_PER_EXECUTION = 2  # ExecutionStarted, ExecutionSucceeded|Failed
 
@@ -74,7 +76,7 @@ class _Machine(Pattern):
         self.trans_bucket = None if express else TokenBucket(quotas["transition"].size, quotas["transition"].refill_per_s)
         self.latency_s = sc.step_functions.transition_latency_ms / 1000.0
         self.dup_rate = sc.step_functions.express_duplicate_rate if express and not self.trigger_sync else 0.0
-        self.chunk_mb = int(max(math.ceil(sc.step_functions.express_memory_mb / 64.0 - 1e-9), 1) * 64)
+        self.chunk_mb = int(express_billed_memory_mb(sc.step_functions.express_memory_mb))
         logging = express and sc.step_functions.express_logging
         self.log_bytes = sc.step_functions.log_bytes_per_transition if logging else 0.0
         self.fail_outcome = FAILED if (not express or self.trigger_sync or logging) else LOST
@@ -280,8 +282,7 @@ class _Execution:
         now = ctx.env.now
         rec = ctx.rec
         if m.express:
-            billed_ms = max(math.ceil((now - self.t0) * 10.0 - 1e-6), 1) * 100
-            rec.express(billed_ms, m.chunk_mb)
+            rec.express(billed_ms((now - self.t0) * 1000.0, EXPRESS_ROUNDING_MS), m.chunk_mb)
             rec.log_bytes += m.log_bytes * self.transitions
         if self.duplicate:
             rec.duplicates += 1
