@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= reports
+EXTRAS ?= notebooks,test,dask,lint
 
-.PHONY: report test bench lab lint clean quick
+.PHONY: report test bench lab lint clean quick wheel-smoke
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,dask]'
+	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 report: $(STAMP)  ## run every notebook and write the report under reports/
@@ -19,19 +20,22 @@ report: $(STAMP)  ## run every notebook and write the report under reports/
 quick: $(STAMP)  ## the same report at toy sizes (about a minute)
 	$(BIN)/orchsim report --out $(OUT) --quick
 
-test: $(STAMP)  ## the test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the suite: shuffled (pytest-randomly prints its seed) and on 2 workers (pytest-xdist)
+	$(BIN)/python -m pytest -n 2 --durations=15
 
 bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
 
-lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/python -m pip install -q -e '.[lint]'
+lint: $(STAMP)  ## ruff, mypy and the import-linter layers contract
 	$(BIN)/ruff check orchsim tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+wheel-smoke: $(STAMP)  ## build the wheel, install it outside the checkout, run simulate, price and report --quick
+	bash .ci/wheel-smoke
 
 lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) $(OUT) .orchsim-cache
+	rm -rf $(VENV) $(OUT) .orchsim-cache dist build

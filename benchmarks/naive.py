@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from orchsim.scenario import Scenario
+from orchsim.model.scenario import Scenario
 
 
 def naive_simpy(scenario: Scenario, seed: int = 0) -> int:

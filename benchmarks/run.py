@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from naive import naive_simpy  # noqa: E402
 
-from orchsim.analytic import estimate, grid_params, monthly_cost, per_document  # noqa: E402
-from orchsim.pricing import DATA_DIR  # noqa: E402
-from orchsim.scenario import PATTERNS, load_scenario  # noqa: E402
-from orchsim.simulate import simulate  # noqa: E402
-from orchsim.sweep import sweep  # noqa: E402
+from orchsim.analytic.engine import estimate, grid_params, monthly_cost, per_document  # noqa: E402
+from orchsim.model.scenario import PATTERNS, load_scenario  # noqa: E402
+from orchsim.resources import data_dir  # noqa: E402
+from orchsim.sim.run import simulate  # noqa: E402
+from orchsim.study.sweep import sweep  # noqa: E402
 
-SEED = DATA_DIR / "scenarios" / "seed-article.yaml"
+SEED = data_dir() / "scenarios" / "seed-article.yaml"
 
 
 def cpu(fn) -> float:  # type: ignore[no-untyped-def]

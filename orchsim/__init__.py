@@ -1,39 +1,43 @@
 """orchsim: simulate and price AWS Lambda chains versus Step Functions for multi-step AI pipelines.
 
-The public API is listed in ``__all__``; see README.md for a worked example.
+The public API is listed in ``__all__``; see README.md for a worked example. Names are imported on
+first use, so ``import orchsim`` loads neither SimPy, matplotlib nor the notebook packages until a
+function that needs them is called.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("orchsim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    from orchsim.analytic.engine import estimate, grid_params, per_document
+    from orchsim.aws.calculator import price_express, price_lambda, price_standard
+    from orchsim.aws.cost import COMPONENTS, Cost, LineItem, price_metering
+    from orchsim.aws.metering import Metering
+    from orchsim.aws.pricebook import PriceBook, load_price_book
+    from orchsim.errors import InputError
+    from orchsim.model.scenario import PATTERNS, Scenario, load_scenario, scenario_from_dict
+    from orchsim.sim.result import SimulationResult
+    from orchsim.sim.run import simulate, simulate_patterns
+    from orchsim.study.analysis import ci95, crossover, crossover_table, express_breakeven, summarize
+    from orchsim.study.sweep import expand_grid, sweep
 
-from orchsim.analysis import ci95, crossover, crossover_table, express_breakeven, summarize  # noqa: E402
-from orchsim.analytic import estimate, grid_params, per_document  # noqa: E402
-from orchsim.calculator import price_express, price_lambda, price_standard  # noqa: E402
-from orchsim.cost import COMPONENTS, Cost, LineItem, price_metering  # noqa: E402
-from orchsim.errors import InputError  # noqa: E402
-from orchsim.metering import Metering  # noqa: E402
-from orchsim.pricing import PriceBook, load_price_book  # noqa: E402
-from orchsim.result import SimulationResult  # noqa: E402
-from orchsim.scenario import PATTERNS, Scenario, load_scenario, scenario_from_dict  # noqa: E402
-from orchsim.simulate import simulate, simulate_patterns  # noqa: E402
-from orchsim.sweep import expand_grid, sweep  # noqa: E402
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(("estimate", "grid_params", "per_document"), "orchsim.analytic.engine"),
+    **dict.fromkeys(("price_express", "price_lambda", "price_standard"), "orchsim.aws.calculator"),
+    **dict.fromkeys(("COMPONENTS", "Cost", "LineItem", "price_metering"), "orchsim.aws.cost"),
+    "Metering": "orchsim.aws.metering",
+    **dict.fromkeys(("PriceBook", "load_price_book"), "orchsim.aws.pricebook"),
+    "InputError": "orchsim.errors",
+    **dict.fromkeys(("PATTERNS", "Scenario", "load_scenario", "scenario_from_dict"), "orchsim.model.scenario"),
+    "SimulationResult": "orchsim.sim.result",
+    **dict.fromkeys(("simulate", "simulate_patterns"), "orchsim.sim.run"),
+    **dict.fromkeys(("ci95", "crossover", "crossover_table", "express_breakeven", "summarize"), "orchsim.study.analysis"),
+    **dict.fromkeys(("expand_grid", "sweep"), "orchsim.study.sweep"),
+}
 
 __all__ = [
-    "COMPONENTS",
-    "PATTERNS",
-    "Cost",
-    "InputError",
-    "LineItem",
-    "Metering",
-    "PriceBook",
-    "Scenario",
-    "SimulationResult",
     "__version__",
     "ci95",
     "crossover",
@@ -54,4 +58,31 @@ __all__ = [
     "simulate_patterns",
     "summarize",
     "sweep",
+    "COMPONENTS",
+    "Cost",
+    "InputError",
+    "LineItem",
+    "Metering",
+    "PATTERNS",
+    "PriceBook",
+    "Scenario",
+    "SimulationResult",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its home module on first use (PEP 562)."""
+    if name == "__version__":
+        from orchsim.version import package_version
+
+        return package_version()
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'orchsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

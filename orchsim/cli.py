@@ -16,12 +16,13 @@ try:  # typer >= 0.26 vendors click
 except ImportError:  # pragma: no cover - older typer on real click
     from click import exceptions as _cx  # type: ignore[no-redef]
 
-from orchsim import __version__
-from orchsim.calculator import price_express, price_lambda, price_standard
-from orchsim.cost import Cost
+from orchsim.aws.calculator import price_express, price_lambda, price_standard
+from orchsim.aws.cost import Cost
+from orchsim.aws.pricebook import load_price_book
 from orchsim.errors import InputError
-from orchsim.pricing import DATA_DIR, load_price_book
-from orchsim.scenario import PATTERNS, load_scenario
+from orchsim.model.scenario import PATTERNS, load_scenario
+from orchsim.resources import scenario_path
+from orchsim.version import package_version
 
 __all__ = ["app", "main"]
 
@@ -47,7 +48,7 @@ FreeOpt = Annotated[bool, typer.Option("--free-tier", help="apply the always-fre
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"orchsim {__version__}")
+        typer.echo(f"orchsim {package_version()}")
         raise typer.Exit()
 
 
@@ -137,8 +138,8 @@ def _price_express(
     _show("Step Functions Express", cost, as_json)
 
 
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
-DEFAULT_SCENARIO = DATA_DIR / "scenarios" / "seed-article.yaml"
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file, or a shipped scenario's name (seed-article, ai-document-pipeline)", show_default=False)]
+DEFAULT_SCENARIO = scenario_path("seed-article")
 
 
 @app.command("report")
@@ -152,7 +153,7 @@ def _report(
     every notebook (papermill, two at a time) into HTML pages and an index.html with their takeaways."""
     import time
 
-    from orchsim.report import ReportError, load_params_file, run_notebooks, run_report, write_index
+    from orchsim.report.runner import ReportError, load_params_file, run_notebooks, run_report, write_index
 
     start = time.perf_counter()
     overrides = load_params_file(params) if params is not None else {}
@@ -180,7 +181,9 @@ def _compare(
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly cost of one scenario under the four patterns (analytic engine)."""
-    from orchsim.compare import compare, comparison_chart, format_comparison
+    from orchsim.charts.cost import comparison_chart
+    from orchsim.report.comparison import format_comparison
+    from orchsim.study.compare import compare
 
     book = load_price_book(str(prices) if prices else None)
     sc = load_scenario(scenario)
@@ -255,7 +258,7 @@ def _simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate a scenario under each pattern (SimPy) and compare them, priced per month."""
-    from orchsim.simulate import simulate_patterns
+    from orchsim.sim.run import simulate_patterns
 
     chosen = _check_patterns(pattern)
     sc = load_scenario(scenario)
@@ -290,8 +293,8 @@ def _breakeven(
     as_json: JsonOpt = False,
 ) -> None:
     """Execution duration at which Express costs as much as Standard (none if Express always wins)."""
-    from orchsim.analysis import express_breakeven
-    from orchsim.calculator import parse_number
+    from orchsim.aws.calculator import parse_number
+    from orchsim.study.analysis import express_breakeven
 
     t = parse_number("--transitions", transitions, low=1, what="state transitions per execution")
     m = parse_number("--memory-mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of Express workflow memory")
@@ -331,9 +334,9 @@ def _crossover(
     as_json: JsonOpt = False,
 ) -> None:
     """Where one pattern's monthly cost crosses another's along a swept key (analytic engine)."""
-    from orchsim.analysis import crossover_table
-    from orchsim.calculator import parse_number
-    from orchsim.sweep import sweep
+    from orchsim.aws.calculator import parse_number
+    from orchsim.study.analysis import crossover_table
+    from orchsim.study.sweep import sweep
 
     chosen = _check_patterns(patterns)
     sc = load_scenario(scenario)

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchsim.analysis import ci95, crossover, crossover_table, express_breakeven, summarize
 from orchsim.errors import InputError
+from orchsim.study.analysis import ci95, crossover, crossover_table, express_breakeven, summarize
 
 
 def test_crossover_linear() -> None:

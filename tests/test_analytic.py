@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from orchsim.analysis import ci95
-from orchsim.analytic import estimate, monthly_cost, params_from_scenarios, per_document
-from orchsim.cost import COMPONENTS, price_metering
-from orchsim.metering import Metering
-from orchsim.scenario import PATTERNS, load_scenario, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.analytic.engine import estimate, monthly_cost, params_from_scenarios, per_document
+from orchsim.aws.cost import COMPONENTS, price_metering
+from orchsim.aws.metering import Metering
+from orchsim.model.scenario import PATTERNS, load_scenario, scenario_from_dict
+from orchsim.sim.run import simulate
+from orchsim.study.analysis import ci95
 
 SEED = "data/scenarios/seed-article.yaml"
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchsim.patterns.sfn import asl_wait_s
-from orchsim.scenario import RetryPolicy, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.aws.rules import asl_wait_s
+from orchsim.model.scenario import RetryPolicy, scenario_from_dict
+from orchsim.sim.run import simulate
 
 PROPS = settings(max_examples=25, deadline=None, database=None, derandomize=True)
 WORK_S = 0.001  # each attempt runs 1 ms before failing

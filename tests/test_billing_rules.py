@@ -1,4 +1,4 @@
-"""Unit and invariant tests of the billing rules (:mod:`orchsim.billing`) and :func:`orchsim.cost.price_metering`.
+"""Unit and invariant tests of the billing rules (:mod:`orchsim.aws.rules`) and :func:`orchsim.aws.cost.price_metering`.
 
 Rules: /work/shared/reference/aws-pricing.md (Lambda duration tiers per architecture, Express GB-hour
 tiers, free tier shared by both architectures, 730-hour month).
@@ -13,7 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchsim.billing import (
+from orchsim.aws.cost import price_metering
+from orchsim.aws.metering import Metering
+from orchsim.aws.pricebook import load_price_book
+from orchsim.aws.rules import (
     MONTH_HOURS,
     apply_free_allowance,
     ephemeral_extra_gb,
@@ -27,9 +30,6 @@ from orchsim.billing import (
     tiered_cost,
     to_month,
 )
-from orchsim.cost import price_metering
-from orchsim.metering import Metering
-from orchsim.pricing import load_price_book
 
 BOOK = load_price_book()
 LAM = BOOK.lambda_prices("us-east-1")

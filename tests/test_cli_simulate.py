@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from orchsim.scenario import PATTERNS
+from orchsim.model.scenario import PATTERNS
 
 pytestmark = pytest.mark.slow  # six CLI processes, about 8 s together
 

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from orchsim.analysis import ci95
-from orchsim.coldstart import p_cold, p_cold_exact
-from orchsim.scenario import scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.analytic.coldstart import p_cold, p_cold_exact
+from orchsim.model.scenario import scenario_from_dict
+from orchsim.sim.run import simulate
+from orchsim.study.analysis import ci95
 
 CASES = [  # docs/day, mean work ms, keep-alive s: light, seed-like, busy, short keep-alive, long holds
     (2000, 1000, 60),

@@ -12,9 +12,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from orchsim.report import NOTEBOOK_DIR, notebook_names
+from orchsim.report.runner import notebook_names
+from orchsim.resources import notebook_dir
 
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(notebook_dir().glob("*.ipynb"))
 
 EXPECTED_CHARTS: dict[str, list[str]] = {
     "01-scenario-explorer": ["cost-breakdown", "latency-cdf", "outcomes", "execution-history"],
@@ -83,7 +84,7 @@ def _run(name: str, out: Path, extra: dict[str, Any]) -> tuple[str, str | None]:
 
     params = {"quick": True, "output_dir": str(out / name), **TOY[name], **extra}
     try:
-        pm.execute_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"), str(out / f"{name}.ipynb"), parameters=params, kernel_name="python3",
+        pm.execute_notebook(str(notebook_dir() / f"{name}.ipynb"), str(out / f"{name}.ipynb"), parameters=params, kernel_name="python3",
                             progress_bar=False, cwd=str(out), extra_arguments=["--log-level=CRITICAL"])
     except Exception as exc:  # reported by the test that asked for this notebook
         return name, f"{type(exc).__name__}: {exc}"

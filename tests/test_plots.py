@@ -13,22 +13,23 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
-from orchsim import InputError, load_price_book, load_scenario, plots
-from orchsim.analytic import estimate
-from orchsim.compare import breakeven_grid, crossovers, simulated_check
-from orchsim.pricing import DATA_DIR
-from orchsim.result import SimulationResult
-from orchsim.scenario import PATTERNS, Scenario
-from orchsim.simulate import simulate_patterns
-from orchsim.sweep import sweep
-from orchsim.timeline import timeline_segments
+import orchsim.charts as plots
+from orchsim import InputError, load_price_book, load_scenario
+from orchsim.analytic.engine import estimate
+from orchsim.charts.timeline import timeline_segments
+from orchsim.model.scenario import PATTERNS, Scenario
+from orchsim.resources import data_dir
+from orchsim.sim.result import SimulationResult
+from orchsim.sim.run import simulate_patterns
+from orchsim.study.compare import breakeven_grid, crossovers, simulated_check
+from orchsim.study.sweep import sweep
 
 BOOK = load_price_book()
 
 
 @pytest.fixture(scope="module")
 def seed() -> Scenario:
-    return load_scenario(DATA_DIR / "scenarios" / "seed-article.yaml")
+    return load_scenario(data_dir() / "scenarios" / "seed-article.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +149,9 @@ def test_scenario_assumptions_name_the_basics(seed: Scenario) -> None:
 
 
 def test_scenario_variant_and_explorer(seed: Scenario) -> None:
-    from orchsim.explorer import explorer, scenario_variant
+    from orchsim.charts.explorer import explorer, scenario_variant
 
-    ai = load_scenario(DATA_DIR / "scenarios" / "ai-document-pipeline.yaml")
+    ai = load_scenario(data_dir() / "scenarios" / "ai-document-pipeline.yaml")
     v = scenario_variant(ai, steps=7, duration_scale=2.0, memory_mb=256, error_rate=0.05, docs_per_day=1e5)
     steps = v.steps()
     assert len(steps) == 7 and {s.memory_mb for s in steps} == {256} and {s.error_rate for s in steps} == {0.05}
@@ -163,7 +164,7 @@ def test_scenario_variant_and_explorer(seed: Scenario) -> None:
 
 
 def test_check_params_names_the_parameter() -> None:
-    from orchsim.report import check_params, notebook_parameters
+    from orchsim.report.runner import check_params, notebook_parameters
 
     values = {name: p.default for name, p in notebook_parameters("03-express-vs-standard").items()}
     check_params(values, "03-express-vs-standard")

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
-from orchsim.calculator import price_standard
+from orchsim.aws.calculator import price_standard
+from orchsim.aws.pricebook import default_prices_path, load_price_book
 from orchsim.cli import main
 from orchsim.errors import InputError
-from orchsim.pricing import DEFAULT_PRICES_PATH, load_price_book
 
-RAW: dict[str, Any] = yaml.safe_load(DEFAULT_PRICES_PATH.read_text())
+RAW: dict[str, Any] = yaml.safe_load(default_prices_path().read_text())
 BOOK = load_price_book()
 
 # aws-pricing.md, "AWS Step Functions": Standard USD per 1,000 state transitions.

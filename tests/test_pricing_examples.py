@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from orchsim.calculator import price_express, price_lambda, price_standard
+from orchsim.aws.calculator import price_express, price_lambda, price_standard
+from orchsim.aws.cost import Cost
+from orchsim.aws.pricebook import load_price_book
 from orchsim.cli import main
-from orchsim.cost import Cost
-from orchsim.pricing import load_price_book
 
 BOOK_AS_OF = load_price_book().as_of
 LINE_ITEM_KEYS = {"name", "quantity", "unit", "unit_price_usd", "usd"}

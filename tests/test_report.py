@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from orchsim.report import NOTEBOOK_DIR, notebook_names
+from orchsim.report.runner import notebook_names
+from orchsim.resources import notebook_dir
 
 REPO = Path(__file__).resolve().parents[1]
 ORCHSIM = [sys.executable, "-m", "orchsim.cli"]
@@ -100,11 +101,11 @@ def test_bad_params_file_one_line_exit_2(case: str, tmp_path: Path) -> None:
 def test_notebook_failing_at_run_time_fails_the_report(tmp_path: Path) -> None:
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    nb = json.loads((NOTEBOOK_DIR / "03-express-vs-standard.ipynb").read_text())
+    nb = json.loads((notebook_dir() / "03-express-vs-standard.ipynb").read_text())
     nb["cells"].insert(-2, {"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {}, "outputs": [],
                             "source": "raise ZeroDivisionError('the model divided by zero')"})
     (notebooks / "03-express-vs-standard.ipynb").write_text(json.dumps(nb))
-    proc = _orchsim("report", "--quick", "--out", str(tmp_path / "site"), env={"ORCHSIM_NOTEBOOK_DIR": str(notebooks)})
+    proc = _orchsim("report", "--quick", "--out", str(tmp_path / "site"), env={"ORCHSIM_notebook_dir()": str(notebooks)})
     assert proc.returncode == 1, f"expected exit 1, got {proc.returncode}: {proc.stderr}"
     assert "notebook 03-express-vs-standard failed: ZeroDivisionError: the model divided by zero" in proc.stderr, \
         f"the error should name the notebook and the error: {proc.stderr!r}"
@@ -115,10 +116,10 @@ def test_notebook_failing_at_run_time_fails_the_report(tmp_path: Path) -> None:
 def test_bad_parameter_value_inside_notebook_is_an_input_error(tmp_path: Path) -> None:
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    (notebooks / "03-express-vs-standard.ipynb").write_text((NOTEBOOK_DIR / "03-express-vs-standard.ipynb").read_text())
+    (notebooks / "03-express-vs-standard.ipynb").write_text((notebook_dir() / "03-express-vs-standard.ipynb").read_text())
     params = tmp_path / "params.yaml"
     params.write_text("03-express-vs-standard:\n  scenario: no-such-scenario\n")
-    proc = _orchsim("report", "--quick", "--out", str(tmp_path / "site"), "--params", str(params), env={"ORCHSIM_NOTEBOOK_DIR": str(notebooks)})
+    proc = _orchsim("report", "--quick", "--out", str(tmp_path / "site"), "--params", str(params), env={"ORCHSIM_notebook_dir()": str(notebooks)})
     assert proc.returncode == 2, f"expected exit 2, got {proc.returncode}: {proc.stderr}"
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "notebook 03-express-vs-standard" in lines[0] and "no-such-scenario" in lines[0], proc.stderr

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from orchsim.errors import InputError
-from orchsim.scenario import Scenario, load_scenario, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.model.scenario import Scenario, load_scenario, scenario_from_dict
+from orchsim.sim.run import simulate
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "data" / "scenarios"

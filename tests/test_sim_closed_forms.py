@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orchsim.scenario import PATTERNS, load_scenario, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.model.scenario import PATTERNS, load_scenario, scenario_from_dict
+from orchsim.sim.run import simulate
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "data" / "scenarios" / "seed-article.yaml"

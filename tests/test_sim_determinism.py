@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchsim.scenario import PATTERNS, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.model.scenario import PATTERNS, scenario_from_dict
+from orchsim.sim.run import simulate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,8 +45,8 @@ DOC_COLUMNS = ["doc", "arrival_s", "end_s", "outcome", "attempts", "transitions"
 
 CHILD = f"""
 import json, sys
-from orchsim.scenario import scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.model.scenario import scenario_from_dict
+from orchsim.sim.run import simulate
 data = json.loads(sys.argv[1])
 out = {{}}
 for p in sys.argv[2:]:

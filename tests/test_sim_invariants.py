@@ -19,9 +19,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchsim.cost import COMPONENTS
-from orchsim.scenario import PATTERNS, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.aws.cost import COMPONENTS
+from orchsim.model.scenario import PATTERNS, scenario_from_dict
+from orchsim.sim.run import simulate
 
 OUTCOMES = ("succeeded", "failed", "lost", "in_flight")
 

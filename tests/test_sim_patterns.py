@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orchsim.scenario import PATTERNS, scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.model.scenario import PATTERNS, scenario_from_dict
+from orchsim.sim.run import simulate
 
 
 def scenario(steps: Any, **sections: Any) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from orchsim.scenario import scenario_from_dict
-from orchsim.simulate import simulate
+from orchsim.model.scenario import scenario_from_dict
+from orchsim.sim.run import simulate
 
 MEAN_WORK_S = 1.0
 TARGET_ARRIVALS = 30_000

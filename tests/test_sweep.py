@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from orchsim.errors import InputError
-from orchsim.scenario import load_scenario
-from orchsim.sweep import expand_grid, sweep
+from orchsim.model.scenario import load_scenario
+from orchsim.study.sweep import expand_grid, sweep
 
 SEED = "data/scenarios/seed-article.yaml"
 

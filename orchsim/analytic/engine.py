@@ -1,0 +1,627 @@
+"""Analytic engine: closed-form expected metering per document and monthly cost, vectorised.
+
+The engine evaluates many scenario points at once: per-step parameters are arrays of shape
+(steps, points), per-point parameters arrays of shape (points,). It meters; :mod:`orchsim.aws.cost`
+rules price. It agrees with the simulation where there is no contention (see ``tests/``).
+
+Closed forms (per document, expected values; step k reached with probability ``reach_k``):
+
+* Attempts per step under an ASL retrier with MaxAttempts R and transient error rate e:
+  ``A = sum_{j=0..R} e**j``; success ``S = (1 - e - f) * A`` (f: fatal rate, not retried).
+* Lambda's async retries (r = 0-2) cannot tell error types apart: ``A = sum_{j=0..r} (e+f)**j``.
+* Step Functions: invocations = transitions = ``sum_k reach_k * A_k``; Lambda billed for work only.
+* Synchronous chain: one attempt of step k lasts its own work plus, when its work succeeds, the
+  wall time of calling k+1 (with the caller's retries); every caller is billed for that wait. With
+  equal fixed steps of d ms and no errors this bills ``d * n * (n + 1) / 2`` per document.
+* Express duration: the execution's wall time (work, cold starts, backoff, ``transition_latency_ms``
+  per transition) rounded up to 100 ms, times memory rounded up to 64 MB chunks.
+
+Documented approximations: no contention (no throttling, no queueing for concurrency; use the
+simulation for that); a cold start happens with probability ``exp(-rate * (keep_alive + hold))``
+(the chance that no environment of the function was released within the keep-alive); rounding
+adds half a unit (0.5 ms Lambda, 50 ms Express) unless every duration is fixed; work past a
+function's timeout counts as a transient error billed at the mean work time; callers' own timeouts
+and the Express 5-minute limit are not applied (``express_over_limit`` flags mean durations past it);
+retry sums are truncated at 100 retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from orchsim.analytic.coldstart import p_cold_log10, safe_log10
+from orchsim.aws.cost import COMPONENTS
+from orchsim.aws.pricebook import PriceBook, load_price_book
+from orchsim.aws.rules import (
+    ASYNC_RETRY_DELAYS_S,
+    EXPRESS_LIMIT_S,
+    apply_free_allowance,
+    express_billed_memory_mb,
+    failure_outcome_recorded,
+    split_free_allowance,
+    tiered_cost,
+)
+from orchsim.errors import InputError
+from orchsim.model.dists import Fixed
+from orchsim.model.scenario import PATTERNS, KeepAlive, Scenario
+
+__all__ = ["AnalyticParams", "grid_params", "params_from_scenarios", "per_document", "monthly_cost", "estimate"]
+
+Array = NDArray[np.float64]
+
+
+_MAX_RETRY_TERMS = 100
+_CHUNK = 16_384
+
+
+@dataclass(frozen=True)
+class AnalyticParams:
+    """Arrays describing P scenario points with at most K steps each.
+
+    Per-step fields have shape (K, P); per-point fields shape (P,). Steps at index >= ``n_steps``
+    are padding and ignored.
+    """
+
+    # per step (K, P)
+    mean_ms: Array
+    exact: NDArray[np.bool_]
+    memory_mb: Array
+    is_x86: NDArray[np.bool_]
+    init_ms: Array
+    error_rate: Array
+    fatal_rate: Array
+    ephemeral_extra_gb: Array
+    # per point (P,)
+    n_steps: NDArray[np.int64]
+    docs_per_day: Array
+    retry_max_attempts: Array
+    retry_interval_s: Array
+    retry_backoff_rate: Array
+    retry_max_delay_s: Array
+    retry_full_jitter: NDArray[np.bool_]
+    async_max_retries: Array
+    sync_retry_policy: NDArray[np.bool_]
+    dead_letter: NDArray[np.bool_]
+    trigger_async: NDArray[np.bool_]
+    keep_alive_s: Array
+    invoke_overhead_ms: Array
+    transition_latency_ms: Array
+    express_memory_mb: Array
+    express_duplicate_rate: Array
+    express_logging: NDArray[np.bool_]
+    log_bytes_per_transition: Array
+
+    @property
+    def points(self) -> int:
+        """Number of scenario points P."""
+        return int(self.docs_per_day.shape[0])
+
+    def take(self, index: NDArray[np.int64] | slice) -> AnalyticParams:
+        """The subset of points at ``index``, keeping only the steps those points use.
+
+        Per-step arrays that are broadcast views stay broadcast views (no copy)."""
+        n_steps = self.n_steps[index]
+        k = int(n_steps.max(initial=1))
+        out: dict[str, Any] = {"n_steps": n_steps}
+        for f in fields(self):
+            if f.name == "n_steps":
+                continue
+            a = getattr(self, f.name)
+            if a.ndim == 1:
+                out[f.name] = a[index]
+            elif a.strides[0] == 0:  # same for every step: one row
+                row = a[0, index]
+                out[f.name] = np.broadcast_to(row[None, :], (k, row.shape[0]))
+            elif a.strides[1] == 0:  # same for every point: one column
+                out[f.name] = np.broadcast_to(a[:k, :1], (k, n_steps.shape[0]))
+            else:
+                out[f.name] = a[:k, index]
+        return AnalyticParams(**out)
+
+
+
+def _keep_alive_mean(v: float | KeepAlive) -> float:
+    return (v.low_s + v.high_s) / 2 if isinstance(v, KeepAlive) else float(v)
+
+
+def params_from_scenarios(scenarios: Sequence[Scenario]) -> AnalyticParams:
+    """Stack scenarios into :class:`AnalyticParams` (one point each)."""
+    if not scenarios:
+        raise InputError("scenarios", "at least one scenario is needed")
+    steps = [s.steps() for s in scenarios]
+    k_max = max(len(st) for st in steps)
+    p = len(scenarios)
+
+    def per_step(fn: Any, fill: float) -> Array:
+        a = np.full((k_max, p), fill, dtype=float)
+        for j, st in enumerate(steps):
+            for k, step in enumerate(st):
+                a[k, j] = fn(step)
+        return a
+
+    def p_timeout(step: Any) -> float:
+        return float(1.0 - step.duration.cdf(np.array([step.timeout_s * 1000.0]))[0])
+
+    def per_point(fn: Any, dtype: Any = float) -> NDArray[Any]:
+        return np.array([fn(s) for s in scenarios], dtype=dtype)
+
+    return AnalyticParams(
+        mean_ms=per_step(lambda s: s.duration.mean_ms, 0.0),
+        exact=per_step(lambda s: isinstance(s.duration, Fixed), 1.0).astype(bool),
+        memory_mb=per_step(lambda s: s.memory_mb, 128.0),
+        is_x86=per_step(lambda s: s.arch == "x86_64", 1.0).astype(bool),
+        init_ms=per_step(lambda s: s.init_ms, 0.0),
+        error_rate=per_step(lambda s: min(s.error_rate + p_timeout(s), 1.0 - s.fatal_error_rate), 0.0),
+        fatal_rate=per_step(lambda s: s.fatal_error_rate, 0.0),
+        ephemeral_extra_gb=per_step(lambda s: max(s.ephemeral_storage_mb - 512, 0) / 1024.0, 0.0),
+        n_steps=per_point(lambda s: len(s.steps()), np.int64),
+        docs_per_day=per_point(lambda s: s.workload.docs_per_day),
+        retry_max_attempts=per_point(lambda s: s.retry.max_attempts),
+        retry_interval_s=per_point(lambda s: s.retry.interval_s),
+        retry_backoff_rate=per_point(lambda s: s.retry.backoff_rate),
+        retry_max_delay_s=per_point(lambda s: s.retry.max_delay_s if s.retry.max_delay_s is not None else np.inf),
+        retry_full_jitter=per_point(lambda s: s.retry.jitter == "full", bool),
+        async_max_retries=per_point(lambda s: s.chain.async_max_retries),
+        sync_retry_policy=per_point(lambda s: s.chain.sync_retry == "policy", bool),
+        dead_letter=per_point(lambda s: s.chain.dead_letter, bool),
+        trigger_async=per_point(lambda s: s.workload.trigger == "async", bool),
+        keep_alive_s=per_point(lambda s: _keep_alive_mean(s.lambda_.keep_alive_s)),
+        invoke_overhead_ms=per_point(lambda s: s.lambda_.invoke_overhead_ms),
+        transition_latency_ms=per_point(lambda s: s.step_functions.transition_latency_ms),
+        express_memory_mb=per_point(lambda s: s.step_functions.express_memory_mb),
+        express_duplicate_rate=per_point(lambda s: s.step_functions.express_duplicate_rate),
+        express_logging=per_point(lambda s: s.step_functions.express_logging, bool),
+        log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
+    )
+
+
+_PER_STEP = ("mean_ms", "exact", "memory_mb", "is_x86", "init_ms", "error_rate", "fatal_rate", "ephemeral_extra_gb")
+
+
+def grid_params(base: Scenario, **arrays: Any) -> AnalyticParams:
+    """Many points sharing ``base``'s steps, with per-point arrays for the fields that vary.
+
+    Any :class:`AnalyticParams` field may be given as a 1-D array over points (per-step fields such
+    as ``mean_ms`` or ``error_rate`` then apply to every step of that point). ``n_steps`` may vary
+    up to the base's number of steps (use a base with identical steps and enough of them). Per-step
+    arrays are broadcast views, so a million points cost a few 1-D arrays of memory.
+
+    >>> import numpy as np
+    >>> from orchsim import scenario_from_dict
+    >>> p = grid_params(scenario_from_dict({"pipeline": {"steps": 20}}), n_steps=np.arange(1, 21))
+    >>> p.points
+    20
+    """
+    single = params_from_scenarios([base])
+    sizes = {np.asarray(v).size for v in arrays.values()}
+    if len(sizes) > 1 and not (len(sizes) == 2 and 1 in sizes):
+        raise InputError("grid_params", f"arrays must share one length (got lengths {sorted(sizes)})")
+    npts = max(sizes) if sizes else 1
+    k_max = single.mean_ms.shape[0]
+    out: dict[str, Any] = {}
+    for f in fields(AnalyticParams):
+        cur = getattr(single, f.name)
+        if f.name in arrays:
+            val = np.broadcast_to(np.asarray(arrays[f.name], dtype=cur.dtype).ravel(), (npts,))
+            out[f.name] = np.broadcast_to(val[None, :], (k_max, npts)) if f.name in _PER_STEP else val
+        else:
+            out[f.name] = np.broadcast_to(cur, (k_max, npts)) if f.name in _PER_STEP else np.broadcast_to(cur, (npts,))
+    unknown = set(arrays) - {f.name for f in fields(AnalyticParams)}
+    if unknown:
+        raise InputError("grid_params", f"unknown field(s) {sorted(unknown)}")
+    if np.any(out["n_steps"] > k_max) or np.any(out["n_steps"] < 1):
+        raise InputError("n_steps", f"must be between 1 and the base scenario's {k_max} steps")
+    return AnalyticParams(**out)
+
+
+def _invariant(a: NDArray[Any]) -> bool:
+    """True when a per-step array holds the same values for every step."""
+    if a.shape[0] == 1 or a.strides[0] == 0:
+        return True
+    if a.strides[1] == 0:  # one value per step, broadcast over points
+        col = a[:, 0]
+        return bool(np.all(col == col[0]))
+    return bool(np.all(a == a[:1]))
+
+
+def _geom(x: Array, n: Array) -> Array:
+    """sum_{j=0..n} x**j, elementwise (n may be 0)."""
+    n = np.minimum(n, _MAX_RETRY_TERMS)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        closed = (1.0 - x ** (n + 1)) / (1.0 - x)
+    return np.where(x >= 1.0 - 1e-12, n + 1.0, closed)
+
+
+class _AslWaits:
+    """ASL backoff wait before retry j (s), ``min(interval * rate**(j-1), max_delay)`` halved in
+    expectation under FULL jitter, for j = 1..R per point; computed once per evaluation."""
+
+    def __init__(self, p: AnalyticParams) -> None:
+        r_max = int(min(np.max(p.retry_max_attempts, initial=0), _MAX_RETRY_TERMS))
+        self.terms: list[Array] = []
+        for j in range(1, r_max + 1):
+            wait = np.minimum(p.retry_interval_s * p.retry_backoff_rate ** (j - 1), p.retry_max_delay_s)
+            wait = np.where(p.retry_full_jitter, wait / 2.0, wait)
+            self.terms.append(np.where(j <= p.retry_max_attempts, wait, 0.0))
+
+    def expected_ms(self, e: Array) -> Array:
+        """Expected total backoff (ms) at one step with transient error rate ``e``: sum_j e**j w_j."""
+        total = np.zeros(np.broadcast(e, self.terms[0]).shape if self.terms else np.shape(e))
+        ej = np.ones_like(total)
+        for w in self.terms:
+            ej = ej * e
+            total += ej * w
+        return total * 1000.0
+
+
+def _round_ms(d: Array, exact: NDArray[np.bool_], unit: float) -> Array:
+    """Expected duration rounded up to ``unit``: exact ceiling for fixed work, else + unit / 2."""
+    return np.where(exact, np.maximum(np.ceil(d / unit - 1e-9), 1.0) * unit, d + unit / 2.0)
+
+
+def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
+    """Expected metering and outcomes per arriving document for ``pattern``, each an array (P,).
+
+    Keys: ``invocations``, ``gb_s_x86_64``, ``gb_s_arm64``, ``ephemeral_gb_s``, ``transitions``,
+    ``express_requests``, ``express_gb_hours``, ``logs_gb``, ``latency_ms`` (mean, over all
+    documents), ``p_succeeded``, ``p_failed``, ``p_lost``, ``cold_starts``, ``duplicates``,
+    ``express_over_limit`` (1.0 where the mean execution passes Express's 5 minutes).
+    """
+    if pattern not in PATTERNS:
+        raise InputError("pattern", f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
+    engine = _sync_chain if pattern == "lambda-chain-sync" else (lambda q: _flat(q, pattern))
+    if p.points <= _CHUNK:
+        return engine(p.take(slice(None)))
+    # Cache-sized blocks of points with similar step counts: the step loops are memory-bound on
+    # large arrays, and a block only loops over the steps its points have.
+    if np.all(p.n_steps[1:] >= p.n_steps[:-1]):  # already grouped (a grid with steps outermost)
+        return _merge([engine(p.take(slice(i, i + _CHUNK))) for i in range(0, p.points, _CHUNK)], None, p.points)
+    order = np.argsort(p.n_steps, kind="stable")
+    return _merge([engine(p.take(order[i : i + _CHUNK])) for i in range(0, p.points, _CHUNK)], order, p.points)
+
+
+def _merge(parts: list[dict[str, Array]], order: NDArray[np.int64] | None, points: int) -> dict[str, Array]:
+    """Concatenate per-block results, undoing the sort by step count (``order``) if there was one."""
+    out = {}
+    for key in parts[0]:
+        blocks = [part[key] for part in parts]
+        if order is None:
+            out[key] = np.concatenate(blocks)
+            continue
+        if not any(block.any() for block in blocks):
+            out[key] = np.zeros(points)  # a meter this pattern does not use
+            continue
+        merged = np.empty(points)
+        merged[order] = np.concatenate(blocks)
+        out[key] = merged
+    return out
+
+
+@dataclass
+class _StepTerms:
+    """What one step contributes given that it is reached, independent of how often it is reached."""
+
+    attempts: Array
+    succ: Array
+    wall_ms: Array  # attempts x (work + hop) + backoff, warm
+    init_ms: Array
+    attempts_init: Array  # attempts x init (scaled by the cold-start probability)
+    warm_mid: Array  # billed ms of a warm attempt that also calls the next step
+    cold_mid: Array  # extra billed ms when that attempt is cold
+    warm_last: Array
+    cold_last: Array
+    gb_per_ms: Array
+    eph_per_ms: Array
+    is_x86: NDArray[np.bool_]
+    log_hold: Array  # log10 of how long one invocation holds its environment (s)
+
+
+def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
+    """Patterns where each step is invoked on its own: async chain, Standard, Express."""
+    k_max, npts = p.mean_ms.shape
+    sfn = pattern.startswith("sfn")
+    same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
+    docs_per_s = p.docs_per_day / 86_400.0
+    dup = np.where((pattern == "sfn-express") & p.trigger_async, p.express_duplicate_rate, 0.0)
+    runs = 1.0 + dup
+    waits = _AslWaits(p) if sfn else None
+    extra = np.zeros(npts) if sfn else p.invoke_overhead_ms
+
+    def terms(k: int) -> _StepTerms:
+        e, f = p.error_rate[k], p.fatal_rate[k]
+        if sfn:
+            assert waits is not None
+            attempts = _geom(e, p.retry_max_attempts)
+            waits_ms = waits.expected_ms(e)
+            hop = p.transition_latency_ms
+        else:
+            # A synchronous client invokes step 1 itself: no async retries there (the SDK retries
+            # throttles only); every later hop goes through Lambda's async queue.
+            retries = np.where((k == 0) & ~p.trigger_async, 0.0, p.async_max_retries)
+            attempts = _geom(e + f, retries)
+            waits_ms = np.zeros(npts)
+            ej = np.ones(npts)
+            for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
+                ej = ej * (e + f)
+                waits_ms += np.where(j <= retries, ej * delay * 1000.0, 0.0)
+            hop = p.invoke_overhead_ms
+        mean, init, exact = p.mean_ms[k], p.init_ms[k], p.exact[k]
+        warm_mid = _round_ms(mean + extra, exact, 1.0)
+        warm_last = _round_ms(mean, exact, 1.0)
+        return _StepTerms(
+            attempts=attempts,
+            succ=(1.0 - e - f) * attempts,
+            wall_ms=attempts * (mean + hop) + waits_ms,
+            init_ms=init,
+            attempts_init=attempts * init,
+            warm_mid=warm_mid,
+            cold_mid=_round_ms(mean + init + extra, exact, 1.0) - warm_mid,
+            warm_last=warm_last,
+            cold_last=_round_ms(mean + init, exact, 1.0) - warm_last,
+            gb_per_ms=p.memory_mb[k] / 1024.0 / 1000.0,
+            eph_per_ms=p.ephemeral_extra_gb[k] / 1000.0,
+            is_x86=p.is_x86[k],
+            log_hold=safe_log10((mean + (p.transition_latency_ms if sfn else 0.0)) / 1000.0),
+        )
+
+    log_rate = safe_log10(docs_per_s * runs)
+    log_keep = safe_log10(p.keep_alive_s)
+    reach = np.ones(npts)
+    fail_first = np.zeros(npts)
+    invocations = np.zeros(npts)
+    gb_s = np.zeros(npts)
+    gb_x86 = np.zeros(npts)
+    eph = np.zeros(npts)
+    cold = np.zeros(npts)
+    exec_ms = np.zeros(npts)
+    t: _StepTerms | None = None
+    x86 = eph_any = None
+    for k in range(k_max):
+        if t is None or not same_steps or (k == 1 and not sfn):
+            t = terms(k)
+            x86 = t.is_x86.astype(float)
+            eph_any = bool(np.any(t.eph_per_ms))
+        # Masks as 0/1 floats: multiplying is several times faster than np.where here.
+        active = (p.n_steps > k).astype(float)
+        ra = reach * active
+        inv = ra * t.attempts
+        pc = p_cold_log10(log_rate + safe_log10(inv), t.log_hold, log_keep)
+        if sfn:
+            billed = t.warm_last + pc * t.cold_last
+        else:
+            last = t.warm_last + pc * t.cold_last
+            billed = last + (p.n_steps > k + 1) * (t.warm_mid + pc * t.cold_mid - last)
+        ib = inv * billed
+        step_gb = ib * t.gb_per_ms
+        gb_s += step_gb
+        gb_x86 += step_gb * x86
+        if eph_any:
+            eph += ib * t.eph_per_ms
+        cold += inv * pc
+        invocations += inv
+        exec_ms += ra * (t.wall_ms + pc * t.attempts_init)
+        if k == 0:
+            fail_first = 1.0 - t.succ
+        reach = reach + ra * (t.succ - 1.0)
+    p_ok = reach
+    # Failures anywhere are recorded (failed) or not (lost); a sync client also sees the first hop's.
+    kw = {"trigger_async": p.trigger_async, "dead_letter": p.dead_letter, "express_logging": p.express_logging}
+    anywhere = failure_outcome_recorded(pattern, **kw)
+    first_hop = failure_outcome_recorded(pattern, first_hop=True, **kw)
+    p_failed = np.where(anywhere, 1.0 - p_ok, np.where(first_hop, fail_first, 0.0))
+    zeros = np.zeros(npts)
+    res = {
+        "invocations": invocations * runs,
+        "gb_s_x86_64": gb_x86 * runs,
+        "gb_s_arm64": (gb_s - gb_x86) * runs,
+        "ephemeral_gb_s": eph * runs,
+        "transitions": invocations if pattern == "sfn-standard" else zeros,
+        "express_requests": zeros,
+        "express_gb_hours": zeros,
+        "logs_gb": zeros,
+        "latency_ms": exec_ms,
+        "p_succeeded": p_ok,
+        "p_failed": p_failed,
+        "p_lost": 1.0 - p_ok - p_failed,
+        "cold_starts": cold * runs,
+        "duplicates": dup,
+        "express_over_limit": zeros,
+    }
+    if pattern == "sfn-express":
+        steps = np.arange(k_max)[:, None]
+        exact_all = np.all(p.exact | (steps >= p.n_steps), axis=0) & np.all((p.error_rate == 0) | (steps >= p.n_steps), axis=0)
+        billed_exec = _round_ms(exec_ms, exact_all, 100.0)
+        chunks = express_billed_memory_mb(p.express_memory_mb).astype(float)
+        res["express_requests"] = runs
+        res["express_gb_hours"] = runs * billed_exec / 1000.0 * chunks / 1024.0 / 3600.0
+        res["logs_gb"] = np.where(p.express_logging, runs * invocations * p.log_bytes_per_transition / 1e9, 0.0)
+        res["express_over_limit"] = (exec_ms > EXPRESS_LIMIT_S * 1000.0).astype(float)
+    return res
+
+
+def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
+    """Synchronous chain: recursion from the last step back to the first (see module docstring)."""
+    k_max, npts = p.mean_ms.shape
+    policy = p.sync_retry_policy
+    any_policy = bool(np.any(policy))
+    waits = _AslWaits(p) if any_policy else None
+    ok_k = 1.0 - p.error_rate - p.fatal_rate  # (K, P), a broadcast view when steps are equal
+    # Pass 1 (backward): outcome of one attempt of step k (downstream included) and of calling it.
+    # Masks are 0/1 floats (multiplying is several times faster than np.where); quantities of the
+    # steps past a point's end come out as "nothing called": 1 for success, 0 otherwise.
+    sa = [np.ones(npts)] * (k_max + 1)
+    call_n = [np.zeros(npts)] * (k_max + 1)  # expected attempts when step k is called (0 past the end)
+    call_w_ms = [np.zeros(npts)] * (k_max + 1)
+    call_s = np.ones(npts)
+    call_f = np.zeros(npts)
+    for k in range(k_max - 1, -1, -1):
+        act = (p.n_steps > k).astype(float)
+        ok = ok_k[k]
+        sa_k = 1.0 + act * (ok * call_s - 1.0)
+        pf_k = act * (p.fatal_rate[k] + ok * call_f)
+        sa[k] = sa_k
+        if any_policy and k > 0:
+            assert waits is not None
+            pe_k = act * (1.0 - sa_k - pf_k)
+            n_att = np.where(policy, _geom(pe_k, p.retry_max_attempts), 1.0)
+            call_w_ms[k] = act * policy * waits.expected_ms(pe_k)
+            call_s = 1.0 + act * (sa_k * n_att - 1.0)
+            call_f = pf_k * n_att
+            call_n[k] = act * n_att
+        else:
+            call_s, call_f, call_n[k] = sa_k, pf_k, act
+    # Runs of the whole chain: an async trigger lets Lambda retry step 1 on any error.
+    runs = np.where(p.trigger_async, _geom(1.0 - sa[0], p.async_max_retries), 1.0)
+    # Forward: expected invocations of each step per document (0 past a point's end: call_n is 0).
+    inv = [runs]
+    for k in range(1, k_max):
+        inv.append(inv[-1] * ok_k[k - 1] * call_n[k])
+    docs_per_s = p.docs_per_day / 86_400.0
+    log_rate = safe_log10(docs_per_s)
+    log_keep = safe_log10(p.keep_alive_s)
+    # Pass 2 (backward): wall time and billed compute of one attempt of step k, downstream included.
+    # Past a point's end inv and call_n are 0, so every contribution vanishes without a mask.
+    same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
+    t_call = np.zeros(npts)  # wall time of calling step k+1, retries and backoff included
+    gb_s = np.zeros(npts)
+    gb_x86 = np.zeros(npts)
+    eph = np.zeros(npts)
+    cold = np.zeros(npts)
+    t_attempt = np.zeros(npts)
+    hoisted: tuple[Any, ...] | None = None
+    for k in range(k_max - 1, -1, -1):
+        if hoisted is None or not same_steps:
+            exact = p.exact[k] & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
+            hoisted = (p.mean_ms[k], p.init_ms[k], exact if exact.any() else None, ok_k[k], p.memory_mb[k] / 1024.0 / 1000.0,
+                       p.ephemeral_extra_gb[k] / 1000.0, p.is_x86[k].astype(float), bool(np.any(p.ephemeral_extra_gb[k])))
+        mean, init, exact, ok, gb_per_ms, eph_per_ms, x86, eph_any = hoisted
+        inv_k = inv[k]
+        work = mean + ok * t_call
+        pc = p_cold_log10(log_rate + safe_log10(inv_k), safe_log10(work / 1000.0), log_keep)
+        t_attempt = work + pc * init
+        if exact is None:
+            billed = work + 0.5 + pc * init
+        else:
+            warm = _round_ms(work, exact, 1.0)
+            billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)
+        ib = inv_k * billed
+        step_gb = ib * gb_per_ms
+        gb_s += step_gb
+        gb_x86 += step_gb * x86
+        if eph_any:
+            eph += ib * eph_per_ms
+        cold += inv_k * pc
+        t_call = call_n[k] * (t_attempt + p.invoke_overhead_ms) + call_w_ms[k]
+    retry_wait_ms = np.zeros(npts)
+    fail = 1.0 - sa[0]
+    fj = np.ones(npts)
+    for j, delay in enumerate(ASYNC_RETRY_DELAYS_S, start=1):
+        fj = fj * fail
+        retry_wait_ms += np.where(p.trigger_async & (j <= p.async_max_retries), fj * delay * 1000.0, 0.0)
+    p_ok = sa[0] * runs
+    recorded = failure_outcome_recorded("lambda-chain-sync", trigger_async=p.trigger_async, dead_letter=p.dead_letter, first_hop=True)
+    zeros = np.zeros(npts)
+    return {
+        "invocations": np.sum(inv, axis=0),
+        "gb_s_x86_64": gb_x86,
+        "gb_s_arm64": gb_s - gb_x86,
+        "ephemeral_gb_s": eph,
+        "transitions": zeros,
+        "express_requests": zeros,
+        "express_gb_hours": zeros,
+        "logs_gb": zeros,
+        "latency_ms": runs * t_attempt + retry_wait_ms,
+        "p_succeeded": p_ok,
+        "p_failed": np.where(recorded, 1 - p_ok, 0.0),
+        "p_lost": np.where(recorded, 0.0, 1 - p_ok),
+        "cold_starts": cold,
+        "duplicates": zeros,
+        "express_over_limit": zeros,
+    }
+
+
+def monthly_cost(
+    per_doc: dict[str, Array],
+    docs_per_day: Array,
+    region: str = "us-east-1",
+    *,
+    free_tier: bool = False,
+    prices: str | PriceBook | None = None,
+) -> dict[str, Array]:
+    """Monthly USD per cost component (and ``total``) for expected per-document metering.
+
+    Applies the same rules as :func:`orchsim.aws.cost.price_metering` (tiers on monthly totals per
+    architecture, free tier shared x86_64 first), vectorised over points.
+    """
+    book = load_price_book(prices)
+    lam = book.lambda_prices(region)
+    std = book.standard_prices(region)
+    exp = book.express_prices(region)
+    docs_month = np.asarray(docs_per_day, dtype=float) * book.month_hours / 24.0
+    req = per_doc["invocations"] * docs_month
+    x86 = per_doc["gb_s_x86_64"] * docs_month
+    arm = per_doc["gb_s_arm64"] * docs_month
+    trans = per_doc["transitions"] * docs_month
+    if free_tier:
+        req = apply_free_allowance(req, lam.free_requests)
+        x86, arm = split_free_allowance([x86, arm], lam.free_gb_s)
+        trans = apply_free_allowance(trans, std.free_transitions)
+    out = {
+        "lambda_requests": req * lam.requests_usd_per_million / 1e6,
+        "lambda_compute": tiered_cost(x86, lam.duration_tiers["x86_64"]) + tiered_cost(arm, lam.duration_tiers["arm64"]),
+        "lambda_ephemeral": per_doc["ephemeral_gb_s"] * docs_month * lam.ephemeral_storage_usd_per_gb_s,
+        "sfn_transitions": trans * std.usd_per_1000_transitions / 1000.0,
+        "express_requests": per_doc["express_requests"] * docs_month * exp.requests_usd_per_million / 1e6,
+        "express_duration": tiered_cost(per_doc["express_gb_hours"] * docs_month, exp.duration_tiers),
+        "logs": per_doc["logs_gb"] * docs_month * book.logs_ingestion_usd_per_gb(region),
+    }
+    assert tuple(out) == COMPONENTS
+    out["total"] = np.sum([out[c] for c in COMPONENTS], axis=0)
+    return out
+
+
+def estimate(
+    scenarios: Scenario | Sequence[Scenario],
+    patterns: Sequence[str] = PATTERNS,
+    *,
+    prices: str | PriceBook | None = None,
+) -> pd.DataFrame:
+    """Analytic estimate: one row per scenario x pattern with per-document metering, outcome
+    probabilities, monthly cost by component (``cost_<component>_usd``), ``cost_total_usd`` and
+    ``cost_per_1000_docs_usd``. Scenarios in one call must share region and free-tier setting."""
+    items = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
+    book = load_price_book(prices)
+    params = params_from_scenarios(items)
+    regions = {s.region for s in items}
+    free = {s.free_tier for s in items}
+    if len(regions) > 1 or len(free) > 1:
+        raise InputError("region", "estimate() needs scenarios with one region and one free_tier setting")
+    region, free_tier = regions.pop(), free.pop()
+    book.check_region(region)
+    frames = []
+    for pattern in patterns:
+        doc = per_document(params, pattern)
+        cost = monthly_cost(doc, params.docs_per_day, region, free_tier=free_tier, prices=book)
+        df = pd.DataFrame({"scenario": [s.name for s in items], "pattern": pattern})
+        df["docs_per_day"] = params.docs_per_day
+        df["steps"] = params.n_steps
+        df["docs_per_month"] = params.docs_per_day * book.month_hours / 24.0
+        for key, val in doc.items():
+            df[key] = val
+        for c in COMPONENTS:
+            df[f"cost_{c}_usd"] = cost[c]
+        df["cost_total_usd"] = cost["total"]
+        df["cost_per_1000_docs_usd"] = cost["total"] / df["docs_per_month"] * 1000.0
+        df["region"] = region
+        df["free_tier"] = free_tier
+        df["price_book_as_of"] = book.as_of
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+

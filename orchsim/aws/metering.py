@@ -1,0 +1,54 @@
+"""Metering: what AWS bills, counted by an engine, before any price is applied.
+
+Engines (simulation or closed form) produce a :class:`Metering`; :mod:`orchsim.aws.cost` prices it.
+Quantities are totals over the metered window unless a method says otherwise. The simulation meters
+an invocation or an Express execution when it ends: work still running when the window closes
+belongs to ``in_flight`` documents and is not billed in that window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+__all__ = ["Metering"]
+
+
+@dataclass(frozen=True)
+class Metering:
+    """Billable units over a window.
+
+    Attributes
+    ----------
+    lambda_requests
+        Billed Lambda invocations (throttled attempts are not billed and not counted here).
+    lambda_gb_s_x86_64, lambda_gb_s_arm64
+        Billed compute per architecture, GB-seconds (init included; waiting included for sync callers).
+    ephemeral_gb_s
+        Configured ephemeral storage above the included 512 MB times billed seconds, GB-seconds.
+    sfn_transitions
+        Step Functions Standard state transitions (one per state entered, one per retry).
+    express_requests
+        Express executions (duplicates included).
+    express_gb_hours
+        Express billed duration x billed memory, GB-hours.
+    logs_gb
+        CloudWatch Logs ingestion, GB.
+    """
+
+    lambda_requests: float = 0.0
+    lambda_gb_s_x86_64: float = 0.0
+    lambda_gb_s_arm64: float = 0.0
+    ephemeral_gb_s: float = 0.0
+    sfn_transitions: float = 0.0
+    express_requests: float = 0.0
+    express_gb_hours: float = 0.0
+    logs_gb: float = 0.0
+
+    def scaled(self, factor: float) -> Metering:
+        """Every quantity multiplied by ``factor`` (for example window -> month)."""
+        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
+
+    @property
+    def lambda_gb_s(self) -> float:
+        """Billed Lambda compute over both architectures, GB-seconds."""
+        return self.lambda_gb_s_x86_64 + self.lambda_gb_s_arm64

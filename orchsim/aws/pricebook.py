@@ -1,0 +1,408 @@
+"""The AWS price book: prices with provenance, loaded from ``data/pricing/aws-prices.yaml``.
+
+The price book only holds prices and their sources. The billing rules that apply them live in
+:mod:`orchsim.aws.rules`; turning metering into line items lives in :mod:`orchsim.aws.cost`.
+
+A user can pass their own file (a negotiated discount, a newer price) to every API and CLI command.
+A region whose Lambda or Express price is not sourced separately must say ``same_as: us-east-1``
+explicitly; such prices are flagged as assumed in every output.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from orchsim.errors import InputError, from_validation_error
+from orchsim.resources import data_dir
+
+__all__ = [
+    "ARCHITECTURES",
+    "default_prices_path",
+    "PriceBook",
+    "Tier",
+    "LambdaPrices",
+    "ExpressPrices",
+    "StandardPrices",
+    "load_price_book",
+]
+
+ARCHITECTURES: tuple[str, ...] = ("x86_64", "arm64")
+Arch = Literal["x86_64", "arm64"]
+
+
+
+def default_prices_path() -> Path:
+    """The shipped price book, ``pricing/aws-prices.yaml`` under :func:`orchsim.resources.data_dir`."""
+    return data_dir() / "pricing" / "aws-prices.yaml"
+
+NonNeg = Annotated[float, Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Provenance(_Frozen):
+    """Where a price comes from: its source address and the date it was read."""
+
+    source: str = Field(min_length=1)
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Tier(_Frozen):
+    """One volume tier: ``usd_per_unit`` applies to monthly quantity up to ``up_to`` (None = beyond)."""
+
+    up_to: float | None
+    usd_per_unit: NonNeg
+
+
+def _tiers(raw: list[dict[str, Any]], qty_key: str, price_key: str) -> tuple[Tier, ...]:
+    tiers = tuple(Tier(up_to=t.get(qty_key), usd_per_unit=t[price_key]) for t in raw)
+    bounds = [t.up_to for t in tiers]
+    if not tiers or bounds[-1] is not None:
+        raise ValueError(f"the last tier must have {qty_key}: null (unbounded)")
+    finite = [b for b in bounds[:-1] if b is not None]
+    if len(finite) != len(bounds) - 1 or any(b <= 0 for b in finite) or finite != sorted(set(finite)):
+        raise ValueError(f"tier bounds {qty_key} must be positive and strictly increasing")
+    return tiers
+
+
+class _TierIn(_Frozen):
+    up_to_gb_s: float | None = None
+    up_to_gb_hours: float | None = None
+    usd_per_gb_s: NonNeg | None = None
+    usd_per_gb_hour: NonNeg | None = None
+
+
+class _LambdaRegionIn(Provenance):
+    requests_usd_per_million: NonNeg
+    ephemeral_storage_usd_per_gb_s: NonNeg
+    duration_tiers: dict[Arch, list[_TierIn]]
+
+    @field_validator("duration_tiers")
+    @classmethod
+    def _both_arches(cls, v: dict[str, Any]) -> dict[str, Any]:
+        missing = [a for a in ARCHITECTURES if a not in v]
+        if missing:
+            raise ValueError(f"missing architecture(s) {missing}; accepted: {list(ARCHITECTURES)}")
+        return v
+
+
+class _SameAs(_Frozen):
+    same_as: str
+
+
+class _FreeTierLambda(Provenance):
+    requests: NonNeg
+    gb_s: NonNeg
+
+
+class _LambdaIn(Provenance):
+    memory_mb_min: int = Field(ge=1)
+    memory_mb_max: int = Field(ge=1)
+    duration_rounding_ms: int = Field(ge=1)
+    included_ephemeral_storage_mb: int = Field(ge=0)
+    free_tier: _FreeTierLambda
+    regions: dict[str, _LambdaRegionIn | _SameAs]
+
+
+class _StandardRegionIn(Provenance):
+    usd_per_1000_transitions: NonNeg
+
+
+class _FreeTierStandard(Provenance):
+    transitions: NonNeg
+
+
+class _StandardIn(_Frozen):
+    free_tier: _FreeTierStandard
+    regions: dict[str, _StandardRegionIn | _SameAs]
+
+
+class _ExpressRegionIn(Provenance):
+    requests_usd_per_million: NonNeg
+    duration_tiers: list[_TierIn]
+
+
+class _ExpressIn(_Frozen):
+    memory_chunk_mb: int = Field(ge=1)
+    duration_rounding_ms: int = Field(ge=1)
+    max_duration_s: float = Field(gt=0)
+    regions: dict[str, _ExpressRegionIn | _SameAs]
+
+
+class _SfnIn(Provenance):
+    standard: _StandardIn
+    express: _ExpressIn
+
+
+class _LogsRegionIn(_Frozen):
+    ingestion_usd_per_gb: NonNeg
+
+
+class _LogsIn(Provenance):
+    regions: dict[str, _LogsRegionIn | _SameAs]
+
+
+class _PriceFileIn(_Frozen):
+    schema_version: Literal[1]
+    currency: Literal["USD"]
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    month_hours: float = Field(gt=0)
+    lambda_: _LambdaIn = Field(alias="lambda")
+    step_functions: _SfnIn
+    cloudwatch_logs: _LogsIn
+
+    @model_validator(mode="after")
+    def _same_as_targets(self) -> _PriceFileIn:
+        for section, regions in (
+            ("lambda", self.lambda_.regions),
+            ("step_functions.standard", self.step_functions.standard.regions),
+            ("step_functions.express", self.step_functions.express.regions),
+            ("cloudwatch_logs", self.cloudwatch_logs.regions),
+        ):
+            for name, entry in regions.items():
+                if isinstance(entry, _SameAs):
+                    target = regions.get(entry.same_as)
+                    if target is None or isinstance(target, _SameAs):
+                        raise InputError(
+                            f"{section}.regions.{name}.same_as",
+                            f"names {entry.same_as!r}, which is not a region with its own prices in this file",
+                        )
+        return self
+
+
+class LambdaPrices(_Frozen):
+    """Lambda prices for one region (USD). ``assumed_from`` names the region whose prices were reused."""
+
+    region: str
+    requests_usd_per_million: float
+    ephemeral_storage_usd_per_gb_s: float
+    duration_tiers: dict[str, tuple[Tier, ...]]
+    free_requests: float
+    free_gb_s: float
+    included_ephemeral_storage_mb: int
+    memory_mb_min: int
+    memory_mb_max: int
+    duration_rounding_ms: int
+    source: str
+    as_of: str
+    assumed_from: str | None = None
+
+
+class StandardPrices(_Frozen):
+    """Step Functions Standard prices for one region (USD)."""
+
+    region: str
+    usd_per_1000_transitions: float
+    free_transitions: float
+    source: str
+    as_of: str
+    assumed_from: str | None = None
+
+
+class ExpressPrices(_Frozen):
+    """Step Functions Express prices for one region (USD)."""
+
+    region: str
+    requests_usd_per_million: float
+    duration_tiers: tuple[Tier, ...]
+    memory_chunk_mb: int
+    duration_rounding_ms: int
+    max_duration_s: float
+    source: str
+    as_of: str
+    assumed_from: str | None = None
+
+
+def _resolve(regions: dict[str, Any], region: str, service: str) -> tuple[Any, str | None]:
+    entry = regions.get(region)
+    if entry is None:
+        raise InputError(
+            "region", f"unknown region {region!r} for {service}; accepted: {', '.join(sorted(regions))}"
+        )
+    if isinstance(entry, _SameAs):
+        return regions[entry.same_as], entry.same_as
+    return entry, None
+
+
+class PriceBook:
+    """A validated price file, answering per-region price queries.
+
+    Use :func:`load_price_book` to make one. Instances are immutable.
+    """
+
+    __slots__ = ("_raw", "path")
+
+    def __init__(self, raw: _PriceFileIn, path: Path) -> None:
+        self._raw = raw
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (load_price_book, (self.path,))
+
+    @property
+    def as_of(self) -> str:
+        """Date the price book as a whole was checked (YYYY-MM-DD)."""
+        return self._raw.as_of
+
+    @property
+    def month_hours(self) -> float:
+        """Hours in a billing month (AWS uses 730)."""
+        return self._raw.month_hours
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Regions for which every service has a price (own or explicitly reused)."""
+        names = set(self._raw.lambda_.regions)
+        names &= set(self._raw.step_functions.standard.regions)
+        names &= set(self._raw.step_functions.express.regions)
+        return tuple(sorted(names))
+
+    def lambda_prices(self, region: str) -> LambdaPrices:
+        """Lambda prices in ``region``; raises :class:`InputError` for an unknown region."""
+        lam = self._raw.lambda_
+        entry, assumed = _resolve(lam.regions, region, "Lambda")
+        tiers = {
+            arch: _tiers([t.model_dump() for t in entry.duration_tiers[arch]], "up_to_gb_s", "usd_per_gb_s")
+            for arch in ARCHITECTURES
+        }
+        return LambdaPrices(
+            region=region,
+            requests_usd_per_million=entry.requests_usd_per_million,
+            ephemeral_storage_usd_per_gb_s=entry.ephemeral_storage_usd_per_gb_s,
+            duration_tiers=tiers,
+            free_requests=lam.free_tier.requests,
+            free_gb_s=lam.free_tier.gb_s,
+            included_ephemeral_storage_mb=lam.included_ephemeral_storage_mb,
+            memory_mb_min=lam.memory_mb_min,
+            memory_mb_max=lam.memory_mb_max,
+            duration_rounding_ms=lam.duration_rounding_ms,
+            source=entry.source,
+            as_of=entry.as_of,
+            assumed_from=assumed,
+        )
+
+    def standard_prices(self, region: str) -> StandardPrices:
+        """Step Functions Standard prices in ``region``."""
+        std = self._raw.step_functions.standard
+        entry, assumed = _resolve(std.regions, region, "Step Functions Standard")
+        return StandardPrices(
+            region=region,
+            usd_per_1000_transitions=entry.usd_per_1000_transitions,
+            free_transitions=std.free_tier.transitions,
+            source=entry.source,
+            as_of=entry.as_of,
+            assumed_from=assumed,
+        )
+
+    def express_prices(self, region: str) -> ExpressPrices:
+        """Step Functions Express prices in ``region``."""
+        exp = self._raw.step_functions.express
+        entry, assumed = _resolve(exp.regions, region, "Step Functions Express")
+        return ExpressPrices(
+            region=region,
+            requests_usd_per_million=entry.requests_usd_per_million,
+            duration_tiers=_tiers(
+                [t.model_dump() for t in entry.duration_tiers], "up_to_gb_hours", "usd_per_gb_hour"
+            ),
+            memory_chunk_mb=exp.memory_chunk_mb,
+            duration_rounding_ms=exp.duration_rounding_ms,
+            max_duration_s=exp.max_duration_s,
+            source=entry.source,
+            as_of=entry.as_of,
+            assumed_from=assumed,
+        )
+
+    def logs_ingestion_usd_per_gb(self, region: str) -> float:
+        """CloudWatch Logs ingestion price (USD per GB) in ``region``."""
+        entry, _ = _resolve(self._raw.cloudwatch_logs.regions, region, "CloudWatch Logs")
+        return float(entry.ingestion_usd_per_gb)
+
+    def check_region(self, region: str) -> None:
+        """Raise :class:`InputError` unless every service has a price in ``region``."""
+        self.lambda_prices(region)
+        self.standard_prices(region)
+        self.express_prices(region)
+
+    def footer(self, region: str) -> str:
+        """One line of provenance for charts and reports."""
+        assumed = [
+            name
+            for name, p in (("Lambda", self.lambda_prices(region)), ("Express", self.express_prices(region)))
+            if p.assumed_from
+        ]
+        note = f"; {' and '.join(assumed)} prices assumed equal to us-east-1" if assumed else ""
+        return f"AWS prices {region}, price book as of {self.as_of} ({self.path.name}){note}"
+
+
+def _read(path: Path) -> _PriceFileIn:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise InputError("prices", f"cannot read price file {str(path)!r}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError("prices", f"price file {str(path)!r} is not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise InputError("prices", f"price file {str(path)!r} must be a mapping at the top level")
+    try:
+        raw = _PriceFileIn.model_validate(data)
+    except ValidationError as exc:
+        err = from_validation_error(exc)
+        raise InputError(f"prices:{err.field}", f"{err.message} in {str(path)!r}") from None
+    except ValueError as exc:
+        raise InputError("prices", f"{exc} in {str(path)!r}") from None
+    # Tier tables are validated eagerly so a bad file fails at load, not at first use. Only regions
+    # with their own prices hold tier tables (a same_as region would misname the faulty one).
+    for region, lam_entry in raw.lambda_.regions.items():
+        if isinstance(lam_entry, _SameAs):
+            continue
+        for arch in ("x86_64", "arm64"):
+            try:
+                _tiers([t.model_dump() for t in lam_entry.duration_tiers[arch]], "up_to_gb_s", "usd_per_gb_s")
+            except ValueError as exc:
+                field = f"prices:lambda.regions.{region}.duration_tiers.{arch}"
+                raise InputError(field, f"{exc} in {str(path)!r}") from None
+    for region, exp_entry in raw.step_functions.express.regions.items():
+        if isinstance(exp_entry, _SameAs):
+            continue
+        try:
+            _tiers([t.model_dump() for t in exp_entry.duration_tiers], "up_to_gb_hours", "usd_per_gb_hour")
+        except ValueError as exc:
+            field = f"prices:step_functions.express.regions.{region}.duration_tiers"
+            raise InputError(field, f"{exc} in {str(path)!r}") from None
+    return raw
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: Path, mtime_ns: int) -> PriceBook:
+    return PriceBook(_read(path), path)
+
+
+def load_price_book(path: str | os.PathLike[str] | PriceBook | None = None) -> PriceBook:
+    """Load and validate a price file (default: the shipped ``data/pricing/aws-prices.yaml``).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not YAML, incomplete or inconsistent; the message names the field.
+    """
+    if isinstance(path, PriceBook):
+        return path
+    p = Path(path) if path is not None else default_prices_path()
+    p = p.resolve()
+    try:
+        mtime = p.stat().st_mtime_ns
+    except OSError:
+        raise InputError("prices", f"price file {str(p)!r} does not exist or cannot be read") from None
+    return _load_cached(p, mtime)

@@ -1,0 +1,368 @@
+"""Design-review charts: functions that draw on a given ``ax`` and return it.
+
+One style for every chart (:func:`style`), a colour-blind-safe palette (Okabe-Ito), axis labels
+with units from one mapping (:data:`LABELS`), dollar formatting, and a footer naming the price
+book's region and as-of date plus the key assumptions (:func:`add_footer`). Save with :func:`save`
+(PNG at 200 dpi and SVG).
+
+The charts themselves live in :mod:`orchsim.charts.cost` (cost breakdown, crossover map, cost versus
+volume, break-even, metric per pattern), :mod:`orchsim.charts.simulation` (latency CDFs, outcomes) and
+:mod:`orchsim.charts.timeline` (one document's execution history); :mod:`orchsim.charts` lists them all.
+
+Every ``plot_*`` function takes ``(ax, data, **kw)``, sets a title and labelled axes, writes the
+footer (``prices``, ``region`` and ``assumptions`` keywords) and returns ``ax``:
+
+>>> from orchsim import load_scenario
+>>> from orchsim.analytic.engine import estimate
+>>> from orchsim.charts import plot_cost_breakdown
+>>> sc = load_scenario("data/scenarios/seed-article.yaml")
+>>> fig, ax = figure()
+>>> ax = plot_cost_breakdown(ax, estimate(sc), assumptions=scenario_assumptions(sc))
+>>> paths = save(fig, "reports/example/cost")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.axis
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from orchsim.aws.cost import COMPONENTS
+from orchsim.aws.pricebook import PriceBook, load_price_book
+from orchsim.model.scenario import PATTERNS, Scenario
+
+__all__ = [
+    "COLORS",
+    "CATEGORICAL",
+    "COMPONENT_COLORS",
+    "LABELS",
+    "OKABE_ITO",
+    "PATTERN_LABELS",
+    "PATTERN_LINESTYLES",
+    "PATTERN_MARKERS",
+    "PATTERN_SHORT",
+    "SEGMENT_COLORS",
+    "add_footer",
+    "figure",
+    "label",
+    "save",
+    "scenario_assumptions",
+    "share_formatter",
+    "style",
+    "usd_formatter",
+]
+
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+COLORS: dict[str, str] = {
+    "lambda-chain-sync": "#D55E00",
+    "lambda-chain-async": "#E69F00",
+    "sfn-standard": "#0072B2",
+    "sfn-express": "#009E73",
+}
+"""One colour per pattern, from the Okabe-Ito colour-blind-safe palette."""
+
+COMPONENT_COLORS: dict[str, str] = dict(
+    zip(COMPONENTS, ["#999999", "#E69F00", "#F0E442", "#0072B2", "#56B4E9", "#009E73", "#CC79A7"], strict=True)
+)
+"""One colour per cost component (Okabe-Ito plus grey)."""
+
+SEGMENT_COLORS: dict[str, str] = {
+    "working": "#0072B2",
+    "failed attempt": "#D55E00",
+    "cold start": "#56B4E9",
+    "waiting on callee": "#BBBBBB",
+    "retry backoff": "#E69F00",
+    "orchestration overhead": "#CC79A7",
+}
+"""Timeline segment colours (:func:`plot_timeline`)."""
+
+PATTERN_LABELS: dict[str, str] = {
+    "lambda-chain-sync": "Lambda chain (sync)",
+    "lambda-chain-async": "Lambda chain (async)",
+    "sfn-standard": "Step Functions Standard",
+    "sfn-express": "Step Functions Express",
+}
+"""Legend names of the patterns."""
+
+PATTERN_LINESTYLES: dict[str, Any] = {
+    "lambda-chain-sync": "-",
+    "lambda-chain-async": (0, (6, 2)),
+    "sfn-standard": "-",
+    "sfn-express": (0, (1.5, 1.5)),
+}
+"""Line styles that keep overlapping pattern lines apart (and tell them apart without colour)."""
+
+PATTERN_MARKERS: dict[str, str] = {
+    "lambda-chain-sync": "o",
+    "lambda-chain-async": "s",
+    "sfn-standard": "^",
+    "sfn-express": "D",
+}
+"""One marker per pattern, for charts where lines may coincide."""
+
+PATTERN_SHORT: dict[str, str] = {
+    "lambda-chain-sync": "sync chain",
+    "lambda-chain-async": "async chain",
+    "sfn-standard": "Standard",
+    "sfn-express": "Express",
+}
+"""Short pattern names for annotations."""
+
+LABELS: dict[str, str] = {
+    "docs_per_day": "Volume (documents per day)",
+    "workload.docs_per_day": "Volume (documents per day)",
+    "steps": "Pipeline length (steps)",
+    "pipeline.steps": "Pipeline length (steps)",
+    "pipeline.step.memory_mb": "Lambda memory (MB)",
+    "memory_mb": "Memory (MB)",
+    "express_memory_mb": "Express memory (MB)",
+    "executions": "Volume (executions per month)",
+    "cost_total_usd": "Monthly cost (USD)",
+    "cost_per_1000_docs_usd": "Cost per 1,000 documents (USD)",
+    "usd_per_month": "Monthly cost (USD)",
+    "usd_per_day": "Daily cost (USD)",
+    "wasted_usd": "Wasted spend (USD per month)",
+    "duration_s": "Execution duration (s)",
+    "breakeven_s": "Break-even execution duration (s)",
+    "latency_ms": "End-to-end latency (ms)",
+    "latency_s": "End-to-end latency (s)",
+    "latency_p99_s": "p99 latency of succeeded documents (s)",
+    "latency_p50_s": "Median latency of succeeded documents (s)",
+    "transitions": "State transitions (per execution)",
+    "error_rate": "Transient error rate (share of attempts)",
+    "pipeline.step.error_rate": "Transient error rate (share of attempts)",
+    "retry.max_attempts": "Retries (ASL MaxAttempts)",
+    "chain.dead_letter": "Dead-letter queue (off/on)",
+    "share": "Share of documents (%)",
+    "share_arrived": "Share of arrived documents (%, log scale)",
+    "docs_count": "Documents (count)",
+    "success_share": "Documents succeeded (% of finished)",
+    "failed_share": "Documents failed, recorded (% of finished)",
+    "lost_share": "Documents lost, no record (% of finished)",
+    "cdf": "Share of succeeded documents (%)",
+    "time_s": "Time since the document arrived (s)",
+    "pattern": "Orchestration pattern",
+    "outcome": "Document outcome",
+    "step": "Pipeline step",
+    "lambda_requests": "Lambda requests",
+    "lambda_compute": "Lambda compute (GB-s)",
+    "lambda_ephemeral": "Lambda ephemeral storage",
+    "sfn_transitions": "Standard transitions",
+    "express_requests": "Express requests",
+    "express_duration": "Express duration (GB-h)",
+    "logs": "CloudWatch Logs",
+}
+"""Axis and legend labels, with units, for every variable a chart shows."""
+
+CATEGORICAL: tuple[str, ...] = ("pattern", "outcome", "step")
+"""Keys of :data:`LABELS` for categorical axes (no unit)."""
+
+_FOOTER_GID = "orchsim-footer"
+_FOOTER_FONTSIZE = 7
+_AXIS_SPACE_IN = 0.75  # room under an axes for tick labels and the x label, inches
+_FOOTER_LINE_IN = 0.13  # height of one footer line, inches
+
+
+def label(key: str) -> str:
+    """The axis label (with unit) of ``key`` from :data:`LABELS`; the key itself if it has none."""
+    return LABELS.get(key, key)
+
+
+def style() -> None:
+    """Apply orchsim's single chart style (idempotent)."""
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 200,
+            "font.size": 10,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "legend.frameon": False,
+            "legend.fontsize": 8,
+            "axes.prop_cycle": cycler(color=OKABE_ITO),
+            "svg.fonttype": "none",
+        }
+    )
+
+
+class _UsdFormatter(mticker.Formatter):
+    """Dollars with the same number of decimals on every tick of a linear axis ($0.50, $1.00,
+    $1.50); each value on its own elsewhere ($0.0012, $1.25, $12,345)."""
+
+    def __init__(self, decimals: int | None = None) -> None:
+        self.fixed = decimals
+        self.decimals: int | None = decimals
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        if self.fixed is not None:
+            return
+        log = isinstance(self.axis, matplotlib.axis.Axis) and self.axis.get_scale() != "linear"
+        finite = [float(v) for v in locs if np.isfinite(v)]
+        self.decimals = None if log or not finite else next(
+            (d for d in range(7) if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in finite)), 6)
+
+    def __call__(self, x: float, pos: Any = None) -> str:
+        if self.decimals is not None:
+            return f"-${abs(x):,.{self.decimals}f}" if x < 0 else f"${x:,.{self.decimals}f}"
+        ax_ = abs(x)
+        if ax_ == 0:
+            return "$0"
+        if ax_ >= 100:
+            return f"${x:,.0f}"
+        if ax_ >= 1:
+            return f"${x:,.2f}".replace(".00", "")
+        return f"${x:.2g}"
+
+
+def usd_formatter(decimals: int | None = None) -> mticker.Formatter:
+    """Tick formatter for dollars: $0.0012, $1.25, $12,345 (uniform decimals on a linear axis)."""
+    return _UsdFormatter(decimals)
+
+
+def share_formatter() -> mticker.Formatter:
+    """Tick formatter for shares in [0, 1] as percentages: 0.01%, 1%, 50%, 100%."""
+
+    def fmt(x: float, _pos: Any = None) -> str:
+        if x <= 0:
+            return "0%"
+        pct = 100.0 * x
+        return f"{pct:.2g}%" if pct < 1 else f"{pct:.3g}%"
+
+    return mticker.FuncFormatter(fmt)
+
+
+def _volume_formatter() -> mticker.Formatter:
+    """Tick formatter for counts on a log axis: 100, 10k, 1M, 100M."""
+
+    def fmt(x: float, _pos: Any = None) -> str:
+        return _human(x)
+
+    return mticker.FuncFormatter(fmt)
+
+
+def _human(x: float) -> str:
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def _plain_log(axis: Any, fmt: mticker.Formatter | None = None) -> None:
+    """Log axis ticks at 1-2-5 steps with plain labels (no 10^x notation), no minor labels."""
+    axis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(fmt or mticker.FuncFormatter(lambda v, _p: f"{v:,.6g}"))
+    axis.set_minor_formatter(mticker.NullFormatter())
+
+
+def figure(width: float = 9.0, height: float = 5.5, *, nrows: int = 1, ncols: int = 1, **kw: Any) -> tuple[Figure, Any]:
+    """A new figure in orchsim's style with room for the footer.
+
+    Parameters
+    ----------
+    width, height
+        Figure size, inches.
+    nrows, ncols
+        Subplot grid; with one cell the second value is a single :class:`~matplotlib.axes.Axes`,
+        otherwise the array of axes that :func:`matplotlib.pyplot.subplots` returns.
+    **kw
+        Passed to :func:`matplotlib.pyplot.subplots` (``sharex``, ``gridspec_kw``, ...).
+    """
+    style()
+    fig, ax = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True, **kw)
+    fig.subplots_adjust(bottom=min(0.45, (_AXIS_SPACE_IN + 2 * _FOOTER_LINE_IN) / height))
+    if ncols > 1:  # legends sit outside each axes, on its right
+        fig.subplots_adjust(wspace=0.7, left=0.07, right=0.86)
+    if nrows > 1:
+        fig.subplots_adjust(hspace=0.45)
+    return fig, ax
+
+
+def add_footer(ax: Axes, provenance: str, assumptions: Sequence[str] = ()) -> Axes:
+    """Write the price book provenance and key assumptions under the chart (as figure text).
+
+    The text has gid ``orchsim-footer``; calling again replaces it (one footer per figure), and the
+    figure's bottom margin grows to fit the lines so the footer never covers the axes.
+    """
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    for t in list(fig.texts):
+        if t.get_gid() == _FOOTER_GID:
+            t.remove()
+    width_chars = max(60, int(fig.get_figwidth() * 17))
+    lines = textwrap.wrap(provenance, width_chars) or [""]
+    if assumptions:
+        lines += textwrap.wrap("Assumptions: " + "; ".join(assumptions), width_chars)
+    fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=_FOOTER_FONTSIZE, color="#444444", gid=_FOOTER_GID)
+    need = (_AXIS_SPACE_IN + len(lines) * _FOOTER_LINE_IN + 0.05) / fig.get_figheight()
+    if not fig.get_constrained_layout() and fig.subplotpars.bottom < need:
+        fig.subplots_adjust(bottom=min(need, 0.6))
+    return ax
+
+
+def save(fig: Figure, path: str | Path) -> list[Path]:
+    """Save ``fig`` as ``path`` with .png (200 dpi) and .svg, then close it; returns the two paths."""
+    base = Path(path)
+    base = base.with_suffix("") if base.suffix in (".png", ".svg") else base
+    base.parent.mkdir(parents=True, exist_ok=True)
+    out = [base.parent / f"{base.name}.png", base.parent / f"{base.name}.svg"]
+    fig.savefig(out[0], dpi=200, bbox_inches="tight")
+    fig.savefig(out[1], bbox_inches="tight")
+    plt.close(fig)
+    return out
+
+
+def scenario_assumptions(scenario: Scenario) -> list[str]:
+    """Short strings naming the assumptions a chart of ``scenario`` rests on (for the footer)."""
+    steps = scenario.steps()
+    mems = sorted({s.memory_mb for s in steps})
+    mean_s = sum(s.duration.mean_ms for s in steps) / 1000.0
+    return [
+        f"scenario {scenario.name}: {scenario.workload.docs_per_day:,.0f} docs/day, {len(steps)} steps, "
+        f"mean work {mean_s:.2f} s/doc",
+        f"memory {'/'.join(str(m) for m in mems)} MB {steps[0].arch}",
+        f"month = 730 h, free tier {'on' if scenario.free_tier else 'off'}",
+        f"retry MaxAttempts {scenario.retry.max_attempts}, transition latency "
+        f"{scenario.step_functions.transition_latency_ms:g} ms, Express memory {scenario.step_functions.express_memory_mb:g} MB",
+    ]
+
+
+def _finish(
+    ax: Axes,
+    title: str | None,
+    default_title: str,
+    *,
+    prices: str | PriceBook | None,
+    region: str | None,
+    assumptions: Sequence[str],
+    data: pd.DataFrame | None = None,
+) -> Axes:
+    """Title (``default_title`` when ``title`` is None; "" for none) and footer, shared by every chart."""
+    ax.set_title(default_title if title is None else title)
+    if region is None:
+        region = str(data["region"].iloc[0]) if data is not None and "region" in data and len(data) else "us-east-1"
+    add_footer(ax, load_price_book(prices).footer(region), assumptions)
+    return ax
+
+
+def _patterns_in(df: pd.DataFrame, patterns: Sequence[str] | None) -> list[str]:
+    present = set(df["pattern"])
+    return [p for p in (patterns or PATTERNS) if p in present]
+
+
+def _ok_rows(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["error"].isna()] if "error" in df.columns else df

@@ -1,0 +1,270 @@
+"""Execution-history charts: one document's run under each pattern, as typed time segments.
+
+This is the view a Step Functions console gives for one execution, built from a simulation's
+invocation table for every pattern, so the patterns can be compared for the same document (same
+scenario and seed: the same arrival and the same draws). :func:`timeline_segments` turns the
+invocations into segments; :func:`plot_timeline` draws them; :func:`timeline_figure` draws one
+axes per pattern. Also reachable as ``orchsim.charts.style.plot_timeline`` and so on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from orchsim.aws.pricebook import PriceBook
+from orchsim.charts.style import COLORS, PATTERN_LABELS, SEGMENT_COLORS, _finish, figure, label
+from orchsim.model.scenario import PATTERNS
+from orchsim.sim.result import SimulationResult
+
+__all__ = ["pick_document", "plot_timeline", "timeline_figure", "timeline_segments"]
+
+_HEIGHTS = {"working": 0.62, "failed attempt": 0.62, "cold start": 0.62, "waiting on callee": 0.3,
+            "retry backoff": 0.22, "orchestration overhead": 0.22}
+_MIN_WIDTH = 0.003  # narrowest bar drawn, as a share of the time axis, so short steps stay visible
+
+
+def _inputs(results: Any) -> dict[str, SimulationResult]:
+    if isinstance(results, Mapping):
+        return dict(results)
+    items = list(results) if isinstance(results, Sequence) else [results]
+    return {r.pattern: r for r in items}
+
+
+def timeline_segments(result: SimulationResult, doc: int) -> pd.DataFrame:
+    """The execution history of one document as typed time segments (seconds since it arrived).
+
+    Segment kinds: ``working`` (own work of a successful attempt), ``failed attempt`` (work of an
+    attempt that ended in error, timeout or fatal error), ``cold start`` (the INIT part of a cold
+    invocation, ``init_ms`` of its step), ``waiting on callee`` (a synchronous caller, from the
+    end of its own work, when it invokes the next step, to the end of its invocation: billed
+    waiting), ``retry backoff`` (the gap between two attempts of the same step) and
+    ``orchestration overhead`` (the gap between the end of one step and the first attempt of the
+    next, or between arrival and the first step: Step Functions transition latency, invoke
+    overhead).
+
+    Parameters
+    ----------
+    result
+        A run simulated with ``detail=True``.
+    doc
+        Document index.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment: ``pattern``, ``step_index``, ``step``, ``kind``, ``start_s`` and
+        ``end_s`` (s since the document arrived), ``result`` of the attempt.
+    """
+    inv, docs = result.invocations, result.documents
+    if inv is None or docs is None:
+        raise ValueError("the result carries no invocation table; simulate with detail=True")
+    if doc not in set(docs["doc"]):
+        raise ValueError(f"document {doc} did not arrive in this run ({len(docs)} documents)")
+    t0 = float(docs.loc[docs["doc"] == doc, "arrival_s"].iloc[0])
+    rows = inv[(inv["doc"] == doc) & (inv["result"] != "throttled")].sort_values(["start_s", "step_index"])
+    steps = result.scenario.steps()
+    sync = result.pattern == "lambda-chain-sync"
+    segs: list[dict[str, Any]] = []
+
+    def add(k: int, kind: str, a: float, b: float, res: str) -> None:
+        if b - a > 1e-9:
+            segs.append({"pattern": result.pattern, "step_index": k, "step": steps[k].name, "kind": kind,
+                         "start_s": a - t0, "end_s": b - t0, "result": res})
+
+    records = rows.to_dict("records")
+    starts: dict[int, list[float]] = {}
+    ends: dict[int, list[float]] = {}
+    for r in records:
+        starts.setdefault(int(r["step_index"]), []).append(float(r["start_s"]))
+        ends.setdefault(int(r["step_index"]), []).append(float(r["end_s"]))
+    prev_end: dict[int, float] = {}
+    for r in records:
+        k, a, b, res = int(r["step_index"]), float(r["start_s"]), float(r["end_s"]), str(r["result"])
+        own_end = b
+        if sync:
+            callee = [s for s in starts.get(k + 1, []) if a <= s <= b]
+            own_end = min(callee) if callee else b
+        if k in prev_end:
+            add(k, "retry backoff", prev_end[k], a, res)
+        elif k == 0:
+            add(k, "orchestration overhead", t0, a, res)
+        elif not sync:
+            before = [e for e in ends.get(k - 1, []) if e <= a + 1e-9]
+            if before:
+                add(k, "orchestration overhead", max(before), a, res)
+        init = min(steps[k].init_ms / 1000.0 if bool(r["cold"]) else 0.0, own_end - a)
+        add(k, "cold start", a, a + init, res)
+        add(k, "working" if res == "ok" else "failed attempt", a + init, own_end, res)
+        add(k, "waiting on callee", own_end, b, res)
+        prev_end[k] = max(prev_end.get(k, b), b)
+    return pd.DataFrame(segs, columns=["pattern", "step_index", "step", "kind", "start_s", "end_s", "result"])
+
+
+def pick_document(results: Any, how: str = "retried") -> int:
+    """A document worth drawing, present and finished (not in flight) in every result.
+
+    Parameters
+    ----------
+    results
+        ``{pattern: SimulationResult}`` or a list of results (``detail=True``).
+    how
+        ``"retried"``: the most attempts summed over the patterns (ties to the earliest);
+        ``"first"``: the first finished document (at the start every function is cold);
+        ``"median"``: latency closest to the median, in the first result.
+    """
+    res = _inputs(results)
+    docs = [r.documents for r in res.values() if r.documents is not None]
+    if not docs:
+        raise ValueError("the results carry no per-document table; simulate with detail=True")
+    done = set.intersection(*(set(d.loc[d["outcome"] != "in_flight", "doc"]) for d in docs))
+    if not done:
+        return 0
+    if how == "first":
+        return int(min(done))
+    if how == "median":
+        d0 = docs[0][docs[0]["doc"].isin(done)]
+        lat = d0["latency_ms"].to_numpy(dtype=float)
+        return int(d0["doc"].to_numpy()[int(np.argmin(np.abs(lat - np.median(lat))))])
+    if how != "retried":
+        raise ValueError(f"unknown how={how!r}; accepted: retried, first, median")
+    total = pd.concat([d.set_index("doc")["attempts"] for d in docs], axis=1).sum(axis=1)
+    total = total[total.index.isin(list(done))]
+    return int(total.index.to_numpy()[int(np.argmax(total.to_numpy(dtype=float)))])
+
+
+def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int) -> tuple[set[str], float]:
+    """Draw the rows of every pattern in ``order``; returns the segment kinds used and the last end (s)."""
+    per = {p: timeline_segments(res[p], doc) for p in order}
+    xmax = max((float(s["end_s"].max()) for s in per.values() if len(s)), default=1.0)
+    min_w = _MIN_WIDTH * xmax
+    y = 0.0
+    ticks: list[float] = []
+    names: list[str] = []
+    used: set[str] = set()
+    for p in order:
+        r, segs = res[p], per[p]
+        steps = r.scenario.steps()
+        docs = r.documents
+        outcome = str(docs.loc[docs["doc"] == doc, "outcome"].iloc[0]) if docs is not None else ""
+        head = PATTERN_LABELS.get(p, p) + ("" if outcome in ("succeeded", "") else f"  (outcome: {outcome})")
+        ax.text(0.005, y, head, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=9,
+                fontweight="bold", color=COLORS.get(p, "black"))
+        y += 0.8
+        for k, step in enumerate(steps):
+            ticks.append(y + k)
+            names.append(step.name)
+            for s in segs[segs["step_index"] == k].to_dict("records"):
+                kind = str(s["kind"])
+                h = _HEIGHTS[kind]
+                hatch = "////" if kind == "cold start" else None
+                start = float(s["start_s"])
+                width = max(float(s["end_s"]) - start, min_w if h > 0.5 else 0.0)
+                ax.barh(y + k, width, left=start, height=h, color=SEGMENT_COLORS[kind], hatch=hatch,
+                        edgecolor="#333333" if hatch else "none", lw=0.4, zorder=3 if h > 0.5 else 2)
+                used.add(kind)
+        y += len(steps) + 0.2
+    ax.set_yticks(ticks, names, fontsize=8)
+    ax.set_ylim(y - 0.4, -0.5)
+    ax.grid(axis="y", visible=False)
+    return used, xmax
+
+
+def _legend(ax: Axes, used: set[str]) -> None:
+    handles = [Patch(facecolor=SEGMENT_COLORS[k], hatch="////" if k == "cold start" else None,
+                     edgecolor="#333333" if k == "cold start" else "none", label=k) for k in SEGMENT_COLORS if k in used]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Segment")
+
+
+def plot_timeline(
+    ax: Axes,
+    results: Any,
+    doc: int = 0,
+    *,
+    patterns: Sequence[str] | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    prices: str | PriceBook | None = None,
+    region: str | None = None,
+    assumptions: Sequence[str] = (),
+) -> Axes:
+    """One document's execution history: a row per step, grouped by pattern, a bar per segment.
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on.
+    results
+        A :class:`~orchsim.sim.result.SimulationResult`, a list of them or ``{pattern: result}``
+        (simulated with ``detail=True``; the same scenario and seed, so it is the same document
+        under each pattern). The patterns stack vertically.
+    doc
+        Document index (see :func:`pick_document`).
+    patterns
+        Patterns to draw, in order (default: those in ``results``, in :data:`orchsim.PATTERNS` order).
+    title, legend
+        Title (default names the document) and whether to draw the segment legend.
+    prices, region, assumptions
+        Footer: price book, region (default: the scenario's) and assumption strings.
+
+    Segments (see :func:`timeline_segments`): working, failed attempt, cold start (hatched),
+    waiting on callee, retry backoff, orchestration overhead. Time is in seconds since the
+    document arrived.
+    """
+    res = _inputs(results)
+    order = [p for p in (patterns or PATTERNS) if p in res] + ([] if patterns else [p for p in res if p not in PATTERNS])
+    used, xmax = _draw(ax, res, order, doc)
+    ax.set_xlim(0, xmax * 1.02)
+    ax.set_xlabel(label("time_s"))
+    ax.set_ylabel(label("step"))
+    if legend:
+        _legend(ax, used)
+    reg = region or (res[order[0]].scenario.region if order else None)
+    return _finish(ax, title, f"Execution history of document {doc}", prices=prices, region=reg, assumptions=assumptions)
+
+
+def timeline_figure(
+    results: Any,
+    doc: int = 0,
+    *,
+    patterns: Sequence[str] | None = None,
+    width: float = 10.0,
+    sharex: bool = True,
+    title: str | None = None,
+    prices: str | PriceBook | None = None,
+    assumptions: Sequence[str] = (),
+) -> tuple[Figure, list[Axes]]:
+    """A figure with one axes per pattern, each drawn by :func:`plot_timeline`.
+
+    ``sharex=True`` puts every pattern on the same time axis (the longest run sets it); False
+    gives each its own, which shows short runs in detail. Returns the figure and its axes (one per
+    pattern, in :data:`orchsim.PATTERNS` order).
+    """
+    res = _inputs(results)
+    order = [p for p in (patterns or PATTERNS) if p in res]
+    n_steps = [len(res[p].scenario.steps()) for p in order]
+    height = 1.4 + sum(0.3 * n + 0.55 for n in n_steps)
+    fig, axes = figure(width, height, nrows=len(order), ncols=1, sharex=sharex,
+                       gridspec_kw={"height_ratios": [n + 1 for n in n_steps]})
+    axes_list: list[Axes] = list(np.atleast_1d(axes))
+    used: set[str] = set()
+    xmax = 0.0
+    for i, (p, ax) in enumerate(zip(order, axes_list, strict=True)):
+        plot_timeline(ax, {p: res[p]}, doc, legend=False, title=title if i == 0 else "",
+                      prices=prices, assumptions=assumptions)
+        used |= set(timeline_segments(res[p], doc)["kind"])
+        xmax = max(xmax, ax.get_xlim()[1])
+        if i < len(order) - 1:
+            ax.set_xlabel("")
+        ax.set_ylabel("")
+    if sharex:
+        axes_list[0].set_xlim(0, xmax)
+    _legend(axes_list[0], used)
+    fig.subplots_adjust(hspace=0.3)
+    return fig, axes_list

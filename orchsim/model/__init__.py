@@ -1,0 +1,1 @@
+"""What is simulated: the scenario schema, duration distributions and the workflow graph."""

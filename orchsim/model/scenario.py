@@ -1,0 +1,311 @@
+"""Scenario: the typed, frozen, validated parameters of one workload and pipeline.
+
+Load with :func:`load_scenario` (YAML) or :func:`scenario_from_dict`. Every key is optional and has a
+realistic default; an unknown key is an error. Variants are made with :meth:`Scenario.with_overrides`
+(dotted keys, as sweeps use them), never by mutation.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from orchsim.errors import InputError, from_validation_error
+from orchsim.resources import scenario_path
+from orchsim.model.dists import Duration, LogNormal
+
+__all__ = [
+    "Arrival",
+    "ChainConfig",
+    "KeepAlive",
+    "LambdaConfig",
+    "Pipeline",
+    "RetryPolicy",
+    "Scenario",
+    "Step",
+    "StepFunctionsConfig",
+    "Workload",
+    "load_scenario",
+    "scenario_from_dict",
+    "PATTERNS",
+]
+
+PATTERNS: tuple[str, ...] = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
+"""The four orchestration patterns, named the same everywhere."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Arrival(_Frozen):
+    """How documents arrive. ``poisson``: exponential gaps; ``uniform``: evenly spaced;
+    ``diurnal``: Poisson with a sinusoidal daily rate (``peak_ratio`` = peak rate / mean rate, peak at
+    ``peak_hour``); ``burst``: Poisson whose rate is multiplied by ``burst_factor`` for
+    ``burst_duration_s`` every ``burst_every_s`` (the mean stays ``docs_per_day``)."""
+
+    kind: Literal["poisson", "uniform", "diurnal", "burst"] = "poisson"
+    peak_ratio: float = Field(2.0, ge=1.0, le=2.0, description="diurnal peak / mean rate, 1-2")
+    peak_hour: float = Field(14.0, ge=0.0, lt=24.0, description="hour of the diurnal peak")
+    burst_every_s: float = Field(3600.0, gt=0, description="seconds between burst starts")
+    burst_duration_s: float = Field(60.0, gt=0, description="seconds each burst lasts")
+    burst_factor: float = Field(20.0, ge=1.0, le=10_000, description="rate multiplier in a burst")
+
+    @model_validator(mode="after")
+    def _burst_fits(self) -> Arrival:
+        if self.kind == "burst" and self.burst_duration_s > self.burst_every_s:
+            raise ValueError("burst_duration_s must be <= burst_every_s")
+        return self
+
+
+class Workload(_Frozen):
+    """Document volume and how the pipeline is triggered."""
+
+    docs_per_day: float = Field(10_000, gt=0, le=1e9, description="documents per day")
+    arrival: Arrival = Arrival()
+    trigger: Literal["async", "sync"] = "async"
+
+    @field_validator("arrival", mode="before")
+    @classmethod
+    def _arrival_string(cls, v: Any) -> Any:
+        return {"kind": v} if isinstance(v, str) else v
+
+
+class Step(_Frozen):
+    """One Lambda function of the pipeline."""
+
+    name: str = Field("step", min_length=1, max_length=64)
+    memory_mb: int = Field(1024, ge=128, le=10_240, description="configured memory, MB (128-10,240)")
+    arch: Literal["x86_64", "arm64"] = "x86_64"
+    duration: Duration = LogNormal(median_ms=800, p95_ms=2500)
+    init_ms: float = Field(250, ge=0, le=600_000, description="cold-start INIT duration, ms (billed)")
+    timeout_s: float = Field(60, gt=0, le=900, description="function timeout, s (0-900)")
+    error_rate: float = Field(0.0, ge=0, le=1, description="transient error probability per attempt")
+    fatal_error_rate: float = Field(0.0, ge=0, le=1, description="non-retryable error probability")
+    ephemeral_storage_mb: int = Field(512, ge=512, le=10_240, description="ephemeral storage, MB")
+
+    @model_validator(mode="after")
+    def _rates(self) -> Step:
+        if self.error_rate + self.fatal_error_rate > 1:
+            raise ValueError("error_rate + fatal_error_rate must be <= 1")
+        return self
+
+
+class Pipeline(_Frozen):
+    """A linear pipeline: ``steps`` identical copies of ``step``, or a list of named step mappings
+    (each overriding keys of ``step``)."""
+
+    steps: int | list[dict[str, Any]] = 5
+    step: Step = Step()
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, v: int | list[dict[str, Any]]) -> int | list[dict[str, Any]]:
+        if isinstance(v, bool):
+            raise ValueError("must be an integer 1-100 or a list of step mappings")
+        if isinstance(v, int):
+            if not 1 <= v <= 100:
+                raise ValueError("must be between 1 and 100")
+        elif not 1 <= len(v) <= 100:
+            raise ValueError("must list between 1 and 100 steps")
+        return v
+
+    @model_validator(mode="after")
+    def _resolvable(self) -> Pipeline:
+        if isinstance(self.steps, list):
+            template = self.step.model_dump(by_alias=True)
+            for i, entry in enumerate(self.steps):
+                if not isinstance(entry, dict):
+                    raise InputError(f"pipeline.steps[{i}]", "must be a mapping of step keys")
+                if "name" not in entry:
+                    raise InputError(f"pipeline.steps[{i}].name", "required in a list of steps")
+                try:
+                    Step.model_validate({**template, **entry})
+                except ValidationError as exc:
+                    raise from_validation_error(exc, f"pipeline.steps[{i}]", Step) from None
+        return self
+
+    def resolved(self) -> tuple[Step, ...]:
+        """The pipeline's steps as frozen :class:`Step` objects, in order."""
+        if isinstance(self.steps, int):
+            return tuple(self.step.model_copy(update={"name": f"step{i + 1}"}) for i in range(self.steps))
+        template = self.step.model_dump(by_alias=True)
+        return tuple(Step.model_validate({**template, **entry}) for entry in self.steps)
+
+
+class RetryPolicy(_Frozen):
+    """Amazon States Language retrier: ``max_attempts`` is MaxAttempts (retries after the first try;
+    0 = never retry), waits ``interval_s * backoff_rate**(r-1)``, capped by ``max_delay_s``;
+    ``jitter: full`` draws each wait uniformly in [0, wait]."""
+
+    max_attempts: int = Field(3, ge=0, le=99_999_999, description="ASL MaxAttempts (retries)")
+    interval_s: int = Field(1, ge=1, le=99_999_999, description="ASL IntervalSeconds (whole seconds)")
+    backoff_rate: float = Field(2.0, ge=1.0, le=100, description="ASL BackoffRate")
+    max_delay_s: int | None = Field(None, ge=1, le=31_622_400, description="ASL MaxDelaySeconds (whole seconds)")
+    jitter: Literal["none", "full"] = "none"
+
+
+class KeepAlive(_Frozen):
+    """Idle keep-alive of a Lambda execution environment drawn per idle period, uniform in
+    [low_s, high_s] (``{dist: uniform, low_s: 300, high_s: 360}``; ``dist`` may be left out)."""
+
+    dist: Literal["uniform"] = "uniform"
+    low_s: float = Field(ge=0, le=86_400)
+    high_s: float = Field(ge=0, le=86_400)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> KeepAlive:
+        if self.high_s < self.low_s:
+            raise ValueError("high_s must be >= low_s")
+        return self
+
+
+class LambdaConfig(_Frozen):
+    """Account and scaling limits. ``keep_alive_s`` default 330 s: 2025 measurements saw environments
+    warm to ~300 s, half cold by 315-330 s, all by 360 s (ubc-cirrus-lab/demystifying-serverless-costs);
+    a mapping ``{low_s: 300, high_s: 360}`` draws each idle period's keep-alive uniformly."""
+
+    concurrency_limit: int = Field(1000, ge=1, le=1_000_000, description="account concurrency")
+    scaling_per_10s: int = Field(1000, ge=1, le=1_000_000, description="new environments per function per 10 s")
+    keep_alive_s: float | KeepAlive = Field(330.0, description="idle environment lifetime, s (as of 2025)")
+    sdk_max_attempts: int = Field(3, ge=1, le=20, description="AWS SDK total attempts on a throttled sync invoke")
+    invoke_overhead_ms: float = Field(0.0, ge=0, le=10_000, description="latency of one invoke call, ms")
+
+    @field_validator("keep_alive_s", mode="before")
+    @classmethod
+    def _keep_alive(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            try:
+                return KeepAlive.model_validate(v)
+            except ValidationError as exc:
+                raise from_validation_error(exc, "lambda.keep_alive_s", KeepAlive) from None
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("must be a number of seconds (0-86,400) or a mapping {low_s, high_s}")
+        if not 0 <= v <= 86_400:
+            raise ValueError("must be between 0 and 86,400 s")
+        return v
+
+
+class ChainConfig(_Frozen):
+    """Lambda-chain error handling: synchronous callers' retry (``none`` | ``policy``), async invoke
+    retries (0-2), maximum event age (60-21,600 s) and whether a dead-letter queue is configured."""
+
+    sync_retry: Literal["none", "policy"] = "none"
+    async_max_retries: int = Field(2, ge=0, le=2, description="MaximumRetryAttempts, 0-2")
+    async_max_event_age_s: float = Field(21_600, ge=60, le=21_600, description="MaximumEventAgeInSeconds")
+    dead_letter: bool = False
+
+
+class StepFunctionsConfig(_Frozen):
+    """Step Functions settings: orchestration latency per transition, Express billed memory, the
+    at-least-once duplicate rate of async Express starts and CloudWatch logging."""
+
+    transition_latency_ms: float = Field(20.0, ge=0, le=60_000, description="latency per state transition, ms")
+    express_memory_mb: float = Field(64.0, ge=50, le=4096, description="Express memory used, MB")
+    express_duplicate_rate: float = Field(0.0, ge=0, le=1, description="probability an async start runs twice")
+    express_logging: bool = Field(False, description="log Express executions to CloudWatch Logs")
+    log_bytes_per_transition: float = Field(1024.0, ge=0, le=1_048_576, description="log bytes per state event")
+
+
+class Scenario(_Frozen):
+    """One workload, pipeline and platform configuration; see README "Scenario format"."""
+
+    name: str = Field("scenario", min_length=1, max_length=200)
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+    window_hours: float = Field(24.0, gt=0, le=24 * 366, description="simulated window, hours")
+    region: str = Field("us-east-1", min_length=1)
+    free_tier: bool = False
+    workload: Workload = Workload()
+    pipeline: Pipeline = Pipeline()
+    retry: RetryPolicy = RetryPolicy()
+    lambda_: LambdaConfig = Field(LambdaConfig(), alias="lambda")
+    chain: ChainConfig = ChainConfig()
+    step_functions: StepFunctionsConfig = StepFunctionsConfig()
+
+    def steps(self) -> tuple[Step, ...]:
+        """The resolved steps, in order."""
+        return self.pipeline.resolved()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping that :func:`scenario_from_dict` turns back into an equal scenario."""
+        return self.model_dump(by_alias=True, mode="json")
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new scenario with dotted keys replaced, e.g. ``{"workload.docs_per_day": 1e5}``.
+
+        Raises :class:`InputError` naming the key if it is not part of the schema or its value is invalid.
+        """
+        data = self.to_dict()
+        for key, value in overrides.items():
+            _set_dotted(data, key, value)
+        return scenario_from_dict(data)
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``key`` "a.b.c"; every part must already exist in the schema."""
+    parts = key.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            raise InputError(key, f"unknown key: {'.'.join(parts[: i + 1])!r} is not a section of the scenario")
+    if parts[-1] not in node:
+        raise InputError(key, "unknown key (not part of the scenario schema)")
+    node[parts[-1]] = copy.deepcopy(value)
+
+
+def scenario_from_dict(data: dict[str, Any] | None) -> Scenario:
+    """Validate a mapping into a :class:`Scenario`; raises :class:`InputError` naming the field path."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("scenario", "must be a mapping of keys to values")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, model=Scenario) from None
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario YAML file, or a shipped scenario by name.
+
+    Parameters
+    ----------
+    path
+        A YAML file, or the name of a shipped scenario (``seed-article``, ``ai-document-pipeline``)
+        when no such file exists.
+
+    Returns
+    -------
+    Scenario
+        The validated, frozen scenario.
+
+    Raises
+    ------
+    InputError
+        File unreadable, YAML syntax error (with its line) or an invalid field (with its path).
+    """
+    p = Path(path)
+    if not p.exists() and p.parent == Path(".") and p.suffix in ("", ".yaml"):
+        shipped = scenario_path(p.name)
+        p = shipped if shipped.exists() else p
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise InputError("scenario", f"cannot read {str(p)!r}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise InputError("scenario", f"YAML syntax error in {str(p)!r}{where}: {problem}") from None
+    return scenario_from_dict(data)
+
+
+

@@ -1,0 +1,1 @@
+"""The report: notebook helpers, parameter checking, the papermill runner and the index."""

@@ -1,0 +1,303 @@
+"""What every pattern shares: attempt outcomes, common random draws, the recorder and the context.
+
+A pattern is a function ``start(ctx)`` that starts SimPy processes on ``ctx.env`` for every arriving
+document; the processes meter through ``ctx.rec`` and never know prices.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+from orchsim.aws.rules import billed_ms
+from orchsim.model.graph import Graph, linear_graph
+from orchsim.model.scenario import Scenario, Step
+from orchsim.sim import rng as streams
+from orchsim.sim.arrivals import arrival_times
+from orchsim.sim.platform import LambdaPlatform
+
+__all__ = [
+    "NORMAL",
+    "Wake",
+    "Context",
+    "Draws",
+    "Recorder",
+    "OK",
+    "ERROR",
+    "FATAL",
+    "TIMEOUT",
+    "THROTTLE",
+    "RESULT_NAMES",
+    "IN_FLIGHT",
+    "SUCCEEDED",
+    "FAILED",
+    "LOST",
+    "OUTCOME_NAMES",
+    "later",
+    "Pattern",
+]
+
+# Attempt results
+OK, ERROR, FATAL, TIMEOUT, THROTTLE = 0, 1, 2, 3, 4
+RESULT_NAMES = ("ok", "error", "fatal", "timeout", "throttled")
+# Document outcomes
+IN_FLIGHT, SUCCEEDED, FAILED, LOST = 0, 1, 2, 3
+OUTCOME_NAMES = ("in_flight", "succeeded", "failed", "lost")
+
+_BLOCK = 4096
+
+
+class _Buffer:
+    """Scalars from a generator in blocks (a NumPy call per scalar would dominate run time)."""
+
+    __slots__ = ("_rng", "_buf", "_i", "_kind")
+
+    def __init__(self, rng: np.random.Generator, kind: Callable[[np.random.Generator, int], np.ndarray]) -> None:
+        self._rng = rng
+        self._kind = kind
+        self._buf: list[float] = []
+        self._i = 0
+
+    def next(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self._kind(self._rng, _BLOCK).tolist()
+            self._i = 0
+        v = self._buf[self._i]
+        self._i += 1
+        return v
+
+
+class Draws:
+    """Common random numbers: document i's first attempt at step k always gets ``work_ms[k][i]`` and
+    ``u[k][i]`` (uniform, for its outcome), whatever the pattern. Retries, jitter, keep-alive and
+    duplicates draw from their own streams."""
+
+    __slots__ = ("work_ms", "u", "_retry_work", "_retry_u", "jitter", "dup")
+
+    work_ms: list[array[float]]
+    u: list[array[float]]
+
+    def __init__(self, scenario: Scenario, steps: tuple[Step, ...], n_docs: int, replication: int) -> None:
+        seed = scenario.seed
+        self.work_ms = []
+        self.u = []
+        self._retry_work: list[_Buffer] = []
+        self._retry_u: list[_Buffer] = []
+        for k, step in enumerate(steps):
+            dist = step.duration
+            self.work_ms.append(_doubles(dist.sample(streams.step_stream(seed, replication, k, 0), n_docs)))
+            self.u.append(_doubles(streams.step_stream(seed, replication, k, 1).random(n_docs)))
+            self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, 2), dist.sample))
+            self._retry_u.append(_Buffer(streams.step_stream(seed, replication, k, 3), _uniform))
+        self.jitter = _Buffer(streams.stream(seed, replication, streams.JITTER), _uniform)
+        self.dup = _Buffer(streams.stream(seed, replication, streams.DUPLICATES), _uniform)
+
+    def attempt(self, k: int, doc: int, attempt: int) -> tuple[float, float]:
+        """(work ms, outcome uniform) for ``doc``'s ``attempt``-th try (0 = first) at step ``k``."""
+        if attempt == 0:
+            return self.work_ms[k][doc], self.u[k][doc]
+        return self._retry_work[k].next(), self._retry_u[k].next()
+
+
+def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random(n)
+
+
+def _doubles(values: np.ndarray) -> array[float]:
+    """A compact float64 array whose items index as Python floats (8 bytes each, fast to read)."""
+    out = array("d")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    return out
+
+
+def _zeros(typecode: str, n: int) -> array[Any]:
+    return array(typecode, bytes(array(typecode).itemsize * n))
+
+
+class Wake:
+    """The lightest event SimPy's ``Environment.step`` can process: already succeeded, one callback.
+
+    ``Environment.schedule`` accepts it like a Timeout; it spares the Timeout constructor and the
+    process machinery on the hot path (one of these per Lambda invocation).
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value")
+
+    def __init__(self, callback: Callable[[Any], None]) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = [callback]
+        self._ok = True
+        self._value = None
+
+
+def later(env: simpy.Environment, delay: float, callback: Callable[[Any], None]) -> None:
+    """Call ``callback(event)`` after ``delay`` simulated seconds."""
+    env.schedule(Wake(callback), NORMAL, delay)  # type: ignore[arg-type]
+
+
+class Recorder:
+    """Metering records: per-document accumulators (arrays), per-step totals, and with ``detail``
+    one record per invocation attempt. Model code calls it; it never prints."""
+
+    def __init__(self, n_docs: int, steps: tuple[Step, ...], detail: bool) -> None:
+        self.detail = detail
+        # Compact per-document accumulators (array.array: 1-8 bytes per document, fast item access).
+        self.doc_end = _doubles(np.full(n_docs, np.nan))
+        self.doc_outcome = _zeros("b", n_docs)
+        self.doc_invocations = _zeros("i", n_docs)
+        self.doc_transitions = _zeros("i", n_docs)
+        self.doc_gb_s = _zeros("d", n_docs)
+        self.doc_waste_gb_s = _zeros("d", n_docs)
+        self.doc_waste_invocations = _zeros("i", n_docs)
+        self.gb_per_ms = [s.memory_mb / 1024.0 / 1000.0 for s in steps]
+        self.eph_gb_per_ms = [max(s.ephemeral_storage_mb - 512, 0) / 1024.0 / 1000.0 for s in steps]
+        self.x86 = [s.arch == "x86_64" for s in steps]
+        n = len(steps)
+        self.step_invocations = [0] * n
+        self.step_billed_ms = [0] * n
+        self.step_errors = [0] * n
+        self.transitions = 0
+        self.express_requests = 0
+        self.express_billed_ms_mb = 0.0  # sum of billed ms x billed MB
+        self.duplicates = 0
+        self.orphaned = 0
+        self.log_bytes = 0.0
+        self.invocation_rows: list[tuple[Any, ...]] = []
+
+    def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
+        """Meter one billed invocation of step ``k``; returns its billed milliseconds."""
+        billed = billed_ms((end_s - start_s) * 1000.0, 1)
+        self.step_invocations[k] += 1
+        self.step_billed_ms[k] += billed
+        gb_s = billed * self.gb_per_ms[k]
+        self.doc_invocations[doc] += 1
+        self.doc_gb_s[doc] += gb_s
+        if result != OK or orphan:
+            self.doc_waste_gb_s[doc] += gb_s
+            self.doc_waste_invocations[doc] += 1
+            self.step_errors[k] += result != OK
+            self.orphaned += orphan
+        if self.detail:
+            self.invocation_rows.append((doc, k, start_s, end_s, billed, cold, RESULT_NAMES[result], orphan))
+        return billed
+
+    def doc_table(self) -> dict[str, np.ndarray]:
+        """Per-document accumulators as NumPy arrays (views, no copy)."""
+        return {
+            "end_s": np.frombuffer(self.doc_end, dtype=np.float64),
+            "outcome": np.frombuffer(self.doc_outcome, dtype=np.int8),
+            "invocations": np.frombuffer(self.doc_invocations, dtype=np.intc),
+            "transitions": np.frombuffer(self.doc_transitions, dtype=np.intc),
+            "gb_s": np.frombuffer(self.doc_gb_s, dtype=np.float64),
+            "waste_gb_s": np.frombuffer(self.doc_waste_gb_s, dtype=np.float64),
+            "waste_invocations": np.frombuffer(self.doc_waste_invocations, dtype=np.intc),
+        }
+
+    def throttle(self, doc: int, k: int, t: float) -> None:
+        """An attempt of step ``k`` that was throttled (not billed)."""
+        if self.detail:
+            self.invocation_rows.append((doc, k, t, t, 0, False, "throttled", False))
+
+    def transition(self, doc: int, n: int = 1) -> None:
+        """``n`` Step Functions state transitions for ``doc``."""
+        self.transitions += n
+        self.doc_transitions[doc] += n
+
+    def express(self, billed_ms: int, billed_mb: int) -> None:
+        """One Express execution's billed duration and memory."""
+        self.express_requests += 1
+        self.express_billed_ms_mb += billed_ms * billed_mb
+
+    def finish(self, doc: int, t: float, outcome: int) -> None:
+        """Document ``doc`` ended at ``t`` with ``outcome`` (only its first ending counts)."""
+        if self.doc_outcome[doc] == IN_FLIGHT:
+            self.doc_outcome[doc] = outcome
+            self.doc_end[doc] = t
+
+
+class Pattern:
+    """What every pattern's configuration object holds: the context and its hot-path references."""
+
+    def __init__(self, ctx: Context) -> None:
+        sc = ctx.scenario
+        self.ctx = ctx
+        self.env = ctx.env
+        self.rec = ctx.rec
+        self.acquire = ctx.platform.acquire
+        self.release = ctx.platform.release
+        self.attempt = ctx.attempt
+        self.init_ms = ctx.init_ms
+        self.trigger_sync = sc.workload.trigger == "sync"
+        self.sdk_attempts = sc.lambda_.sdk_max_attempts
+        self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
+        self.max_retries = sc.chain.async_max_retries
+        self.max_age = sc.chain.async_max_event_age_s
+
+
+class Context:
+    """Everything a pattern's processes need for one (scenario, replication) run."""
+
+    def __init__(self, scenario: Scenario, replication: int = 0, *, detail: bool = True, graph: Graph | None = None) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.steps = scenario.steps()
+        self.graph = graph or linear_graph(scenario)
+        self.window_s = scenario.window_hours * 3600.0
+        seed = scenario.seed
+        self.arrivals = arrival_times(scenario.workload, self.window_s, streams.stream(seed, replication, streams.ARRIVALS))
+        self.n_docs = int(self.arrivals.size)
+        self.draws = Draws(scenario, self.steps, self.n_docs, replication)
+        self.platform = LambdaPlatform(scenario.lambda_, len(self.steps), streams.stream(seed, replication, streams.KEEP_ALIVE))
+        self.rec = Recorder(self.n_docs, self.steps, detail)
+        self.env = simpy.Environment()
+        self.timeout_ms = [s.timeout_s * 1000.0 for s in self.steps]
+        self.init_ms = [s.init_ms for s in self.steps]
+        self.fatal = [s.fatal_error_rate for s in self.steps]
+        self.err_cut = [s.fatal_error_rate + s.error_rate for s in self.steps]
+        self._work_ms = self.draws.work_ms
+        self._u = self.draws.u
+
+    def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
+        """Result and running ms (work, or up to the timeout) of ``doc``'s attempt number ``tries``
+        (0 = first) at step ``k``, from the common random numbers."""
+        if tries == 0:
+            work_ms, u = self._work_ms[k][doc], self._u[k][doc]
+        else:
+            work_ms, u = self.draws.attempt(k, doc, tries)
+        if work_ms > self.timeout_ms[k]:
+            return TIMEOUT, self.timeout_ms[k]
+        if u < self.fatal[k]:
+            return FATAL, work_ms
+        if u < self.err_cut[k]:
+            return ERROR, work_ms
+        return OK, work_ms
+
+    def sdk_backoff_s(self, retry: int) -> float:
+        """AWS SDK standard retry mode: a full-jitter wait in [0, min(2**retry, 20)] s."""
+        return self.jitter() * min(2.0**retry, 20.0)
+
+    def jitter(self) -> float:
+        """A uniform draw from the jitter stream."""
+        return self.draws.jitter.next()
+
+    def start_arrivals(self, start_doc: Callable[[int], None]) -> None:
+        """Call ``start_doc(i)`` at each document's arrival time (one pending event at a time)."""
+        env = self.env
+        times = _doubles(self.arrivals)
+        n = self.n_docs
+        state = {"i": 0}
+
+        def arrive(_ev: Any) -> None:
+            i = state["i"]
+            start_doc(i)
+            i += 1
+            state["i"] = i
+            if i < n:
+                later(env, times[i] - env.now, arrive)
+
+        if n:
+            later(env, times[0], arrive)

@@ -1,0 +1,172 @@
+"""The AWS platform the patterns run on: Lambda concurrency, scaling and warm environments, and
+Step Functions token buckets. Pure state plus arithmetic; the SimPy processes live in ``patterns/``.
+
+Lambda (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): one account
+concurrency limit shared by every function; each function adds at most ``scaling_per_10s`` new
+execution environments per 10 s; an invocation takes an idle warm environment of its function if
+one is alive (keep-alive not expired), else starts a new one (a cold start, INIT billed) if both
+limits allow, else it is throttled (429, not billed).
+
+Step Functions quotas are token buckets (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html):
+StartExecution and, for Standard, StateTransition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orchsim.model.scenario import KeepAlive, LambdaConfig
+
+__all__ = ["BucketSpec", "COLD", "FunctionState", "LambdaPlatform", "THROTTLED", "TokenBucket", "WARM", "sfn_quotas"]
+
+THROTTLED = -1
+WARM = 0
+COLD = 1
+
+_LARGE_REGIONS = {"us-east-1", "us-west-2", "eu-west-1"}
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """Token bucket size and refill rate per second."""
+
+    size: float
+    refill_per_s: float
+
+
+def sfn_quotas(region: str, workflow: str) -> dict[str, BucketSpec]:
+    """Step Functions throttling buckets for ``workflow`` ("standard" | "express") in ``region``.
+
+    Standard: StartExecution 1,300 refill 300/s in us-east-1, us-west-2, eu-west-1 (800 and 150/s
+    elsewhere); StateTransition 5,000 refill 5,000/s there (800 and 800/s elsewhere). Express:
+    StartExecution 6,000 refill 6,000/s; no state-transition limit.
+    """
+    big = region in _LARGE_REGIONS
+    if workflow == "express":
+        return {"start": BucketSpec(6000, 6000)}
+    return {
+        "start": BucketSpec(1300, 300) if big else BucketSpec(800, 150),
+        "transition": BucketSpec(5000, 5000) if big else BucketSpec(800, 800),
+    }
+
+
+
+
+
+class TokenBucket:
+    """A token bucket with lazy refill: ``take(now)`` returns the wait (s) until a token is granted
+    and consumes it (tokens may go negative to queue waiters in order)."""
+
+    __slots__ = ("size", "rate", "tokens", "last")
+
+    def __init__(self, size: float, refill_per_s: float) -> None:
+        self.size = float(size)
+        self.rate = float(refill_per_s)
+        self.tokens = float(size)
+        self.last = 0.0
+
+    def _refill(self, now: float) -> None:
+        if now > self.last:
+            self.tokens = min(self.size, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+
+    def take(self, now: float) -> float:
+        """Consume one token, returning how long the caller must wait for it (0 if available)."""
+        self._refill(now)
+        self.tokens -= 1.0
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def try_take(self, now: float) -> bool:
+        """Consume one token if one is available now; never queues."""
+        self._refill(now)
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class FunctionState:
+    """One Lambda function's environments: how many are busy, idle ones' expiry times, scaling."""
+
+    __slots__ = ("busy", "idle", "scaling", "cold_starts", "throttles", "peak")
+
+    def __init__(self, scaling_per_10s: int) -> None:
+        self.busy = 0
+        self.idle: list[float] = []
+        self.scaling = TokenBucket(scaling_per_10s, scaling_per_10s / 10.0)
+        self.cold_starts = 0
+        self.throttles = 0
+        self.peak = 0
+
+
+class LambdaPlatform:
+    """Account-level Lambda state shared by every function of a scenario."""
+
+    __slots__ = ("limit", "busy", "functions", "_ka_fixed", "_ka_low", "_ka_span", "_ka_rng", "peak")
+
+    def __init__(self, cfg: LambdaConfig, n_functions: int, keep_alive_rng: np.random.Generator) -> None:
+        self.limit = cfg.concurrency_limit
+        self.busy = 0
+        self.peak = 0
+        self.functions = [FunctionState(cfg.scaling_per_10s) for _ in range(n_functions)]
+        ka = cfg.keep_alive_s
+        if isinstance(ka, KeepAlive):
+            self._ka_fixed = None
+            self._ka_low = ka.low_s
+            self._ka_span = ka.high_s - ka.low_s
+        else:
+            self._ka_fixed = float(ka)
+            self._ka_low = self._ka_span = 0.0
+        self._ka_rng = keep_alive_rng
+
+    def acquire(self, fn: int, now: float) -> int:
+        """Start an invocation of function ``fn`` at ``now``: WARM (0), COLD (1) or THROTTLED (-1)."""
+        f = self.functions[fn]
+        if self.busy >= self.limit:
+            f.throttles += 1
+            return THROTTLED
+        idle = f.idle
+        while idle:
+            if idle.pop() > now:
+                f.busy += 1
+                self.busy += 1
+                if self.busy > self.peak:
+                    self.peak = self.busy
+                if f.busy > f.peak:
+                    f.peak = f.busy
+                return WARM
+            if self._ka_fixed is not None:
+                idle.clear()  # LIFO with a fixed keep-alive: everything below expired earlier
+        if not f.scaling.try_take(now):
+            f.throttles += 1
+            return THROTTLED
+        f.busy += 1
+        f.cold_starts += 1
+        self.busy += 1
+        if self.busy > self.peak:
+            self.peak = self.busy
+        if f.busy > f.peak:
+            f.peak = f.busy
+        return COLD
+
+    def release(self, fn: int, now: float) -> None:
+        """End an invocation of ``fn`` at ``now``: its environment becomes idle until its keep-alive ends."""
+        f = self.functions[fn]
+        f.busy -= 1
+        self.busy -= 1
+        if self._ka_fixed is not None:
+            f.idle.append(now + self._ka_fixed)
+        else:
+            f.idle.append(now + self._ka_low + self._ka_span * float(self._ka_rng.random()))
+
+    @property
+    def cold_starts(self) -> int:
+        """Cold starts over all functions."""
+        return sum(f.cold_starts for f in self.functions)
+
+    @property
+    def throttles(self) -> int:
+        """Throttled invocation attempts over all functions."""
+        return sum(f.throttles for f in self.functions)

@@ -1,0 +1,187 @@
+"""Analysis of sweep results: crossover points, the Express-versus-Standard break-even, and
+replication means with 95% confidence intervals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from orchsim.aws.pricebook import PriceBook, Tier, load_price_book
+from orchsim.aws.rules import apply_free_allowance, express_billed_memory_mb
+from orchsim.errors import InputError
+
+__all__ = ["ci95", "crossover", "crossover_table", "express_breakeven", "summarize", "t975"]
+
+_T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+def t975(dof: int) -> float:
+    """Student-t 97.5% quantile for ``dof`` degrees of freedom (table to 30, normal beyond)."""
+    if dof < 1:
+        return math.nan
+    return _T975[dof - 1] if dof <= 30 else 1.959964 + 2.4 / dof
+
+
+def ci95(values: ArrayLike) -> tuple[float, float, float]:
+    """Mean and two-sided 95% confidence interval (Student t) of independent replications."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (math.nan, math.nan, math.nan)
+    mean = float(v.mean())
+    if v.size == 1:
+        return (mean, math.nan, math.nan)
+    half = t975(v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return (mean, mean - half, mean + half)
+
+
+def summarize(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """Replication means with 95% CIs: one row per ``by`` group, columns ``<metric>``,
+    ``<metric>_ci_low``, ``<metric>_ci_high`` and ``replications``."""
+    missing = [c for c in [*by, *metrics] if c not in df.columns]
+    if missing:
+        raise InputError("summarize", f"columns not in the frame: {missing}")
+    rows = []
+    for key, g in df.groupby(list(by), sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key, strict=True))
+        for m in metrics:
+            mean, lo, hi = ci95(g[m])
+            row[m], row[f"{m}_ci_low"], row[f"{m}_ci_high"] = mean, lo, hi
+        row["replications"] = len(g)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool | None = None) -> list[float]:
+    """Values of ``x`` where cost A crosses cost B, interpolated between sweep points.
+
+    A crossing is a change of sign of ``cost_a - cost_b``. Between neighbouring points it is found by
+    linear interpolation, in log(x) when ``x`` spans two decades or more (``log_x=None`` decides).
+    Where the costs are equal over a run of points (say both $0 inside the free tier) and the sign
+    differs on either side, the crossing is the first point of the run. Costs that only touch (equal
+    at a point with the same sign on both sides, or at either end of the sweep) do not cross.
+    Returns the crossings in increasing ``x``; empty when they never cross.
+    """
+    xs = np.asarray(x, dtype=float)
+    d = np.asarray(cost_a, dtype=float) - np.asarray(cost_b, dtype=float)
+    if xs.shape != d.shape or xs.ndim != 1:
+        raise InputError("crossover", "x, cost_a and cost_b must be 1-D and of equal length")
+    order = np.argsort(xs)
+    xs, d = xs[order], d[order]
+    ok = np.isfinite(xs) & np.isfinite(d)
+    xs, d = xs[ok], d[ok]
+    if log_x is None:
+        log_x = bool(xs.size and xs.min() > 0 and xs.max() / xs.min() >= 100)
+    u = np.log(xs) if log_x else xs
+    scale = max(float(np.max(np.abs(d), initial=0.0)), 1e-300)
+    sign = np.where(np.abs(d) <= 1e-12 * scale, 0, np.sign(d))
+    out: list[float] = []
+    prev: int | None = None
+    for i in np.flatnonzero(sign):
+        if prev is not None and sign[i] != sign[prev]:
+            if i == prev + 1:
+                t = d[prev] / (d[prev] - d[i])
+                ui = u[prev] + t * (u[i] - u[prev])
+                out.append(float(np.exp(ui)) if log_x else float(ui))
+            else:
+                out.append(float(xs[prev + 1]))
+        prev = int(i)
+    return out
+
+
+def crossover_table(df: pd.DataFrame, x: str, patterns: Sequence[str] | None = None, *, value: str = "cost_total_usd", by: Sequence[str] = ()) -> pd.DataFrame:
+    """Every pairwise crossover of ``value`` along ``x`` in a tidy sweep frame.
+
+    One row per (group of ``by``, pattern pair, crossing) with columns ``pattern_a``,
+    ``pattern_b``, ``x`` (the crossing) and ``cheaper_below`` (the pattern cheaper at smaller x).
+    """
+    if x not in df.columns or value not in df.columns:
+        raise InputError("crossover", f"the frame needs columns {x!r} and {value!r}")
+    pats = list(patterns) if patterns else list(dict.fromkeys(df["pattern"]))
+    groups = df.groupby(list(by), sort=False) if by else [((), df)]
+    rows = []
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        means = g.groupby(["pattern", x], sort=True)[value].mean()
+        for i, a in enumerate(pats):
+            for b in pats[i + 1 :]:
+                if a not in means.index.get_level_values(0) or b not in means.index.get_level_values(0):
+                    continue
+                sa, sb = means.loc[a], means.loc[b]
+                common = sa.index.intersection(sb.index)
+                if common.size < 2:
+                    continue
+                sa, sb = sa.loc[common], sb.loc[common]
+                for cx in crossover(common.to_numpy(dtype=float), sa.to_numpy(), sb.to_numpy()):
+                    below = a if sa.iloc[0] < sb.iloc[0] else b
+                    rows.append({**dict(zip(by, key, strict=True)), "pattern_a": a, "pattern_b": b, "x": cx, "cheaper_below": below})
+    return pd.DataFrame(rows, columns=[*by, "pattern_a", "pattern_b", "x", "cheaper_below"])
+
+
+def _tiered_inverse(budget: NDArray[np.float64], tiers: Sequence[Tier]) -> NDArray[np.float64]:
+    """Quantity whose tiered cost equals ``budget`` (cost is piecewise linear and increasing)."""
+    q = np.zeros_like(budget)
+    left = budget.copy()
+    lower = 0.0
+    for tier in tiers:
+        upper = math.inf if tier.up_to is None else float(tier.up_to)
+        span_cost = (upper - lower) * tier.usd_per_unit
+        take = np.minimum(left, span_cost)
+        q += np.where(tier.usd_per_unit > 0, take / tier.usd_per_unit if tier.usd_per_unit else 0.0, np.where(left > 0, np.inf, 0.0))
+        left = left - take
+        lower = upper
+    return q
+
+
+def express_breakeven(
+    transitions: ArrayLike,
+    memory_mb: ArrayLike,
+    executions: ArrayLike | None = None,
+    *,
+    region: str = "us-east-1",
+    free_tier: bool = False,
+    prices: str | PriceBook | None = None,
+) -> NDArray[np.float64]:
+    """Billed execution duration (s) at which Express costs as much as Standard, or NaN when Express
+    is cheaper at every duration it allows (up to its 5-minute limit).
+
+    Standard costs ``executions x transitions`` transitions; Express ``executions`` requests plus
+    GB-hours of duration x memory billed in 64 MB chunks, under its volume tiers (so the answer
+    depends on the monthly ``executions``; None = a small volume, first tier). The Lambda functions
+    cost the same under both and cancel out. Vectorised over its array arguments.
+
+    Example: 5 transitions, 64 MB, first tier: Express is cheaper below about 119 s.
+
+    >>> round(float(express_breakeven(5, 64)), 1)
+    119.0
+    """
+    book = load_price_book(prices)
+    std = book.standard_prices(region)
+    exp = book.express_prices(region)
+    t = np.asarray(transitions, dtype=float)
+    m = np.asarray(memory_mb, dtype=float)
+    if np.any(~np.isfinite(t)) or np.any(t < 1):
+        raise InputError("transitions", "must be >= 1 state transition per execution")
+    if np.any(~np.isfinite(m)) or np.any(m <= 0) or np.any(m > 10_240):
+        raise InputError("memory_mb", "must be > 0 and <= 10,240 MB")
+    small = executions is None
+    n = np.asarray(1000.0 if small else executions, dtype=float)
+    if np.any(~np.isfinite(n)) or np.any(n <= 0):
+        raise InputError("executions", "must be > 0 executions per month")
+    t, m, n = np.broadcast_arrays(t, m, n)
+    trans = n * t
+    if free_tier:
+        trans = apply_free_allowance(trans, std.free_transitions)
+    standard = trans * std.usd_per_1000_transitions / 1000.0
+    budget = standard - n * exp.requests_usd_per_million / 1e6
+    gb_hours = _tiered_inverse(np.maximum(budget, 0.0), exp.duration_tiers)
+    chunk = express_billed_memory_mb(m, exp.memory_chunk_mb).astype(float)
+    seconds = gb_hours * 3600.0 * 1024.0 / (chunk * n)
+    seconds = np.where(budget <= 0, 0.0, seconds)
+    return np.where(seconds >= exp.max_duration_s, np.nan, seconds)

@@ -1,0 +1,296 @@
+"""Sweeps: a base scenario times a grid of dotted keys, under several patterns, as one tidy frame.
+
+``sweep(base, {"workload.docs_per_day": [1e3, 1e4], "pipeline.steps": [3, 5]})`` evaluates every
+grid point under every pattern (and, for the simulation, every replication) and returns one row per
+point x pattern x replication, with the seed and every swept parameter as columns. A point that
+fails becomes a row with its ``error``; it does not crash the sweep.
+
+The simulation engine runs points in parallel: local processes by default, or any
+``concurrent.futures.Executor`` (a Dask ``distributed.Client`` works too). Each task depends only on
+its (scenario, replication), so the numbers are identical whatever the executor. Simulated points
+are cached as Parquet files keyed by a hash of the scenario, patterns, price book and orchsim
+version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from orchsim.aws.pricebook import PriceBook, load_price_book
+from orchsim.errors import InputError
+from orchsim.model.scenario import PATTERNS, Scenario
+from orchsim.version import package_version, source_hash
+
+__all__ = ["sweep", "expand_grid", "DEFAULT_CACHE_DIR"]
+
+DEFAULT_CACHE_DIR = Path(os.environ.get("ORCHSIM_CACHE_DIR", ".orchsim-cache"))
+ENGINES = ("analytic", "simulate")
+
+
+def expand_grid(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """The cartesian product of ``grid`` as a list of override mappings, keys checked against the schema.
+
+    Raises :class:`InputError` for an empty grid, a key with no values or a key the schema lacks.
+    """
+    if not grid:
+        raise InputError("grid", "the grid is empty: give at least one dotted key with a list of values")
+    keys = list(grid)
+    values: list[list[Any]] = []
+    for key in keys:
+        vals = grid[key]
+        if isinstance(vals, str | bytes) or not isinstance(vals, Iterable):
+            raise InputError(f"grid.{key}", "must be a list of values")
+        vals = list(vals)
+        if not vals:
+            raise InputError(f"grid.{key}", "has no values; give at least one")
+        _check_key(base, key, vals[0])
+        values.append([v.item() if isinstance(v, np.generic) else v for v in vals])
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def _check_key(base: Scenario, key: str, value: Any) -> None:
+    try:
+        base.with_overrides({key: value})
+    except InputError as exc:
+        if "unknown key" in exc.message or exc.field == key and "section" in exc.message:
+            raise InputError(f"grid.{key}", f"unknown sweep key: {exc.message}") from None
+
+
+def _price_hash(book: PriceBook) -> str:
+    return hashlib.sha256(book.path.read_bytes()).hexdigest()[:16]
+
+
+def _task_key(scenario: Scenario, patterns: Sequence[str], replication: int, price_hash: str) -> str:
+    blob = json.dumps(
+        {"scenario": scenario.to_dict(), "patterns": list(patterns), "replication": replication, "prices": price_hash, "version": package_version(), "source": source_hash()},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _simulate_task(scenario: Scenario, patterns: Sequence[str], replication: int, prices: PriceBook) -> list[dict[str, Any]]:
+    """One point x replication under every pattern (same draws): the unit of parallel work."""
+    from orchsim.sim.run import simulate
+
+    return [simulate(scenario, p, replication=replication, prices=prices, detail=False).row() for p in patterns]
+
+
+def _error_rows(patterns: Sequence[str], replication: int, base: Scenario, error: str) -> list[dict[str, Any]]:
+    return [{"scenario": base.name, "pattern": p, "seed": base.seed, "replication": replication, "error": error} for p in patterns]
+
+
+def _executor(executor: Any, workers: int | None) -> tuple[Any, bool]:
+    """An Executor to use and whether we own (and must shut down) it."""
+    if executor is None:
+        import multiprocessing
+
+        n = workers or os.cpu_count() or 1
+        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")), True
+    if hasattr(executor, "get_executor") and not isinstance(executor, Executor):  # a dask distributed Client
+        return executor.get_executor(), False
+    if not hasattr(executor, "submit"):
+        raise InputError("executor", "must be a concurrent.futures.Executor or a dask.distributed Client")
+    return executor, False
+
+
+def sweep(
+    base: Scenario,
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    patterns: Sequence[str] = PATTERNS,
+    engine: str = "analytic",
+    replications: int = 1,
+    executor: Any = None,
+    workers: int | None = None,
+    prices: str | PriceBook | None = None,
+    cache: bool | str | Path = True,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Evaluate ``base`` over ``grid`` under ``patterns``; one row per point x pattern x replication.
+
+    Parameters
+    ----------
+    base
+        The scenario every point starts from.
+    grid
+        Dotted scenario keys to lists of values, e.g. ``{"workload.docs_per_day": [1e3, 1e5]}``.
+    patterns
+        Patterns to evaluate.
+    engine
+        ``"analytic"`` (closed forms, vectorised, instant) or ``"simulate"`` (SimPy, in parallel).
+    replications
+        Simulation replications per point (seeds ``(base.seed, r)``); the analytic engine has one.
+    executor
+        For ``simulate``: None (local processes), a ``concurrent.futures.Executor``, or a Dask
+        ``distributed.Client``. ``workers`` sets the local process count.
+    prices
+        Price file or :class:`PriceBook`.
+    cache
+        For ``simulate``: True (``.orchsim-cache/``), a folder, or False.
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Swept parameters as columns (named by their dotted key), ``point`` (index of the grid point),
+        ``engine``, ``pattern``, ``seed``, ``replication``, the metrics, and ``error`` (None if fine).
+    """
+    if engine not in ENGINES:
+        raise InputError("engine", f"unknown engine {engine!r}; accepted: {', '.join(ENGINES)}")
+    for p in patterns:
+        if p not in PATTERNS:
+            raise InputError("patterns", f"unknown pattern {p!r}; accepted: {', '.join(PATTERNS)}")
+    if not patterns:
+        raise InputError("patterns", "give at least one pattern")
+    if not isinstance(replications, int) or replications < 1:
+        raise InputError("replications", f"must be an integer >= 1 (got {replications!r})")
+    book = load_price_book(prices)
+    points = expand_grid(base, grid)
+    scenarios: list[Scenario | str] = []
+    for point in points:
+        try:
+            scenarios.append(base.with_overrides(point))
+        except InputError as exc:
+            scenarios.append(str(exc))
+    if engine == "analytic":
+        rows = _analytic_rows(scenarios, points, patterns, book, base)
+    else:
+        rows = _simulated_rows(scenarios, points, patterns, replications, executor, workers, book, cache, progress, base)
+    df = pd.DataFrame(rows)
+    if "error" not in df:
+        df["error"] = None
+    df["engine"] = engine
+    keys = list(grid)
+    front = keys + ["point", "engine", "pattern", "seed", "replication"]
+    return df[front + [c for c in df.columns if c not in front]]
+
+
+def _analytic_rows(scenarios: list[Scenario | str], points: list[dict[str, Any]], patterns: Sequence[str], book: PriceBook, base: Scenario) -> list[dict[str, Any]]:
+    from orchsim.analytic.engine import estimate
+
+    rows: list[dict[str, Any]] = []
+    good = [(i, s) for i, s in enumerate(scenarios) if isinstance(s, Scenario)]
+    groups: dict[tuple[str, bool], list[tuple[int, Scenario]]] = {}
+    for i, s in good:
+        groups.setdefault((s.region, s.free_tier), []).append((i, s))
+    by_point: dict[int, list[dict[str, Any]]] = {}
+    for members in groups.values():
+        try:
+            est = estimate([s for _, s in members], patterns, prices=book)
+        except InputError as exc:
+            for i, s in members:
+                by_point[i] = _error_rows(patterns, 0, s, str(exc))
+            continue
+        records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in est.to_dict("records")]
+        n = len(members)
+        # estimate() returns one block of n rows per pattern, members in order within each block.
+        for block in range(0, len(records), n):
+            for m, (i, member) in enumerate(members):
+                rec = records[block + m]
+                rec.update({"seed": member.seed, "replication": 0, "error": None})
+                by_point.setdefault(i, []).append(rec)
+    for i, point in enumerate(points):
+        sc = scenarios[i]
+        point_rows = by_point.get(i) or _error_rows(patterns, 0, base, sc if isinstance(sc, str) else "failed")
+        for r in point_rows:
+            rows.append({**point, "point": i, **r})
+    return rows
+
+
+def _simulated_rows(
+    scenarios: list[Scenario | str],
+    points: list[dict[str, Any]],
+    patterns: Sequence[str],
+    replications: int,
+    executor: Any,
+    workers: int | None,
+    book: PriceBook,
+    cache: bool | str | Path,
+    progress: bool,
+    base: Scenario,
+) -> list[dict[str, Any]]:
+    from tqdm.auto import tqdm
+
+    cache_dir = None if cache is False else (DEFAULT_CACHE_DIR if cache is True else Path(cache))
+    price_hash = _price_hash(book)
+    results: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    todo: list[tuple[int, int, Scenario, Path | None]] = []
+    for i, s in enumerate(scenarios):
+        for r in range(replications):
+            if isinstance(s, str):
+                results[(i, r)] = _error_rows(patterns, r, base, s)
+                continue
+            path = cache_dir / f"{_task_key(s, patterns, r, price_hash)}.parquet" if cache_dir else None
+            if path is not None and path.exists():
+                results[(i, r)] = [{str(k): v for k, v in row.items()} for row in pd.read_parquet(path).to_dict("records")]
+            else:
+                todo.append((i, r, s, path))
+    if todo:
+        # Largest tasks first (expected invocations), so no worker is left with a long one at the end.
+        todo.sort(key=lambda task: -_expected_work(task[2]))
+        bar = tqdm(total=len(todo), desc="simulating", unit="run", disable=not progress)
+        if executor is None and (workers == 1 or len(todo) == 1):
+            for i, r, s, path in todo:
+                results[(i, r)] = _run_one(s, patterns, r, book, path)
+                bar.update()
+        else:
+            ex, owned = _executor(executor, workers)
+            try:
+                futures: dict[Future[Any], tuple[int, int, Scenario, Path | None]] = {
+                    ex.submit(_simulate_task, s, list(patterns), r, book): (i, r, s, path) for i, r, s, path in todo
+                }
+                from concurrent.futures import as_completed
+
+                for fut in as_completed(futures):
+                    i, r, s, path = futures[fut]
+                    try:
+                        task_rows = fut.result()
+                        _store(task_rows, path)
+                    except Exception as exc:  # a failing point becomes data, not a crash
+                        task_rows = _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
+                    results[(i, r)] = task_rows
+                    bar.update()
+            finally:
+                if owned:
+                    ex.shutdown()
+        bar.close()
+    rows: list[dict[str, Any]] = []
+    for i, point in enumerate(points):
+        for r in range(replications):
+            for row in results[(i, r)]:
+                rows.append({**point, "point": i, **row, "error": row.get("error")})
+    return rows
+
+
+def _expected_work(s: Scenario) -> float:
+    """Rough size of a simulation task: documents in the window times steps."""
+    return s.workload.docs_per_day * s.window_hours / 24.0 * len(s.steps())
+
+
+def _run_one(s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, path: Path | None) -> list[dict[str, Any]]:
+    try:
+        rows = _simulate_task(s, patterns, r, book)
+    except Exception as exc:  # a failing point becomes data, not a crash
+        return _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
+    _store(rows, path)
+    return rows
+
+
+def _store(rows: list[dict[str, Any]], path: Path | None) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    pd.DataFrame(rows).to_parquet(tmp, index=False)
+    tmp.replace(path)

@@ -1,0 +1,33 @@
+"""The package's version and a hash of its own source (cache keys change when the code does)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+__all__ = ["package_version", "source_hash"]
+
+
+@functools.cache
+def package_version() -> str:
+    """The installed distribution's version, or ``0.0.0`` in a source tree that was never installed."""
+    try:
+        return version("orchsim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0.0.0"
+
+
+@functools.cache
+def source_hash() -> str:
+    """SHA-256 (first 16 hex digits) over every ``.py`` file of the installed ``orchsim`` package.
+
+    An edited checkout gets a new hash, so a cache keyed by it never returns rows that older code made.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
