@@ -30,8 +30,16 @@ def parse(spec: str) -> tuple[str, str]:
     return normalise_name(m.group(1)), ",".join(clauses)
 
 
+CONDA_EXTRAS = ("notebooks",)
+"""environment.yml is for working in JupyterLab: the core dependencies plus these extras."""
+
+
 def pyproject_deps() -> dict[str, str]:
-    return dict(parse(s) for s in PYPROJECT["project"]["dependencies"])
+    project = PYPROJECT["project"]
+    specs = list(project["dependencies"])
+    for extra in CONDA_EXTRAS:
+        specs += project["optional-dependencies"][extra]
+    return dict(parse(s) for s in specs)
 
 
 def conda_deps() -> dict[str, str]:
@@ -92,4 +100,11 @@ def test_conda_forge_channel() -> None:
 def test_test_extra() -> None:
     extra = PYPROJECT["project"]["optional-dependencies"]["test"]
     names = {parse(s)[0] for s in extra}
-    assert {"pytest", "hypothesis"} <= names, f"expected the test extra to contain pytest and hypothesis, got {sorted(names)}"
+    want = {"pytest", "hypothesis", "pytest-xdist", "pytest-randomly"}
+    assert want <= names, f"expected the test extra to contain {sorted(want)}, got {sorted(names)}"
+
+
+def test_core_has_no_notebook_packages() -> None:
+    core = {parse(s)[0] for s in PYPROJECT["project"]["dependencies"]}
+    notebook = {"jupyterlab", "ipykernel", "ipywidgets", "papermill", "nbconvert", "nbformat"}
+    assert not core & notebook, f"expected the notebook packages only in the notebooks extra, found in core: {sorted(core & notebook)}"
