@@ -38,4 +38,4 @@ lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) $(OUT) .orchsim-cache dist build
+	rm -rf $(VENV) $(OUT) dist build

@@ -35,11 +35,11 @@ from naive import naive_simpy  # noqa: E402
 
 from orchsim.analytic.engine import estimate, grid_params, monthly_cost, per_document  # noqa: E402
 from orchsim.model.scenario import PATTERNS, load_scenario  # noqa: E402
-from orchsim.resources import data_dir  # noqa: E402
+from orchsim.resources import scenario_path  # noqa: E402
 from orchsim.sim.run import simulate  # noqa: E402
 from orchsim.study.sweep import sweep  # noqa: E402
 
-SEED = data_dir() / "scenarios" / "seed-article.yaml"
+SEED = scenario_path("seed-article")
 
 
 def cpu(fn) -> float:  # type: ignore[no-untyped-def]
@@ -124,8 +124,8 @@ def bench_simulation(docs_per_day: float, reps: int) -> None:
         for p in PATTERNS:
             box: dict[str, object] = {}
             best[p] = min(best.get(p, float("inf")), cpu(lambda p=p, box=box: box.setdefault("r", simulate(sc, p, detail=False))))
-            invocations[p] = box["r"].summary["lambda_invocations"]
-            docs[p] = box["r"].summary["docs_arrived"]
+            invocations[p] = box["r"].summary.lambda_invocations  # type: ignore[attr-defined]
+            docs[p] = box["r"].summary.docs_arrived  # type: ignore[attr-defined]
     peak: dict[str, float] = {}
     for p in PATTERNS:
         gc.collect()

@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 
-try:  # typer >= 0.26 vendors click
-    from typer._click import exceptions as _cx
-except ImportError:  # pragma: no cover - older typer on real click
-    from click import exceptions as _cx  # type: ignore[no-redef]
+try:  # typer >= 0.26 vendors click: its usage errors derive from the public TyperException
+    from typer.exceptions import TyperException as _ClickError
+except ImportError:  # pragma: no cover - older typer on the real click package
+    from click.exceptions import ClickException as _ClickError  # type: ignore[assignment]
 
-from orchsim.aws.calculator import price_express, price_lambda, price_standard
+from orchsim.aws.calculator import check_number, price_express, price_lambda, price_standard
 from orchsim.aws.cost import Cost
 from orchsim.aws.pricebook import load_price_book
+from orchsim.aws.rules import check_pattern
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, load_scenario
 from orchsim.resources import scenario_path
@@ -83,6 +86,33 @@ def format_cost(title: str, cost: Cost) -> str:
     return "\n".join(lines)
 
 
+def parse_number(option: str, value: str, *, low: float, high: float = math.inf, low_open: bool = False, what: str) -> float:
+    """Parse an option's text as a number in range; errors name ``option`` (``--transitions``)."""
+    return check_number(option, _number(value), low=low, high=high, low_open=low_open, what=what)
+
+
+def _number(text: str) -> float | str:
+    """An option's text as a float, or the text itself when it is not a number (the library then
+    refuses it, saying what it accepts)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+@contextmanager
+def _as_options(*params: str) -> Iterator[None]:
+    """Rename the parameters a library call's errors name to this command's options
+    (``requests`` -> ``--requests``, ``prices:lambda.x`` -> ``--prices:lambda.x``)."""
+    try:
+        yield
+    except InputError as exc:
+        head, sep, rest = exc.field.partition(":")
+        if head not in params:
+            raise
+        raise InputError("--" + head.replace("_", "-") + sep + rest, exc.message) from None
+
+
 def _show(title: str, cost: Cost, as_json: bool) -> None:
     if as_json:
         emit_json(cost.to_dict())
@@ -103,10 +133,12 @@ def _price_lambda(
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly cost of Lambda invocations (requests + duration + ephemeral storage)."""
-    cost = price_lambda(
-        requests, duration_ms, memory_mb, arch=arch, ephemeral_storage_mb=ephemeral_storage_mb,
-        free_tier=free_tier, region=region, prices=str(prices) if prices else None,
-    )
+    with _as_options("requests", "duration_ms", "memory_mb", "arch", "ephemeral_storage_mb", "region", "prices"):
+        cost = price_lambda(
+            _number(requests), _number(duration_ms), _number(memory_mb), arch=arch,  # type: ignore[arg-type]
+            ephemeral_storage_mb=_number(ephemeral_storage_mb),  # type: ignore[arg-type]
+            free_tier=free_tier, region=region, prices=str(prices) if prices else None,
+        )
     _show("AWS Lambda", cost, as_json)
 
 
@@ -120,7 +152,11 @@ def _price_standard(
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly cost of Step Functions Standard state transitions."""
-    cost = price_standard(executions, transitions, free_tier=free_tier, region=region, prices=str(prices) if prices else None)
+    with _as_options("executions", "transitions", "region", "prices"):
+        cost = price_standard(
+            _number(executions), _number(transitions),  # type: ignore[arg-type]
+            free_tier=free_tier, region=region, prices=str(prices) if prices else None,
+        )
     _show("Step Functions Standard", cost, as_json)
 
 
@@ -134,7 +170,11 @@ def _price_express(
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly cost of Step Functions Express executions (requests + GB-hours)."""
-    cost = price_express(executions, duration_ms, memory_mb, region=region, prices=str(prices) if prices else None)
+    with _as_options("executions", "duration_ms", "memory_mb", "region", "prices"):
+        cost = price_express(
+            _number(executions), _number(duration_ms), _number(memory_mb),  # type: ignore[arg-type]
+            region=region, prices=str(prices) if prices else None,
+        )
     _show("Step Functions Express", cost, as_json)
 
 
@@ -152,21 +192,28 @@ def _report(
     """Run the main job: the four-pattern comparison of the default scenario with its chart, then
     every notebook (papermill, two at a time) into HTML pages and an index.html with their takeaways."""
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
-    from orchsim.report.runner import ReportError, load_params_file, run_notebooks, run_report, write_index
+    from orchsim.report.index import write_index
+    from orchsim.report.params import load_params_file
+    from orchsim.report.runner import ReportError, run_notebooks, run_report
 
     start = time.perf_counter()
     overrides = load_params_file(params) if params is not None else {}
-    text, paths = run_report(out, prices=str(prices) if prices else None)
-    typer.echo(text)
-    for p in paths:
-        typer.echo(f"wrote {p}")
-    typer.echo(f"\nrunning the notebooks{' at toy sizes' if quick else ''} into {out} ...")
-    try:
-        runs = run_notebooks(out, overrides, quick=quick, prices=prices)
-    except ReportError as exc:
-        typer.echo(f"orchsim: error: {exc}", err=True)
-        sys.exit(1)  # not typer.Exit: main() runs click with standalone_mode=False, which returns its code
+    book = load_price_book(str(prices) if prices else None)  # a bad price file fails here, before any notebook starts
+    # the notebooks start (in child processes) while this process prints the comparison
+    with ThreadPoolExecutor(max_workers=1) as background:
+        notebooks = background.submit(run_notebooks, out, overrides, quick=quick, prices=prices)
+        text, paths = run_report(out, prices=book)
+        typer.echo(text)
+        for p in paths:
+            typer.echo(f"wrote {p}")
+        typer.echo(f"\nrunning the notebooks{' at toy sizes' if quick else ''} into {out} ...")
+        try:
+            runs = notebooks.result()
+        except ReportError as exc:
+            typer.echo(f"orchsim: error: {exc}", err=True)
+            sys.exit(1)  # not typer.Exit: main() runs click with standalone_mode=False, which returns its code
     for r in runs:
         typer.echo(f"{r.name} ({r.seconds:.0f} s): {r.takeaway}")
     index = write_index(out, runs, text, paths)
@@ -200,10 +247,7 @@ def _compare(
 
 def _check_patterns(patterns: list[str] | None) -> list[str]:
     chosen = patterns or list(PATTERNS)
-    for p in chosen:
-        if p not in PATTERNS:
-            raise InputError("--pattern", f"unknown pattern {p!r}; accepted: {', '.join(PATTERNS)}")
-    return chosen
+    return [check_pattern(p, "--pattern") for p in chosen]
 
 
 def format_simulation(rows: list[dict[str, Any]], title: str) -> str:
@@ -293,7 +337,6 @@ def _breakeven(
     as_json: JsonOpt = False,
 ) -> None:
     """Execution duration at which Express costs as much as Standard (none if Express always wins)."""
-    from orchsim.aws.calculator import parse_number
     from orchsim.study.analysis import express_breakeven
 
     t = parse_number("--transitions", transitions, low=1, what="state transitions per execution")
@@ -334,7 +377,6 @@ def _crossover(
     as_json: JsonOpt = False,
 ) -> None:
     """Where one pattern's monthly cost crosses another's along a swept key (analytic engine)."""
-    from orchsim.aws.calculator import parse_number
     from orchsim.study.analysis import crossover_table
     from orchsim.study.sweep import sweep
 
@@ -409,12 +451,12 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as exc:
         typer.echo(f"orchsim: error: {exc}", err=True)
         sys.exit(2)
-    except _cx.NoArgsIsHelpError as exc:
-        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-        sys.exit(0)
-    except _cx.UsageError as exc:
+    except _ClickError as exc:  # usage errors of (typer's) click: bad or missing option, no arguments
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())  # the help text
+            sys.exit(0)
         typer.echo(f"orchsim: error: {exc.format_message()}", err=True)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -81,7 +81,18 @@ def _model_in(annotation: Any) -> Any:
 
 
 def accepted_range(info: FieldInfo) -> str | None:
-    """The field's numeric bounds as text, e.g. ``128 <= value <= 10,240``."""
+    """A field's numeric bounds as text.
+
+    Parameters
+    ----------
+    info
+        The pydantic field (its ``ge``/``gt``/``le``/``lt`` constraints are read).
+
+    Returns
+    -------
+    str or None
+        E.g. ``accepted: 128 <= value <= 10,240``; None for a field without bounds.
+    """
     lo = hi = None
     for m in info.metadata:
         for attr, sym in (("ge", "<="), ("gt", "<")):
@@ -96,8 +107,22 @@ def accepted_range(info: FieldInfo) -> str | None:
 
 
 def from_validation_error(err: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> InputError:
-    """Turn pydantic's first error into an :class:`InputError` naming the field path and, for a
-    number out of bounds, the accepted range (read from ``model``'s field constraints)."""
+    """Turn pydantic's first error into an :class:`InputError`.
+
+    Parameters
+    ----------
+    err
+        The validation error.
+    prefix
+        A field path to put in front (e.g. ``pipeline.steps[2]``).
+    model
+        The model validated, to read a field's bounds from.
+
+    Returns
+    -------
+    InputError
+        Naming the field path and, for a number out of bounds, the accepted range.
+    """
     first = err.errors(include_url=False)[0]
     inner = (first.get("ctx") or {}).get("error")
     if isinstance(inner, InputError):

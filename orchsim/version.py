@@ -12,7 +12,13 @@ __all__ = ["package_version", "source_hash"]
 
 @functools.cache
 def package_version() -> str:
-    """The installed distribution's version, or ``0.0.0`` in a source tree that was never installed."""
+    """The installed distribution's version.
+
+    Returns
+    -------
+    str
+        ``orchsim``'s version, or ``0.0.0`` in a source tree that was never installed.
+    """
     try:
         return version("orchsim")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
@@ -21,9 +27,20 @@ def package_version() -> str:
 
 @functools.cache
 def source_hash() -> str:
-    """SHA-256 (first 16 hex digits) over every ``.py`` file of the installed ``orchsim`` package.
+    """A hash of orchsim's own source code, computed once per process.
 
     An edited checkout gets a new hash, so a cache keyed by it never returns rows that older code made.
+
+    Returns
+    -------
+    str
+        SHA-256 (first 16 hex digits) over the relative path and bytes of every ``.py`` file of the
+        ``orchsim`` package, in sorted order.
+
+    Examples
+    --------
+    >>> len(source_hash()) == 16 and source_hash() == source_hash()
+    True
     """
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()

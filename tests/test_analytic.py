@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from orchsim.analytic.engine import estimate, monthly_cost, params_from_scenarios, per_document
 from orchsim.aws.cost import COMPONENTS, price_metering
@@ -14,7 +17,8 @@ from orchsim.model.scenario import PATTERNS, load_scenario, scenario_from_dict
 from orchsim.sim.run import simulate
 from orchsim.study.analysis import ci95
 
-SEED = "data/scenarios/seed-article.yaml"
+SEED = "seed-article"
+EXAMPLES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "fixtures" / "aws_examples.yaml").read_text())
 
 
 def fixed(n: int, d: float, **extra: object) -> dict:
@@ -85,7 +89,8 @@ def test_seed_article_standard_transitions() -> None:
     df = estimate(load_scenario(SEED))
     std = df[df.pattern == "sfn-standard"].iloc[0]
     assert std["transitions"] == pytest.approx(5), "5 transitions per document"
-    assert std["cost_sfn_transitions_usd"] / (730 / 24) == pytest.approx(1.25), "$1.25 a day of transitions"
+    article = EXAMPLES["standard"]["seed_article_day"]["expected"]["total_usd"]
+    assert std["cost_sfn_transitions_usd"] / (730 / 24) == pytest.approx(article), f"expected ${article} a day of transitions (seed article)"
 
 
 AGREEMENT = [
@@ -111,12 +116,12 @@ def test_analytic_agrees_with_simulation(overrides: dict, pattern: str) -> None:
     for rep in range(8):
         res = simulate(sc, pattern, replication=rep, detail=False)
         s = res.summary
-        done = s["docs_arrived"] - s["docs_in_flight"]
-        metrics["gb_s"].append(s["billed_gb_s"] / done)
-        metrics["invocations"].append(s["lambda_invocations"] / done)
-        metrics["succeeded"].append(s["docs_succeeded"] / done)
-        metrics["failed"].append(s["docs_failed"] / done)
-        metrics["lost"].append(s["docs_lost"] / done)
+        done = s.docs_arrived - s.docs_in_flight
+        metrics["gb_s"].append(s.billed_gb_s / done)
+        metrics["invocations"].append(s.lambda_invocations / done)
+        metrics["succeeded"].append(s.docs_succeeded / done)
+        metrics["failed"].append(s.docs_failed / done)
+        metrics["lost"].append(s.docs_lost / done)
     checks = (("gb_s", None), ("invocations", "invocations"), ("succeeded", "p_succeeded"), ("failed", "p_failed"), ("lost", "p_lost"))
     for key, exp_key in checks:
         mean, lo, hi = ci95(metrics[key])

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from orchsim.aws.rules import asl_wait_s
 from orchsim.model.scenario import RetryPolicy, scenario_from_dict
@@ -71,12 +72,12 @@ def test_full_jitter_stays_in_zero_to_wait(u: float, retry: int, interval: int, 
 # --- in the simulation ------------------------------------------------------------------------------
 
 
-def always_failing(retry: dict[str, Any]) -> dict[str, Any]:
+def always_failing(retry: dict[str, Any], docs_per_day: float = 2_000) -> dict[str, Any]:
     return {
         "name": "asl-retry",
         "seed": 5,
         "window_hours": 0.5,
-        "workload": {"docs_per_day": 2_000, "arrival": "uniform", "trigger": "async"},
+        "workload": {"docs_per_day": docs_per_day, "arrival": "uniform", "trigger": "async"},
         "pipeline": {
             "steps": 1,
             "step": {"duration": {"dist": "fixed", "ms": 1}, "init_ms": 0, "error_rate": 1.0, "fatal_error_rate": 0.0},
@@ -86,8 +87,8 @@ def always_failing(retry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def attempt_offsets(retry: dict[str, Any]) -> tuple[list[np.ndarray], Any]:
-    res = simulate(scenario_from_dict(always_failing(retry)), "sfn-standard")
+def attempt_offsets(retry: dict[str, Any], docs_per_day: float = 2_000) -> tuple[list[np.ndarray], Any]:
+    res = simulate(scenario_from_dict(always_failing(retry, docs_per_day)), "sfn-standard")
     inv = res.invocations
     docs = res.documents
     done = docs.loc[docs["outcome"] != "in_flight", "doc"]
@@ -132,16 +133,30 @@ def test_max_attempts_sets_transitions_in_simulation() -> None:
 
 
 def test_full_jitter_gaps_within_bounds_in_simulation() -> None:
-    offsets, _ = attempt_offsets({"jitter": "full", "max_attempts": 4})
+    """FULL jitter: each wait is u x the computed wait with u ~ Uniform(0, 1), so wait / bound is
+    uniform on [0, 1]: a Kolmogorov-Smirnov test over a few thousand retries (fixed seed)."""
+    offsets, _ = attempt_offsets({"jitter": "full", "max_attempts": 4}, docs_per_day=40_000)
     bounds = np.array([1.0, 2.0, 4.0, 8.0])
     all_gaps = []
     for off in offsets:
+        assert off.size == 5, f"expected 1 + MaxAttempts = 5 attempts per finished document, got {off.size}"
         gaps = np.diff(off) - WORK_S
         assert ((gaps >= -1e-9) & (gaps <= bounds + 1e-9)).all(), f"expected FULL-jitter gaps in [0, {bounds}], got {gaps}"
         all_gaps.append(gaps / bounds)
     fractions = np.concatenate(all_gaps)
-    assert 0.3 < fractions.mean() < 0.7, f"expected jittered waits to average about half the wait, got {fractions.mean()}"
-    assert fractions.std() > 0.15, "expected jittered waits to vary"
+    assert fractions.size >= 2_000, f"expected at least 2,000 jittered waits, got {fractions.size}"
+    ks = stats.kstest(fractions, "uniform")
+    assert ks.pvalue > 0.01, (
+        f"expected wait / computed wait ~ Uniform(0, 1) (Kolmogorov-Smirnov p > 0.01 over {fractions.size} waits), "
+        f"got D = {ks.statistic:.4f}, p = {ks.pvalue:.2g}"
+    )
+    per_retry = np.stack(all_gaps)
+    for r in range(per_retry.shape[1]):
+        ks_r = stats.kstest(per_retry[:, r], "uniform")
+        assert ks_r.pvalue > 0.001, (
+            f"retry {r + 1}: expected wait / {bounds[r]:g} s ~ Uniform(0, 1) (KS p > 0.001 over {per_retry.shape[0]} "
+            f"waits), got D = {ks_r.statistic:.4f}, p = {ks_r.pvalue:.2g}"
+        )
 
 
 @pytest.mark.parametrize("field", ["interval_s", "max_delay_s"])

@@ -17,8 +17,10 @@ from orchsim.aws.cost import price_metering
 from orchsim.aws.metering import Metering
 from orchsim.aws.pricebook import load_price_book
 from orchsim.aws.rules import (
+    DEFAULT_RULES,
     MONTH_HOURS,
     apply_free_allowance,
+    billed_ms,
     ephemeral_extra_gb,
     express_billed_memory_mb,
     express_billed_ms,
@@ -232,8 +234,12 @@ def test_to_month() -> None:
 
 
 def test_lambda_billed_ms_and_gb_seconds() -> None:
-    got = lambda_billed_ms(np.array([0.0001, 0.4, 1.0, 1.0000001, 100.2, 2000.0]))
-    np.testing.assert_array_equal(got, [1, 1, 1, 2, 101, 2000], err_msg="expected rounding up to 1 ms, at least 1 ms")
+    got = lambda_billed_ms(np.array([0.0001, 0.4, 1.0, 1.0000001, 1.000002, 5.0000005, 100.2, 2000.0]))
+    np.testing.assert_array_equal(
+        got, [1, 1, 1, 1, 2, 5, 101, 2000],
+        err_msg="expected rounding up to 1 ms, at least 1 ms, forgiving up to 1 ns of clock noise (CLOCK_TOLERANCE_MS)",
+    )
+    assert billed_ms(5.0000005, 1) == 5 and billed_ms(5.000002, 1) == 6, "expected the scalar rule to forgive 1 ns too"
     assert got.dtype == np.int64, f"expected integer milliseconds, got {got.dtype}"
     np.testing.assert_array_equal(lambda_billed_ms([1, 101], rounding_ms=100), [100, 200], err_msg="expected 100 ms rounding")
     assert float(gb_seconds(1000, 1024)) == 1.0, "expected 1 s at 1024 MB = 1 GB-s"
@@ -253,3 +259,17 @@ def test_express_rounding_rules() -> None:
                                   err_msg="expected 64 MB chunks")
     gbh = float(express_gb_hours(10_000, 64)) * 1e9
     assert round(gbh, 2) == 173_611.11, f"expected 1e9 x 10 s x 64 MB = 173,611.11 GB-hours, got {gbh}"
+
+
+# --- billing rules from the price book --------------------------------------------------------
+
+
+def test_book_rules_are_aws_published_units() -> None:
+    rules = BOOK.rules
+    assert rules == DEFAULT_RULES, f"expected the shipped book's rules to be AWS's published units, got {rules}"
+    assert (rules.lambda_rounding_ms, rules.express_rounding_ms, rules.express_memory_chunk_mb) == (1, 100, 64), (
+        f"expected 1 ms / 100 ms rounding and 64 MB chunks, got {rules}"
+    )
+    assert (rules.included_ephemeral_storage_mb, rules.express_max_duration_s, rules.month_hours) == (512, 300, 730), (
+        f"expected 512 MB included, a 300 s Express limit and 730-hour months, got {rules}"
+    )

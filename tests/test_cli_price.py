@@ -1,34 +1,30 @@
-"""``orchsim price`` with bad input, ``--version`` and ``--help``, run as a real subprocess.
+"""``orchsim price`` with bad input, ``--version`` and ``--help``, run in process (one real
+subprocess smoke test of the entry point).
 
 Contract (orchsim/cli.py, STYLE.md practice 3): bad input exits with status 2 and prints exactly one
 line on stderr, ``orchsim: error: ...``, naming the option and what it accepts; never a traceback.
+The library behind it names its own parameters (``requests``), not the options.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from conftest import CliResult, check_one_error_line, cli, run_orchsim
 
 import orchsim
+from orchsim.aws.calculator import price_express, price_lambda, price_standard
+from orchsim.errors import InputError
 
-REPO = Path(__file__).resolve().parents[1]
+EXAMPLES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "fixtures" / "aws_examples.yaml").read_text())
 
 LAMBDA_OK = {"--requests": "1000", "--duration-ms": "120", "--memory-mb": "1536"}
 STANDARD_OK = {"--executions": "1000", "--transitions": "5"}
 EXPRESS_OK = {"--executions": "1000", "--duration-ms": "150", "--memory-mb": "64"}
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "orchsim.cli", *args],
-        capture_output=True, text=True, cwd=REPO, timeout=60, check=False,
-    )
 
 
 def cmd(service: str, base: dict[str, str], **override: str | None) -> list[str]:
@@ -79,19 +75,6 @@ BAD_NO_RANGE: list[tuple[str, list[str], str, str]] = [
 ]
 
 
-def check_one_error_line(proc: subprocess.CompletedProcess[str], option: str, accepted: str) -> str:
-    assert proc.returncode == 2, f"expected exit status 2, got {proc.returncode}; stderr {proc.stderr!r}"
-    assert "Traceback" not in proc.stderr + proc.stdout, f"expected no traceback, got {proc.stderr!r}"
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, f"expected exactly one line on stderr, got {len(lines)}: {proc.stderr!r}"
-    line = lines[0]
-    assert line.startswith("orchsim: error:"), f"expected the line to start with 'orchsim: error:', got {line!r}"
-    assert option in line, f"expected the line to name {option}, got {line!r}"
-    assert re.search(accepted, line), f"expected the line to state what is accepted ({accepted!r}), got {line!r}"
-    assert proc.stdout == "", f"expected nothing on stdout, got {proc.stdout!r}"
-    return line
-
-
 HELP: list[tuple[str, list[str], list[str]]] = [
     ("orchsim", [], ["price"]),
     ("price", ["price"], ["lambda", "standard", "express"]),
@@ -102,33 +85,45 @@ HELP: list[tuple[str, list[str], list[str]]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def ran() -> dict[tuple[str, ...], subprocess.CompletedProcess[str]]:
-    """Every fixed command of this module, run once, a few at a time (keeps the module fast)."""
-    argvs = [tuple(c[1]) for c in BAD + BAD_NO_RANGE] + [(*h[1], "--help") for h in HELP] + [("--version",)]
-    with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 1) + 1)) as pool:
-        return dict(zip(argvs, pool.map(lambda a: run(*a), argvs), strict=True))
-
-
 @pytest.mark.parametrize(("argv", "option", "accepted"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_input(
-    ran: dict[tuple[str, ...], subprocess.CompletedProcess[str]], argv: list[str], option: str, accepted: str
-) -> None:
-    check_one_error_line(ran[tuple(argv)], option, accepted)
+def test_bad_input(argv: list[str], option: str, accepted: str) -> None:
+    check_one_error_line(cli(*argv), option, accepted)
 
 
 @pytest.mark.parametrize(
     ("argv", "option", "accepted"), [c[1:] for c in BAD_NO_RANGE], ids=[c[0] for c in BAD_NO_RANGE]
 )
-def test_bad_usage(
-    ran: dict[tuple[str, ...], subprocess.CompletedProcess[str]], argv: list[str], option: str, accepted: str
-) -> None:
-    check_one_error_line(ran[tuple(argv)], option, accepted)
+def test_bad_usage(argv: list[str], option: str, accepted: str) -> None:
+    check_one_error_line(cli(*argv), option, accepted)
+
+
+# The library names its own parameters and takes numbers, not the CLI's strings.
+LIBRARY_BAD: list[tuple[str, Any, str, str]] = [
+    ("negative-requests", lambda: price_lambda(-1, 120, 1536), "requests", r">= 0"),
+    ("string-requests", lambda: price_lambda("1000", 120, 1536), "requests", r"must be a number >= 0"),  # type: ignore[arg-type]
+    ("bool-requests", lambda: price_lambda(True, 120, 1536), "requests", r"must be a number"),
+    ("zero-duration", lambda: price_lambda(1, 0, 1536), "duration_ms", r"> 0 and <= 900,000"),
+    ("memory-128.5", lambda: price_lambda(1, 1, 128.5), "memory_mb", r"128\D+10,?240"),  # type: ignore[arg-type]
+    ("ephemeral-100", lambda: price_lambda(1, 1, 128, ephemeral_storage_mb=100), "ephemeral_storage_mb", r"512\D+10,?240"),
+    ("arch", lambda: price_lambda(1, 1, 128, arch="sparc"), "arch", r"accepted: x86_64, arm64"),
+    ("region", lambda: price_standard(1, 1, region="mars-1"), "region", r"accepted: .*us-east-1"),
+    ("zero-transitions", lambda: price_standard(1, 0), "transitions", r">= 1"),
+    ("express-over-5-min", lambda: price_express(1, 300_001, 64), "duration_ms", r"> 0 and <= 300,000"),
+]
+
+
+@pytest.mark.parametrize(("call", "field", "accepted"), [c[1:] for c in LIBRARY_BAD], ids=[c[0] for c in LIBRARY_BAD])
+def test_library_errors_name_parameters(call: Any, field: str, accepted: str) -> None:
+    with pytest.raises(InputError) as info:
+        call()
+    assert info.value.field == field, f"expected the error to name the parameter {field!r}, got {info.value.field!r}"
+    assert "--" not in str(info.value), f"expected no CLI option in a library error, got {info.value}"
+    assert re.search(accepted, info.value.message), f"expected the message to state {accepted!r}, got {info.value.message!r}"
 
 
 def test_nonexistent_prices_file(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-prices.yaml"
-    line = check_one_error_line(run(*cmd("standard", STANDARD_OK, prices=str(missing))), "--prices", r"does not exist")
+    line = check_one_error_line(cli(*cmd("standard", STANDARD_OK, prices=str(missing))), "--prices", r"does not exist")
     assert "no-such-prices.yaml" in line, f"expected the line to name the file, got {line!r}"
 
 
@@ -143,20 +138,20 @@ def test_nonexistent_prices_file(tmp_path: Path) -> None:
 def test_malformed_prices_file(tmp_path: Path, content: str, accepted: str) -> None:
     path = tmp_path / "bad-prices.yaml"
     path.write_text(content)
-    line = check_one_error_line(run(*cmd("lambda", LAMBDA_OK, prices=str(path))), "--prices", accepted)
+    line = check_one_error_line(cli(*cmd("lambda", LAMBDA_OK, prices=str(path))), "--prices", accepted)
     assert "bad-prices.yaml" in line, f"expected the line to name the file, got {line!r}"
 
 
-def test_version(ran: dict[tuple[str, ...], subprocess.CompletedProcess[str]]) -> None:
-    proc = ran[("--version",)]
+def test_version() -> None:
+    proc = cli("--version")
     assert proc.returncode == 0, f"expected exit 0 for --version, got {proc.returncode}; {proc.stderr!r}"
     assert proc.stdout == f"orchsim {orchsim.__version__}\n", f"expected 'orchsim {orchsim.__version__}', got {proc.stdout!r}"
     assert re.fullmatch(r"orchsim \d+\.\d+\.\d+\S*\n", proc.stdout), f"expected a version number, got {proc.stdout!r}"
 
 
 @pytest.mark.parametrize(("argv", "mentions"), [h[1:] for h in HELP], ids=[h[0] for h in HELP])
-def test_help(ran: dict[tuple[str, ...], subprocess.CompletedProcess[str]], argv: list[str], mentions: list[str]) -> None:
-    proc = ran[(*argv, "--help")]
+def test_help(argv: list[str], mentions: list[str]) -> None:
+    proc: CliResult = cli(*argv, "--help")
     assert proc.returncode == 0, f"expected exit 0 for {argv + ['--help']}, got {proc.returncode}; {proc.stderr!r}"
     assert "Usage:" in proc.stdout, f"expected a usage text, got {proc.stdout!r}"
     for word in mentions:
@@ -164,7 +159,10 @@ def test_help(ran: dict[tuple[str, ...], subprocess.CompletedProcess[str]], argv
     assert proc.stderr == "", f"expected nothing on stderr, got {proc.stderr!r}"
 
 
-def test_valid_command_exits_0() -> None:
-    proc = run(*cmd("standard", {"--executions": "10000", "--transitions": "5"}))
+def test_valid_command_exits_0_in_a_real_process() -> None:
+    """The one subprocess smoke test: the entry point prints the seed article's Standard table."""
+    ex = EXAMPLES["standard"]["seed_article_day"]
+    proc = run_orchsim(*cmd("standard", {"--executions": str(ex["inputs"]["executions"]), "--transitions": str(ex["inputs"]["transitions"])}))
+    expected = f"{ex['expected']['total_usd']:.2f}"
     assert proc.returncode == 0, f"expected exit 0 for a valid command, got {proc.returncode}; {proc.stderr!r}"
-    assert "1.25" in proc.stdout and proc.stderr == "", f"expected the $1.25 table on stdout, got {proc.stdout!r}"
+    assert expected in proc.stdout and proc.stderr == "", f"expected the ${expected} table on stdout, got {proc.stdout!r}"

@@ -1,24 +1,23 @@
-"""``orchsim simulate`` run as a real subprocess: JSON shape, pattern selection, the table's columns,
-and the seed option (a different seed changes the numbers; the same seed repeats them).
+"""``orchsim simulate``: JSON shape, pattern selection, the table's columns, the seed option (a
+different seed changes the numbers; the same seed repeats them), and a shipped scenario given by name.
+
+The commands run in process through ``orchsim.cli.main`` (conftest ``cli``); one smoke test runs the
+real ``orchsim`` entry point as a subprocess.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliResult, cli, run_orchsim
 
 from orchsim.model.scenario import PATTERNS
+from orchsim.resources import scenario_path
 
-pytestmark = pytest.mark.slow  # six CLI processes, about 8 s together
-
-REPO = Path(__file__).resolve().parents[1]
-SEED = str(REPO / "data" / "scenarios" / "seed-article.yaml")
+SEED = str(scenario_path("seed-article"))  # an absolute path to the shipped file
 
 KEYS = [
     "pattern", "docs_arrived", "docs_succeeded", "docs_failed", "docs_lost", "docs_in_flight", "duplicates",
@@ -31,36 +30,31 @@ RUNS: dict[str, list[str]] = {
     "all-json": ["simulate", SEED, "--window-hours", "1", "--json"],
     "two-json": ["simulate", SEED, "--window-hours", "1", "--pattern", "sfn-standard", "--pattern", "sfn-express", "--json"],
     "table": ["simulate", SEED, "--window-hours", "1"],
+    "by-name": ["simulate", "seed-article", "--window-hours", "0.5", "--seed", "7", "--pattern", "lambda-chain-async", "--json"],
     "seed-7": ["simulate", SEED, "--window-hours", "0.5", "--seed", "7", "--pattern", "lambda-chain-async", "--json"],
     "seed-7-again": ["simulate", SEED, "--window-hours", "0.5", "--seed", "7", "--pattern", "lambda-chain-async", "--json"],
     "seed-8": ["simulate", SEED, "--window-hours", "0.5", "--seed", "8", "--pattern", "lambda-chain-async", "--json"],
 }
 
 
-def cli(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "orchsim.cli", *argv], capture_output=True, text=True, cwd=REPO, timeout=120, check=False
-    )
+@functools.cache
+def ran(name: str) -> CliResult:
+    """``orchsim`` with ``RUNS[name]``, run in process once per (xdist worker) process."""
+    res = cli(*RUNS[name])
+    assert res.exit_code == 0, f"{name}: expected exit status 0, got {res.exit_code}; stderr:\n{res.stderr}"
+    assert res.stderr == "", f"{name}: expected nothing on stderr, got:\n{res.stderr}"
+    return res
 
 
-@pytest.fixture(scope="module")
-def runs() -> dict[str, subprocess.CompletedProcess[str]]:
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        done = dict(zip(RUNS, pool.map(cli, RUNS.values()), strict=True))
-    for name, proc in done.items():
-        assert proc.returncode == 0, f"{name}: expected exit status 0, got {proc.returncode}; stderr:\n{proc.stderr}"
-        assert "Traceback" not in proc.stderr, f"{name}: expected no traceback:\n{proc.stderr}"
-    return done
-
-
-def rows(proc: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    data = json.loads(proc.stdout)
+def rows(result: Any) -> list[dict[str, Any]]:
+    """The JSON list printed on ``result.stdout`` (a :class:`CliResult` or a completed process)."""
+    data = json.loads(result.stdout)
     assert isinstance(data, list), f"expected a JSON list, got {type(data).__name__}"
     return data
 
 
-def test_json_has_one_object_per_pattern(runs: dict[str, Any]) -> None:
-    data = rows(runs["all-json"])
+def test_json_has_one_object_per_pattern() -> None:
+    data = rows(ran("all-json"))
     assert [r["pattern"] for r in data] == list(PATTERNS), f"expected the four patterns in order, got {[r['pattern'] for r in data]}"
     for r in data:
         missing = [k for k in KEYS if k not in r]
@@ -84,18 +78,18 @@ def test_json_has_one_object_per_pattern(runs: dict[str, Any]) -> None:
     assert by["sfn-express"]["cost_usd"]["express_duration"] > 0, "expected Express duration billed under sfn-express"
 
 
-def test_pattern_option_selects_patterns(runs: dict[str, Any]) -> None:
-    data = rows(runs["two-json"])
+def test_pattern_option_selects_patterns() -> None:
+    data = rows(ran("two-json"))
     assert [r["pattern"] for r in data] == ["sfn-standard", "sfn-express"], (
         f"expected exactly the two chosen patterns, got {[r['pattern'] for r in data]}"
     )
-    full = {r["pattern"]: r for r in rows(runs["all-json"])}
+    full = {r["pattern"]: r for r in rows(ran("all-json"))}
     for r in data:
         assert r == full[r["pattern"]], f"{r['pattern']}: expected the same figures as when run with all four"
 
 
-def test_human_output_has_one_column_per_pattern(runs: dict[str, Any]) -> None:
-    out = runs["table"].stdout
+def test_human_output_has_one_column_per_pattern() -> None:
+    out = ran("table").stdout
     lines = out.splitlines()
     header = next((ln for ln in lines if all(p in ln for p in PATTERNS)), None)
     assert header is not None, f"expected a header line naming the four patterns, got:\n{out}"
@@ -108,11 +102,24 @@ def test_human_output_has_one_column_per_pattern(runs: dict[str, Any]) -> None:
     assert "1 h simulated" in out, "expected the title to state the simulated window"
 
 
-def test_seed_option(runs: dict[str, Any]) -> None:
-    a, again, b = rows(runs["seed-7"]), rows(runs["seed-7-again"]), rows(runs["seed-8"])
+def test_seed_option() -> None:
+    a, again, b = rows(ran("seed-7")), rows(ran("seed-7-again")), rows(ran("seed-8"))
     assert a == again, "expected the same --seed to repeat every number"
     assert all(r["seed"] == 7 for r in a), "expected --seed 7 to be reported in each object"
     assert a != b, "expected a different --seed to change the numbers"
     assert [r["docs_arrived"] for r in a] != [r["docs_arrived"] for r in b] or [
         r["billed_gb_s"] for r in a
     ] != [r["billed_gb_s"] for r in b], "expected a different seed to change arrivals or billed GB-s"
+
+
+def test_shipped_scenario_by_name() -> None:
+    """``orchsim simulate seed-article`` finds the shipped file (the same figures as its path)."""
+    assert rows(ran("by-name")) == rows(ran("seed-7")), "expected the shipped scenario's name to run the same file"
+
+
+def test_real_entry_point_smoke() -> None:
+    """The one real process: ``python -m orchsim.cli`` prints what ``main()`` prints in process."""
+    proc = run_orchsim(*RUNS["seed-7"])
+    assert proc.returncode == 0, f"expected exit status 0, got {proc.returncode}; stderr:\n{proc.stderr}"
+    assert proc.stderr == "", f"expected nothing on stderr, got:\n{proc.stderr}"
+    assert rows(proc) == rows(ran("seed-7")), "expected the subprocess to print the in-process JSON"

@@ -32,7 +32,7 @@ def test_cold_fraction_matches_simulation(docs: float, mean_ms: float, keep_s: f
     fractions = []
     for rep in range(6):
         s = simulate(sc, "lambda-chain-async", replication=rep, detail=False).summary
-        fractions.append(s["cold_starts"] / s["lambda_invocations"])
+        fractions.append(s.cold_starts / s.lambda_invocations)
     mean, lo, hi = ci95(fractions)
     lam = docs / 86_400.0
     want = float(p_cold(lam, mean_ms / 1000.0, keep_s))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PYPROJECT: dict[str, Any] = tomllib.loads((REPO / "pyproject.toml").read_text())
 ENVIRONMENT: dict[str, Any] = yaml.safe_load((REPO / "environment.yml").read_text())
 
@@ -108,3 +107,15 @@ def test_core_has_no_notebook_packages() -> None:
     core = {parse(s)[0] for s in PYPROJECT["project"]["dependencies"]}
     notebook = {"jupyterlab", "ipykernel", "ipywidgets", "papermill", "nbconvert", "nbformat"}
     assert not core & notebook, f"expected the notebook packages only in the notebooks extra, found in core: {sorted(core & notebook)}"
+
+
+def test_pytest_configuration() -> None:
+    """Doctests are collected, no cache folder is written, and the header shows pytest-randomly's seed."""
+    ini = PYPROJECT["tool"]["pytest"]["ini_options"]
+    addopts = ini["addopts"].split()
+    assert "--doctest-modules" in addopts, f"expected --doctest-modules in addopts, got {addopts}"
+    assert "-p no:cacheprovider" in " ".join(addopts), (
+        f"expected '-p no:cacheprovider' in addopts (no .pytest_cache/), got {addopts}"
+    )
+    assert "-q" not in addopts, f"expected no -q in addopts: it hides the header with pytest-randomly's seed, got {addopts}"
+    assert set(ini["testpaths"]) == {"tests", "orchsim"}, f"expected testpaths tests and orchsim, got {ini['testpaths']}"

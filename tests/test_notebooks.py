@@ -1,18 +1,29 @@
 """Notebooks: committed without outputs, a `parameters` cell of commented literals, and each one
-runs top to bottom with papermill at toy size, writing its charts (PNG and SVG) and takeaway JSON."""
+runs top to bottom with papermill at toy size, writing its charts (PNG and SVG) and takeaway JSON.
+
+The notebooks run once per test run: the session fixture :func:`quick_report` runs
+``orchsim report --quick`` with the toy parameters below, and both these tests and test_report.py
+check its output folder. Under pytest-xdist the first worker builds it (under a file lock, in a
+folder shared by the workers); the others read what it wrote.
+"""
 
 from __future__ import annotations
 
 import ast
 import json
-from concurrent.futures import ThreadPoolExecutor
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+import yaml
+from conftest import run_orchsim
 
-from orchsim.report.runner import notebook_names
+from orchsim import InputError
+from orchsim.report.params import check_params, notebook_names, notebook_parameters
+from orchsim.report.runner import run_notebooks
 from orchsim.resources import notebook_dir
 
 NOTEBOOKS = sorted(notebook_dir().glob("*.ipynb"))
@@ -25,14 +36,50 @@ EXPECTED_CHARTS: dict[str, list[str]] = {
     "05-seed-article-check": ["daily-cost-breakdown", "cost-vs-steps"],
 }
 
-# the smallest sizes that still exercise every step
+# the smallest sizes that still exercise every step (on top of `quick`)
 TOY: dict[str, dict[str, Any]] = {
+    "all": {"quick": True},
     "01-scenario-explorer": {"interactive": False},
     "02-cost-crossover": {"volume_points": 4, "steps_max": 5, "sim_volumes": [10000.0], "replications": 2},
-    "03-express-vs-standard": {},
+    "03-express-vs-standard": {"transitions_max": 12},  # also shows that a params file reaches its notebook
     "04-failures-and-retries": {"max_attempts": [0, 2]},
     "05-seed-article-check": {"steps_max": 6},
 }
+
+
+@dataclass(frozen=True)
+class QuickReport:
+    """The shared toy-size report: its folder and what ``orchsim report`` printed and returned."""
+
+    site: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _shared_folder(factory: pytest.TempPathFactory) -> Path:
+    """One folder per test run: shared by the xdist workers (their base temp folders' parent)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    base = factory.getbasetemp()
+    return base.parent / f"orchsim-quick-report-{run}" if run else base / "orchsim-quick-report"
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
+    """``orchsim report --quick --params toy.yaml``, run once per test run (a real subprocess)."""
+    from filelock import FileLock
+
+    folder = _shared_folder(tmp_path_factory)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = folder / "result.json"
+    with FileLock(str(folder / "build.lock")):
+        if not record.exists():
+            params = folder / "toy.yaml"
+            params.write_text(yaml.safe_dump(TOY, sort_keys=False))
+            proc = run_orchsim("report", "--quick", "--out", str(folder / "site"), "--params", str(params))
+            record.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+    data = json.loads(record.read_text())
+    return QuickReport(folder / "site", data["returncode"], data["stdout"], data["stderr"])
 
 
 def _load(path: Path) -> Any:
@@ -72,6 +119,8 @@ def test_parameters_cell_holds_commented_literals(path: Path) -> None:
         names.append(stmt.targets[0].id)
     for required in ("output_dir", "quick"):
         assert required in names, f"{path.name}: the parameters should include {required!r}"
+    declared = notebook_parameters(path)
+    assert list(declared) == names, f"{path.name}: papermill.inspect_notebook should see the same parameters {names}, got {list(declared)}"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     tree = ast.parse(code)
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)], \
@@ -79,30 +128,10 @@ def test_parameters_cell_holds_commented_literals(path: Path) -> None:
     assert f'check_params(globals(), "{path.stem}")' in code, f"{path.name}: the derived-values cell should validate the parameters"
 
 
-def _run(name: str, out: Path, extra: dict[str, Any]) -> tuple[str, str | None]:
-    import papermill as pm
-
-    params = {"quick": True, "output_dir": str(out / name), **TOY[name], **extra}
-    try:
-        pm.execute_notebook(str(notebook_dir() / f"{name}.ipynb"), str(out / f"{name}.ipynb"), parameters=params, kernel_name="python3",
-                            progress_bar=False, cwd=str(out), extra_arguments=["--log-level=CRITICAL"])
-    except Exception as exc:  # reported by the test that asked for this notebook
-        return name, f"{type(exc).__name__}: {exc}"
-    return name, None
-
-
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str | None]]:
-    out = tmp_path_factory.mktemp("notebooks")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        errors = dict(pool.map(lambda n: _run(n, out, {}), sorted(EXPECTED_CHARTS)))
-    return out, errors
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED_CHARTS))
-def test_notebook_runs_and_writes_charts(name: str, executed: tuple[Path, dict[str, str | None]]) -> None:
-    out, errors = executed
-    assert errors[name] is None, f"{name} failed under papermill: {errors[name]}"
+def test_notebook_runs_and_writes_charts(name: str, quick_report: QuickReport) -> None:
+    assert quick_report.returncode == 0, f"the toy report failed (exit {quick_report.returncode}): {quick_report.stderr[-2000:]}"
+    out = quick_report.site
     for chart in EXPECTED_CHARTS[name]:
         for suffix in (".png", ".svg"):
             f = out / name / f"{chart}{suffix}"
@@ -113,7 +142,26 @@ def test_notebook_runs_and_writes_charts(name: str, executed: tuple[Path, dict[s
     assert {Path(c).stem for c in summary["charts"]} == set(EXPECTED_CHARTS[name]), f"{name}: the JSON should list its charts"
 
 
+def test_check_params_names_the_parameter() -> None:
+    values = {name: p.default for name, p in notebook_parameters("03-express-vs-standard").items()}
+    check_params(values, "03-express-vs-standard")
+    check_params({**values, "transitions_max": 12, "executions_per_month": [1, 2.5]}, "03-express-vs-standard")  # ints pass for floats
+    for name, bad, kind in (("transitions_max", "forty", "an integer"), ("transitions_max", True, "an integer"),
+                            ("quick", 1, "true or false"), ("memory_sizes", [64, "lots"], "a list of integers"),
+                            ("scenario", 3, "a string")):
+        with pytest.raises(InputError, match=f"{name}: must be {kind}"):
+            check_params({**values, name: bad}, "03-express-vs-standard")
+    del values["region"]
+    with pytest.raises(InputError, match="region: parameter of 03-express-vs-standard is not defined"):
+        check_params(values, "03-express-vs-standard")
+
+
 def test_wrong_parameter_type_names_the_parameter(tmp_path: Path) -> None:
-    name, error = _run("03-express-vs-standard", tmp_path, {"transitions_max": "forty"})
-    assert error is not None and "InputError" in error and "transitions_max" in error, \
-        f"expected an InputError naming transitions_max, got {error}"
+    """The notebook itself refuses a value of the wrong type, and the runner names notebook and parameter;
+    the notebook runs in a child process, so this process's working directory stays where it was."""
+    before = Path.cwd()
+    with pytest.raises(InputError, match="notebook 03-express-vs-standard: transitions_max: must be an integer") as info:
+        run_notebooks(tmp_path / "site", {"03-express-vs-standard": {"transitions_max": "forty"}}, quick=True,
+                      notebooks=["03-express-vs-standard"], cwd=tmp_path)
+    assert Path.cwd() == before, f"running a notebook moved this process from {before} to {Path.cwd()}"
+    assert "forty" in str(info.value), f"the error should show the value given: {info.value}"

@@ -3,6 +3,8 @@ from the one LABELS mapping) and the footer naming the price book's region and a
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 
 import orchsim.charts as plots
 from orchsim import InputError, load_price_book, load_scenario
 from orchsim.analytic.engine import estimate
+from orchsim.aws.cost import price_metering
+from orchsim.aws.metering import Metering
 from orchsim.charts.timeline import timeline_segments
 from orchsim.model.scenario import PATTERNS, Scenario
-from orchsim.resources import data_dir
 from orchsim.sim.result import SimulationResult
 from orchsim.sim.run import simulate_patterns
 from orchsim.study.compare import breakeven_grid, crossovers, simulated_check
@@ -29,7 +33,7 @@ BOOK = load_price_book()
 
 @pytest.fixture(scope="module")
 def seed() -> Scenario:
-    return load_scenario(data_dir() / "scenarios" / "seed-article.yaml")
+    return load_scenario("seed-article")
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +155,7 @@ def test_scenario_assumptions_name_the_basics(seed: Scenario) -> None:
 def test_scenario_variant_and_explorer(seed: Scenario) -> None:
     from orchsim.charts.explorer import explorer, scenario_variant
 
-    ai = load_scenario(data_dir() / "scenarios" / "ai-document-pipeline.yaml")
+    ai = load_scenario("ai-document-pipeline")
     v = scenario_variant(ai, steps=7, duration_scale=2.0, memory_mb=256, error_rate=0.05, docs_per_day=1e5)
     steps = v.steps()
     assert len(steps) == 7 and {s.memory_mb for s in steps} == {256} and {s.error_rate for s in steps} == {0.05}
@@ -163,11 +167,88 @@ def test_scenario_variant_and_explorer(seed: Scenario) -> None:
     assert len(widget.children) == 2, "expected the sliders and the output area"
 
 
-def test_check_params_names_the_parameter() -> None:
-    from orchsim.report.runner import check_params, notebook_parameters
+def _bars(ax: Axes) -> dict[float, list[float]]:
+    """Heights of the stacked bar segments, by bar position (x centre), bottom to top."""
+    out: dict[float, list[float]] = {}
+    for r in sorted((p for p in ax.patches if isinstance(p, Rectangle)), key=lambda r: r.get_y()):
+        out.setdefault(round(r.get_x() + r.get_width() / 2, 6), []).append(r.get_height())
+    return out
 
-    values = {name: p.default for name, p in notebook_parameters("03-express-vs-standard").items()}
-    check_params(values, "03-express-vs-standard")
-    values["transitions_max"] = "forty"
-    with pytest.raises(InputError, match="transitions_max: must be an integer"):
-        check_params(values, "03-express-vs-standard")
+
+def _priced(row: pd.Series, book: Any) -> dict[str, float]:
+    """Price one estimate row's per-document metering for a month with orchsim.aws.cost."""
+    month = float(row["docs_per_month"])
+    metering = Metering(lambda_requests=row["invocations"] * month, lambda_gb_s_x86_64=row["gb_s_x86_64"] * month,
+                        lambda_gb_s_arm64=row["gb_s_arm64"] * month, ephemeral_gb_s=row["ephemeral_gb_s"] * month,
+                        sfn_transitions=row["transitions"] * month, express_requests=row["express_requests"] * month,
+                        express_gb_hours=row["express_gb_hours"] * month, logs_gb=row["logs_gb"] * month)
+    return price_metering(metering, str(row["region"]), free_tier=bool(row["free_tier"]), prices=book).by_component()
+
+
+@pytest.mark.parametrize("value", ["usd_per_month", "usd_per_day"])
+def test_cost_breakdown_bars_are_the_priced_costs(value: str, seed: Scenario) -> None:
+    est = estimate(seed)
+    fig, ax = plots.figure()
+    plots.plot_cost_breakdown(ax, est, value=value)
+    bars = _bars(ax)
+    assert len(bars) == len(PATTERNS), f"expected one bar per pattern, got {len(bars)}"
+    for x, pattern in enumerate(PATTERNS):
+        row = est.set_index("pattern").loc[pattern]
+        scale = float(row["docs_per_day"] / row["docs_per_month"]) if value == "usd_per_day" else 1.0
+        priced = {c: v * scale for c, v in _priced(row.rename({"index": "pattern"}), BOOK).items() if v > 0}
+        segments = [h for h in bars[float(x)] if h > 0]  # a component another pattern pays is drawn at zero height
+        assert sum(segments) == pytest.approx(float(row["cost_total_usd"]) * scale, rel=1e-9), \
+            f"{pattern}: the bar should reach the estimated total {row['cost_total_usd'] * scale}"
+        assert segments == pytest.approx(list(priced.values()), rel=1e-9), \
+            f"{pattern}: the segments should be orchsim.aws.cost's components {priced}, bottom up in COMPONENTS order"
+        label = next(t.get_text() for t in ax.texts if abs(t.xy[0] - x) < 1e-9)
+        assert label == plots.usd_formatter()(sum(segments)), f"{pattern}: the total above the bar reads {label!r}"
+    plt.close(fig)
+
+
+def test_cost_vs_volume_lines_are_the_sweep(grid: pd.DataFrame) -> None:
+    line = grid[grid["pipeline.steps"] == 5]
+    fig, ax = plots.figure()
+    plots.plot_cost_vs_volume(ax, line)
+    for p in PATTERNS:
+        drawn = next(ln for ln in ax.get_lines() if ln.get_label() == plots.PATTERN_LABELS[p])
+        want = line[line["pattern"] == p].sort_values("workload.docs_per_day")
+        assert np.allclose(drawn.get_xdata(), want["workload.docs_per_day"]), f"{p}: x should be the swept volumes"
+        assert np.allclose(drawn.get_ydata(), want["cost_total_usd"].where(want["cost_total_usd"] > 0), equal_nan=True), \
+            f"{p}: y should be the swept monthly cost (free points left out of the log axis)"
+    plt.close(fig)
+
+
+def test_explorer_slider_redraws_chart_and_table(seed: Scenario) -> None:
+    from orchsim.charts.explorer import explorer, scenario_variant
+    from orchsim.study.compare import compare, comparison_table
+
+    widget: Any = explorer(seed)
+    sliders = {w.description: w for column in widget.children[0].children for w in column.children}
+    chart, table = widget.children[1].children
+    assert chart.value[:8] == b"\x89PNG\r\n\x1a\n" and "<table" in table.value, "expected the first chart (PNG) and table"
+    first_png, first_table = chart.value, table.value
+    sliders["docs/day"].value = 1e6
+    sliders["steps"].value = 8
+    assert chart.value != first_png, "moving a slider should redraw the chart"
+    values = {"docs_per_day": 1e6, "steps": 8, "duration_scale": 1.0, "memory_mb": sliders["memory MB"].value,
+              "error_rate": sliders["error rate"].value}
+    want = comparison_table(compare(scenario_variant(seed, **values), prices=BOOK)).to_html(index=False)
+    assert table.value == want and table.value != first_table, "the table should be the comparison of the slider's scenario"
+    sliders["memory MB"].value = 128
+    assert "memory_mb" not in table.value, "a valid memory should not be refused"
+
+
+def test_charts_change_no_global_matplotlib_state(seed: Scenario, tmp_path: Path) -> None:
+    import matplotlib as mpl
+
+    before = {k: v for k, v in mpl.rcParams.items() if k != "backend"}
+    fig, ax = plots.figure()
+    plots.plot_cost_breakdown(ax, estimate(seed))
+    assert ax.get_title(), "expected a chart"
+    plots.save(fig, tmp_path / "chart")
+    after = {k: v for k, v in mpl.rcParams.items() if k != "backend"}
+    assert after == before, f"drawing changed rcParams: {sorted(k for k in before if before[k] != after[k])}"
+    code = "import matplotlib as m; import orchsim.charts; print(m.rcParams['axes.grid'], m.rcParams['axes.titleweight'])"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    assert proc.stdout.split() == ["False", "normal"], f"importing orchsim.charts should change no rcParams: {proc.stdout}{proc.stderr}"

@@ -22,6 +22,7 @@ from orchsim.cli import main
 from orchsim.errors import InputError
 
 RAW: dict[str, Any] = yaml.safe_load(default_prices_path().read_text())
+EXAMPLES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "fixtures" / "aws_examples.yaml").read_text())
 BOOK = load_price_book()
 
 # aws-pricing.md, "AWS Step Functions": Standard USD per 1,000 state transitions.
@@ -160,7 +161,8 @@ def test_user_price_file_discount(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert cost.total_usd == pytest.approx(expected), f"expected the 10% discount file to give ${expected}, got {cost.total_usd}"
     cost_str = price_standard(10_000, 5, prices=str(path))
     assert cost_str.total_usd == pytest.approx(expected), "expected a str path to work like a Path"
-    assert price_standard(10_000, 5).total_usd == pytest.approx(1.25), "expected the shipped book unchanged ($1.25)"
+    article = EXAMPLES["standard"]["seed_article_day"]["expected"]["total_usd"]
+    assert price_standard(10_000, 5).total_usd == pytest.approx(article), f"expected the shipped book unchanged (${article})"
 
     capsys.readouterr()
     main(["price", "standard", "--executions", "10000", "--transitions", "5", "--prices", str(path), "--json"])

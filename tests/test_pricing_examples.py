@@ -1,7 +1,8 @@
 """AWS's published pricing examples, to the cent, through the Python API and the CLI (``--json``).
 
-Sources: https://aws.amazon.com/lambda/pricing/ and https://aws.amazon.com/step-functions/pricing/
-(worked examples), the seed article ($1.25/day on Standard), and /work/shared/reference/aws-pricing.md.
+The expected figures and their sources live in one file, ``tests/fixtures/aws_examples.yaml``
+(AWS's worked examples on https://aws.amazon.com/lambda/pricing/ and
+https://aws.amazon.com/step-functions/pricing/, and the seed article's $1.25/day on Standard).
 """
 
 from __future__ import annotations
@@ -9,15 +10,22 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from orchsim.aws.calculator import price_express, price_lambda, price_standard
 from orchsim.aws.cost import Cost
 from orchsim.aws.pricebook import load_price_book
 from orchsim.cli import main
 
+EXAMPLES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "fixtures" / "aws_examples.yaml").read_text())
+LAMBDA_FREE = EXAMPLES["lambda"]["free_tier_3m"]
+LAMBDA_PAID = EXAMPLES["lambda"]["no_free_tier_7_44m"]
+EXPRESS = EXAMPLES["express"]["100m_10s_64mb"]
+STANDARD = EXAMPLES["standard"]
 BOOK_AS_OF = load_price_book().as_of
 LINE_ITEM_KEYS = {"name", "quantity", "unit", "unit_price_usd", "usd"}
 
@@ -60,31 +68,43 @@ def cents(x: float) -> float:
 # --- Lambda: pricing-page example 1 -----------------------------------------------------------
 
 
+def cli_args(inputs: dict[str, Any]) -> list[str]:
+    """A fixture example's inputs as ``orchsim price`` options."""
+    out: list[str] = []
+    for key, value in inputs.items():
+        opt = "--" + key.replace("_", "-")
+        if value is True:
+            out.append(opt)
+        elif value is not False:
+            out += [opt, str(value)]
+    return out
+
+
 def test_lambda_example_free_tier_api() -> None:
-    cost = price_lambda(3_000_000, 120, 1536, free_tier=True)
+    want = LAMBDA_FREE["expected"]
+    cost = price_lambda(**LAMBDA_FREE["inputs"])
     (req,) = item(cost, "Lambda requests")
     (comp,) = item(cost, "Lambda compute x86_64")
-    assert req.quantity == pytest.approx(2_000_000), f"expected 3M - 1M free = 2M billed requests, got {req.quantity}"
-    assert cents(req.usd) == 0.40, f"expected requests $0.40, got {req.usd}"
-    assert comp.quantity == pytest.approx(140_000, rel=1e-12), (
-        f"expected 540,000 - 400,000 free = 140,000 GB-s, got {comp.quantity}"
+    assert req.quantity == pytest.approx(want["billed_requests"]), f"expected {want['billed_requests']} billed requests, got {req.quantity}"
+    assert cents(req.usd) == want["requests_usd"], f"expected requests ${want['requests_usd']}, got {req.usd}"
+    assert comp.quantity == pytest.approx(want["billed_gb_s"], rel=1e-12), (
+        f"expected 540,000 - 400,000 free = {want['billed_gb_s']} GB-s, got {comp.quantity}"
     )
-    assert cents(comp.usd) == 2.33, f"expected compute $2.33, got {comp.usd}"
-    assert cents(cost.total_usd) == 2.73, f"expected total $2.73, got {cost.total_usd}"
+    assert cents(comp.usd) == want["compute_usd"], f"expected compute ${want['compute_usd']}, got {comp.usd}"
+    assert cents(cost.total_usd) == want["total_usd"], f"expected total ${want['total_usd']} ({LAMBDA_FREE['source']}), got {cost.total_usd}"
     assert cost.region == "us-east-1" and cost.free_tier, "expected region us-east-1 with the free tier applied"
 
 
 def test_lambda_example_free_tier_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_cli_json(
-        capsys, "lambda", "--requests", "3000000", "--duration-ms", "120", "--memory-mb", "1536", "--free-tier"
-    )
-    assert cents(out["total_usd"]) == 2.73, f"expected total $2.73 from the CLI, got {out['total_usd']}"
+    want = LAMBDA_FREE["expected"]
+    out = run_cli_json(capsys, "lambda", *cli_args(LAMBDA_FREE["inputs"]))
+    assert cents(out["total_usd"]) == want["total_usd"], f"expected total ${want['total_usd']} from the CLI, got {out['total_usd']}"
     (comp,) = item(out, "Lambda compute")
     assert comp["unit"] == "GB-s", f"expected compute billed in GB-s, got {comp['unit']!r}"
-    assert comp["quantity"] == pytest.approx(140_000), f"expected 140,000 GB-s, got {comp['quantity']}"
-    assert cents(comp["usd"]) == 2.33, f"expected compute $2.33, got {comp['usd']}"
+    assert comp["quantity"] == pytest.approx(want["billed_gb_s"]), f"expected {want['billed_gb_s']} GB-s, got {comp['quantity']}"
+    assert cents(comp["usd"]) == want["compute_usd"], f"expected compute ${want['compute_usd']}, got {comp['usd']}"
     (req,) = item(out, "Lambda requests")
-    assert cents(req["usd"]) == 0.40, f"expected requests $0.40, got {req['usd']}"
+    assert cents(req["usd"]) == want["requests_usd"], f"expected requests ${want['requests_usd']}, got {req['usd']}"
     assert out["region"] == "us-east-1", f"expected region us-east-1, got {out['region']!r}"
 
 
@@ -92,52 +112,54 @@ def test_lambda_example_free_tier_cli(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_lambda_example_no_free_tier_api() -> None:
-    cost = price_lambda(7_440_000, 2000, 1024)
+    want = LAMBDA_PAID["expected"]
+    cost = price_lambda(**LAMBDA_PAID["inputs"])
     (req,) = item(cost, "Lambda requests")
     (comp,) = item(cost, "Lambda compute x86_64")
-    assert req.usd == pytest.approx(1.488), f"expected requests $1.488, got {req.usd}"
-    assert cents(req.usd) == 1.49, f"expected requests $1.49, got {req.usd}"
-    assert comp.quantity == pytest.approx(14_880_000, rel=1e-12), f"expected 14,880,000 GB-s, got {comp.quantity}"
-    assert cents(comp.usd) == 248.00, f"expected compute $248.00, got {comp.usd}"
-    assert cents(cost.total_usd) == 249.49, f"expected total $249.49, got {cost.total_usd}"
-    assert not cost.free_tier, "expected the free tier off by default"
+    assert req.usd == pytest.approx(want["requests_usd_exact"]), f"expected requests ${want['requests_usd_exact']}, got {req.usd}"
+    assert cents(req.usd) == want["requests_usd"], f"expected requests ${want['requests_usd']}, got {req.usd}"
+    assert comp.quantity == pytest.approx(want["billed_gb_s"], rel=1e-12), f"expected {want['billed_gb_s']} GB-s, got {comp.quantity}"
+    assert cents(comp.usd) == want["compute_usd"], f"expected compute ${want['compute_usd']}, got {comp.usd}"
+    assert cents(cost.total_usd) == want["total_usd"], f"expected total ${want['total_usd']} ({LAMBDA_PAID['source']}), got {cost.total_usd}"
+    assert not cost.free_tier, "expected the free tier off"
 
 
 def test_lambda_example_no_free_tier_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_cli_json(capsys, "lambda", "--requests", "7440000", "--duration-ms", "2000", "--memory-mb", "1024")
-    assert cents(out["total_usd"]) == 249.49, f"expected total $249.49 from the CLI, got {out['total_usd']}"
+    want = LAMBDA_PAID["expected"]
+    out = run_cli_json(capsys, "lambda", *cli_args(LAMBDA_PAID["inputs"]))
+    assert cents(out["total_usd"]) == want["total_usd"], f"expected total ${want['total_usd']} from the CLI, got {out['total_usd']}"
     (comp,) = item(out, "Lambda compute")
-    assert comp["quantity"] == pytest.approx(14_880_000), f"expected 14,880,000 GB-s, got {comp['quantity']}"
+    assert comp["quantity"] == pytest.approx(want["billed_gb_s"]), f"expected {want['billed_gb_s']} GB-s, got {comp['quantity']}"
     (req,) = item(out, "Lambda requests")
-    assert req["quantity"] == 7_440_000 and req["unit"] == "requests", f"expected 7,440,000 requests, got {req}"
+    assert req["quantity"] == want["billed_requests"] and req["unit"] == "requests", f"expected {want['billed_requests']} requests, got {req}"
 
 
 # --- Step Functions Express: pricing-page example ---------------------------------------------
 
 
 def _check_express_example(items: list[tuple[str, float, str, float, float]], total: float) -> None:
+    want = EXPRESS["expected"]
     by_name = {name: (q, unit, p, usd) for name, q, unit, p, usd in items}
     req = by_name["Step Functions Express requests"]
-    assert cents(req[3]) == 100.00, f"expected Express requests $100.00, got {req[3]}"
+    assert cents(req[3]) == want["requests_usd"], f"expected Express requests ${want['requests_usd']}, got {req[3]}"
     tiers = [by_name[f"Step Functions Express duration (tier {i})"] for i in (1, 2, 3)]
     gb_hours = sum(t[0] for t in tiers)
-    assert round(gb_hours, 2) == 17_361.11, f"expected 17,361.11 GB-hours, got {gb_hours}"
+    assert round(gb_hours, 2) == want["gb_hours"], f"expected {want['gb_hours']} GB-hours, got {gb_hours}"
     assert all(t[1] == "GB-hours" for t in tiers), f"expected duration in GB-hours, got {[t[1] for t in tiers]}"
-    expected = [(1000, 0.06, 60.00), (4000, 0.03, 120.00), (12_361.11, 0.01642, 202.97)]
-    for (q, _, p, usd), (eq, ep, eusd) in zip(tiers, expected, strict=True):
+    for (q, _, p, usd), (eq, ep, eusd) in zip(tiers, want["tiers"], strict=True):
         assert round(q, 2) == eq and p == ep and cents(usd) == eusd, (
             f"expected tier {eq} GB-h @ {ep} = ${eusd}, got {q} GB-h @ {p} = ${usd}"
         )
-    assert cents(total) == 482.97, f"expected Express total $482.97, got {total}"
+    assert cents(total) == want["total_usd"], f"expected Express total ${want['total_usd']} ({EXPRESS['source']}), got {total}"
 
 
 def test_express_example_api() -> None:
-    cost = price_express(100_000_000, 10_000, 64)
+    cost = price_express(**EXPRESS["inputs"])
     _check_express_example([(li.name, li.quantity, li.unit, li.unit_price_usd, li.usd) for li in cost.line_items], cost.total_usd)
 
 
 def test_express_example_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run_cli_json(capsys, "express", "--executions", "100000000", "--duration-ms", "10000", "--memory-mb", "64")
+    out = run_cli_json(capsys, "express", *cli_args(EXPRESS["inputs"]))
     _check_express_example(
         [(li["name"], li["quantity"], li["unit"], li["unit_price_usd"], li["usd"]) for li in out["line_items"]],
         out["total_usd"],
@@ -147,22 +169,18 @@ def test_express_example_cli(capsys: pytest.CaptureFixture[str]) -> None:
 # --- Step Functions Standard: the seed article and other regions ------------------------------
 
 
-@pytest.mark.parametrize(
-    ("free_tier", "billed_transitions", "expected_usd"),
-    [(False, 50_000, 1.25), (True, 46_000, 1.15)],
-    ids=["no-free-tier", "free-tier"],
-)
-def test_standard_seed_article(
-    capsys: pytest.CaptureFixture[str], free_tier: bool, billed_transitions: float, expected_usd: float
-) -> None:
-    cost = price_standard(10_000, 5, free_tier=free_tier)
+@pytest.mark.parametrize("example", ["seed_article_day", "seed_article_day_free_tier"])
+def test_standard_seed_article(capsys: pytest.CaptureFixture[str], example: str) -> None:
+    ex = STANDARD[example]
+    want = ex["expected"]
+    billed_transitions, expected_usd = want["billed_transitions"], want["total_usd"]
+    cost = price_standard(**ex["inputs"])
     (tr,) = item(cost, "Step Functions Standard transitions")
     assert tr.quantity == billed_transitions, f"expected {billed_transitions} billed transitions, got {tr.quantity}"
-    assert tr.unit_price_usd == pytest.approx(0.000025), f"expected $0.000025 per transition, got {tr.unit_price_usd}"
-    assert cents(cost.total_usd) == expected_usd, f"expected ${expected_usd}, got {cost.total_usd}"
+    assert tr.unit_price_usd == pytest.approx(want["usd_per_transition"]), f"expected ${want['usd_per_transition']} per transition, got {tr.unit_price_usd}"
+    assert cents(cost.total_usd) == expected_usd, f"expected ${expected_usd} ({ex['source']}), got {cost.total_usd}"
 
-    args = ["standard", "--executions", "10000", "--transitions", "5"] + (["--free-tier"] if free_tier else [])
-    out = run_cli_json(capsys, *args)
+    out = run_cli_json(capsys, "standard", *cli_args(ex["inputs"]))
     assert cents(out["total_usd"]) == expected_usd, f"expected ${expected_usd} from the CLI, got {out['total_usd']}"
     (cli_tr,) = item(out, "Step Functions Standard transitions")
     assert cli_tr["quantity"] == billed_transitions and cli_tr["unit"] == "transitions", (
@@ -171,11 +189,10 @@ def test_standard_seed_article(
 
 
 @pytest.mark.parametrize(
-    ("region", "expected_usd"),
-    [("us-east-1", 25.00), ("eu-west-3", 29.70), ("sa-east-1", 37.50)],
+    ("region", "expected_usd"), list(STANDARD["regions_1m_transitions"]["expected_by_region"].items())
 )
 def test_standard_regions(capsys: pytest.CaptureFixture[str], region: str, expected_usd: float) -> None:
-    cost = price_standard(1_000_000, 1, region=region)
+    cost = price_standard(**STANDARD["regions_1m_transitions"]["inputs"], region=region)
     assert cents(cost.total_usd) == expected_usd, f"expected 1M transitions in {region} = ${expected_usd}, got {cost.total_usd}"
     assert cost.region == region, f"expected region {region}, got {cost.region}"
     out = run_cli_json(capsys, "standard", "--executions", "1000000", "--transitions", "1", "--region", region)

@@ -6,21 +6,19 @@ accepted; through the CLI each bad file exits 2 with one ``orchsim: error:`` lin
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import check_one_error_line, cli
 
 from orchsim.errors import InputError
 from orchsim.model.scenario import Scenario, load_scenario, scenario_from_dict
+from orchsim.resources import scenario_path
 from orchsim.sim.run import simulate
 
-REPO = Path(__file__).resolve().parents[1]
-SCENARIOS = REPO / "data" / "scenarios"
+SEED = str(scenario_path("seed-article"))  # absolute: the shipped file, wherever the package is
 
 
 def three_steps(bad: dict[str, Any]) -> dict[str, Any]:
@@ -137,13 +135,25 @@ def test_non_mapping_yaml_is_rejected(tmp_path: Path) -> None:
 # --- valid inputs -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["seed-article.yaml", "ai-document-pipeline.yaml"])
+@pytest.mark.parametrize("name", ["seed-article", "ai-document-pipeline"])
 def test_shipped_scenarios_load(name: str) -> None:
-    sc = load_scenario(SCENARIOS / name)
+    path = scenario_path(name)
+    assert path.is_absolute() and path.is_file(), f"expected the shipped scenario at an absolute path, got {path}"
+    sc = load_scenario(path)
     assert isinstance(sc, Scenario), f"expected {name} to load into a Scenario"
     assert len(sc.steps()) == 5, f"expected {name} to describe 5 steps"
     again = scenario_from_dict(sc.to_dict())
     assert again == sc, f"expected {name} to survive to_dict -> scenario_from_dict unchanged"
+    for alias in (name, f"{name}.yaml"):
+        assert load_scenario(alias) == sc, f"expected load_scenario({alias!r}) to load the shipped {path.name}"
+
+
+def test_a_local_file_wins_over_a_shipped_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name is looked up among the shipped scenarios only when no such file exists."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seed-article.yaml").write_text(yaml.safe_dump({"name": "local", "window_hours": 0.5}))
+    assert load_scenario("seed-article.yaml").name == "local", "expected the file in the working folder to be read"
+    assert load_scenario("seed-article").name != "local", "expected a bare name without a file to find the shipped one"
 
 
 def test_every_key_is_optional() -> None:
@@ -177,68 +187,36 @@ def test_with_overrides_invalid_value_names_the_field() -> None:
     assert info.value.field == "workload.docs_per_day", f"expected the field path, got {info.value.field!r}"
 
 
-# --- through the CLI --------------------------------------------------------------------------------
+# --- through the CLI (in process, through orchsim.cli.main) ----------------------------------------
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "orchsim.cli", *args],
-        capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
-    )
+@pytest.mark.parametrize(("case", "data", "field", "accepted"), BAD, ids=[b[0] for b in BAD])
+def test_cli_bad_file_one_line_exit_2(tmp_path: Path, case: str, data: dict[str, Any], field: str, accepted: str) -> None:
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(yaml.safe_dump({"window_hours": 0.01, **data}))
+    check_one_error_line(cli("simulate", str(path)), {field} | ALSO_OK.get(case, set()), accepted, case=case)
 
 
-CLI_CASES = [b for b in BAD if b[0] not in {"unknown-arrival-string", "rates-above-1", "concurrency-0", "trigger-cron"}]
-
-
-@pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
-    """One CLI process per bad input (about 20, four at a time): the slow part of this file."""
-    folder = tmp_path_factory.mktemp("bad-scenarios")
-    jobs: dict[str, list[str]] = {}
-    for case, data, _, _ in CLI_CASES:
-        path = folder / f"{case}.yaml"
-        path.write_text(yaml.safe_dump({"window_hours": 0.01, **data}))
-        jobs[case] = ["simulate", str(path)]
-    syntax = folder / "syntax.yaml"
+@pytest.fixture
+def other_bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
+    syntax = tmp_path / "syntax.yaml"
     syntax.write_text("name: broken\nworkload:\n  docs_per_day: [1\n  trigger: async\n")
-    jobs["yaml-syntax"] = ["simulate", str(syntax)]
-    jobs["unknown-pattern"] = ["simulate", str(SCENARIOS / "seed-article.yaml"), "--pattern", "sfn-turbo"]
-    jobs["bad-window-option"] = ["simulate", str(SCENARIOS / "seed-article.yaml"), "--window-hours", "0"]
-    jobs["missing-file"] = ["simulate", str(folder / "nope.yaml")]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(zip(jobs, pool.map(lambda argv: cli(*argv), jobs.values()), strict=True))
-    return results
+    return {
+        "yaml-syntax": ["simulate", str(syntax)],
+        "unknown-pattern": ["simulate", SEED, "--pattern", "sfn-turbo"],
+        "bad-window-option": ["simulate", SEED, "--window-hours", "0"],
+        "missing-file": ["simulate", str(tmp_path / "nope.yaml")],
+    }
 
 
-def check_one_error_line(proc: subprocess.CompletedProcess[str], case: str) -> str:
-    assert proc.returncode == 2, f"{case}: expected exit status 2, got {proc.returncode}; stderr: {proc.stderr!r}"
-    assert "Traceback" not in proc.stderr, f"{case}: expected no traceback, got:\n{proc.stderr}"
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, f"{case}: expected exactly one stderr line, got {lines}"
-    assert lines[0].startswith("orchsim: error:"), f"{case}: expected 'orchsim: error:' prefix, got {lines[0]!r}"
-    assert proc.stdout.strip() == "", f"{case}: expected nothing simulated or printed on stdout, got {proc.stdout!r}"
-    return lines[0]
+OTHER = [
+    ("yaml-syntax", "syntax.yaml", r"YAML syntax error .* line [34]\b"),
+    ("unknown-pattern", "--pattern", r"sfn-turbo.*accepted: lambda-chain-sync, lambda-chain-async, sfn-standard, sfn-express"),
+    ("bad-window-option", "window_hours", r"greater than 0|> ?0"),
+    ("missing-file", "nope.yaml", r"cannot read"),
+]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("case", "field", "accepted"), [(b[0], b[2], b[3]) for b in CLI_CASES], ids=[b[0] for b in CLI_CASES])
-def test_cli_bad_file_one_line_exit_2(cli_runs: dict[str, Any], case: str, field: str, accepted: str) -> None:
-    line = check_one_error_line(cli_runs[case], case)
-    fields = {field} | ALSO_OK.get(case, set())
-    assert any(f in line for f in fields), f"{case}: expected the error line to name {field!r}, got {line!r}"
-    assert re.search(accepted, line), f"{case}: expected the line to state what is accepted ({accepted!r}), got {line!r}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("case", "needle"),
-    [
-        ("yaml-syntax", r"line [34]\b"),
-        ("unknown-pattern", r"--pattern.*sfn-turbo.*lambda-chain-sync"),
-        ("bad-window-option", r"window_hours"),
-        ("missing-file", r"nope\.yaml"),
-    ],
-)
-def test_cli_other_input_errors(cli_runs: dict[str, Any], case: str, needle: str) -> None:
-    line = check_one_error_line(cli_runs[case], case)
-    assert re.search(needle, line), f"{case}: expected the error line to match {needle!r}, got {line!r}"
+@pytest.mark.parametrize(("case", "names", "needle"), OTHER, ids=[o[0] for o in OTHER])
+def test_cli_other_input_errors(other_bad_inputs: dict[str, list[str]], case: str, names: str, needle: str) -> None:
+    check_one_error_line(cli(*other_bad_inputs[case]), names, needle, case=case)

@@ -7,20 +7,20 @@ pattern of a scenario sees the same documents and the same draws.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from orchsim.model.scenario import PATTERNS, scenario_from_dict
+from orchsim.sim.result import SimulationResult
 from orchsim.sim.run import simulate
-
-REPO = Path(__file__).resolve().parents[1]
 
 # Failures, retries, contention and jitter all switched on, so every stream is exercised.
 BUSY: dict[str, Any] = {
@@ -74,20 +74,30 @@ def run_child(data: dict[str, Any], patterns: list[str]) -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
-def test_same_seed_same_results_in_process() -> None:
+@functools.cache
+def busy(pattern: str) -> SimulationResult:
+    """The BUSY scenario under ``pattern``, simulated once per process and pattern."""
+    return simulate(scenario_from_dict(BUSY), pattern)
+
+
+@pytest.fixture(scope="module")
+def busy_results() -> dict[str, SimulationResult]:
+    return {p: busy(p) for p in PATTERNS}
+
+
+def test_same_seed_same_results_in_process(busy_results: dict[str, Any]) -> None:
     sc = scenario_from_dict(BUSY)
     for p in PATTERNS:
-        a, b = simulate(sc, p), simulate(sc, p)
+        a, b = busy_results[p], simulate(sc, p)
         assert a.to_dict() == b.to_dict(), f"{p}: expected identical summaries for the same scenario and seed"
         pd.testing.assert_frame_equal(a.documents, b.documents, obj=f"{p} documents (same seed)")
         pd.testing.assert_frame_equal(a.invocations, b.invocations, obj=f"{p} invocations (same seed)")
 
 
-def test_same_seed_same_results_in_a_fresh_process() -> None:
-    sc = scenario_from_dict(BUSY)
+def test_same_seed_same_results_in_a_fresh_process(busy_results: dict[str, Any]) -> None:
     child = run_child(BUSY, list(PATTERNS))
     for p in PATTERNS:
-        res = simulate(sc, p)
+        res = busy_results[p]
         here = json.loads(json.dumps(res.to_dict()))
         assert child[p]["summary"] == here, (
             f"{p}: expected the fresh process's summary to equal this process's\nchild: {child[p]['summary']}\nhere: {here}"
@@ -95,10 +105,9 @@ def test_same_seed_same_results_in_a_fresh_process() -> None:
         assert child[p]["documents"] == doc_payload(res), f"{p}: expected identical documents tables across processes"
 
 
-def test_scenario_is_exercised() -> None:
+def test_scenario_is_exercised(busy_results: dict[str, Any]) -> None:
     """The determinism scenario really has failures, retries, throttles and duplicates."""
-    sc = scenario_from_dict(BUSY)
-    s = {p: simulate(sc, p, detail=False).summary for p in PATTERNS}
+    s = {p: r.summary for p, r in busy_results.items()}
     assert s["sfn-standard"]["docs_failed"] > 0, "expected failures in the determinism scenario"
     assert sum(x["lambda_throttles"] for x in s.values()) > 0, "expected throttles in the determinism scenario"
     assert s["sfn-express"]["duplicates"] > 0, "expected Express duplicates in the determinism scenario"
@@ -106,7 +115,7 @@ def test_scenario_is_exercised() -> None:
 
 
 def test_different_seed_different_arrivals() -> None:
-    a = simulate(scenario_from_dict(BUSY), "sfn-standard")
+    a = busy("sfn-standard")
     b = simulate(scenario_from_dict({**BUSY, "seed": BUSY["seed"] + 1}), "sfn-standard")
     ta, tb = a.documents["arrival_s"].to_numpy(), b.documents["arrival_s"].to_numpy()
     assert ta.size != tb.size or not np.array_equal(ta, tb), "expected a different seed to draw different arrivals"

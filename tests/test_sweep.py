@@ -1,18 +1,29 @@
-"""Sweeps: expansion, tidy rows, failing points as data, identical numbers on every executor, cache."""
+"""Sweeps: expansion, tidy rows, failing points as data, identical numbers on every executor, the
+cache (reuse, invalidation, corrupt files, its folder) and the analytic engine's blocks of points."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from conftest import REPO
 
+from orchsim.analytic.engine import estimate
+from orchsim.aws.pricebook import default_prices_path
 from orchsim.errors import InputError
 from orchsim.model.scenario import load_scenario
+from orchsim.study import cache as cache_mod
+from orchsim.study.cache import default_cache_dir
 from orchsim.study.sweep import expand_grid, sweep
 
-SEED = "data/scenarios/seed-article.yaml"
+SEED = REPO / "data" / "scenarios" / "seed-article.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +106,139 @@ def test_bad_arguments(small) -> None:
         sweep(small, {"pipeline.steps": [1]}, patterns=["lambda-chain-foo"])
     with pytest.raises(InputError, match="replications"):
         sweep(small, {"pipeline.steps": [1]}, engine="simulate", replications=0)
+
+
+# --- the cache: invalidation, corrupt files, its folder -------------------------------------------
+
+_CACHED = {"engine": "simulate", "replications": 1, "progress": False, "workers": 1, "patterns": ["sfn-standard", "lambda-chain-async"]}
+_GRID = {"pipeline.steps": [2]}
+
+
+def _cached_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet"))
+
+
+def _price_copy(folder: Path, name: str = "prices.yaml") -> Path:
+    path = folder / name
+    path.write_bytes(default_prices_path().read_bytes())
+    return path
+
+
+def test_edited_price_content_is_recomputed(small, tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    prices = _price_copy(tmp_path)
+    first = sweep(small, _GRID, cache=store, prices=prices, **_CACHED)
+    assert len(_cached_files(store)) == 1, "one cached task"
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    same = _price_copy(elsewhere)
+    os.utime(same, ns=(1, 1))
+    again = sweep(small, _GRID, cache=store, prices=same, **_CACHED)
+    assert len(_cached_files(store)) == 1, "the same prices at another path and file time reuse the entry"
+    pd.testing.assert_frame_equal(first, again, obj="same prices, other file")
+
+    data = yaml.safe_load(prices.read_text())
+    std = data["step_functions"]["standard"]["regions"]["us-east-1"]
+    std["usd_per_1000_transitions"] = std["usd_per_1000_transitions"] * 2
+    prices.write_text(yaml.safe_dump(data, sort_keys=False))
+    edited = sweep(small, _GRID, cache=store, prices=prices, **_CACHED)
+    assert len(_cached_files(store)) == 2, "an edited price gets its own cache entry"
+    standard = edited["pattern"] == "sfn-standard"
+    assert (edited.loc[standard, "cost_sfn_transitions_usd"].to_numpy() == 2 * first.loc[standard, "cost_sfn_transitions_usd"].to_numpy()).all(), (
+        "expected the transition cost recomputed at the doubled price, not the cached one"
+    )
+
+
+def test_another_source_hash_is_recomputed(small, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = sweep(small, _GRID, cache=tmp_path, **_CACHED)
+    (old,) = _cached_files(tmp_path)
+    monkeypatch.setattr(cache_mod, "source_hash", lambda: "0123456789abcdef")
+    second = sweep(small, _GRID, cache=tmp_path, **_CACHED)
+    files = _cached_files(tmp_path)
+    assert len(files) == 2 and old in files, "expected a new entry for the edited source, the old one untouched"
+    pd.testing.assert_frame_equal(first, second, obj="same code, same numbers")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "truncated", "other rows", "a folder"])
+def test_a_corrupt_cache_file_is_recomputed(small, tmp_path: Path, damage: str) -> None:
+    first = sweep(small, _GRID, cache=tmp_path, **_CACHED)
+    (path,) = _cached_files(tmp_path)
+    good = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"not parquet at all")
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "truncated":
+        path.write_bytes(good[: len(good) // 2])
+    elif damage == "other rows":
+        pd.DataFrame({"pattern": ["sfn-express"], "cost_total_usd": [0.0]}).to_parquet(path)
+    else:
+        path.unlink()
+        path.mkdir()
+    if damage == "a folder":  # it cannot be replaced either: the rows still come back, with a warning
+        with pytest.warns(RuntimeWarning, match="could not write the sweep cache"):
+            second = sweep(small, _GRID, cache=tmp_path, **_CACHED)
+    else:
+        second = sweep(small, _GRID, cache=tmp_path, **_CACHED)
+    pd.testing.assert_frame_equal(first, second, obj=f"recomputed after a {damage} cache file")
+    if damage != "a folder":
+        assert path.read_bytes() == good, f"expected the {damage} file replaced by the recomputed rows"
+
+
+def test_cache_writes_leave_no_temporary_files(small, tmp_path: Path) -> None:
+    sweep(small, {"pipeline.steps": [1, 2]}, cache=tmp_path, **_CACHED)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2 and all(n.endswith(".parquet") for n in names), f"expected two Parquet files only, got {names}"
+
+
+def test_an_unwritable_cache_warns_and_still_returns_rows(small, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.warns(RuntimeWarning, match="sweep cache"):
+        df = sweep(small, _GRID, cache=blocker / "cache", **_CACHED)
+    assert df["error"].isna().all() and len(df) == 2, "expected the computed rows despite the cache failure"
+
+
+def test_default_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ORCHSIM_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "orchsim", "expected $XDG_CACHE_HOME/orchsim"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")
+    assert default_cache_dir() == Path.home() / ".cache" / "orchsim", "a relative XDG_CACHE_HOME is ignored (XDG rule)"
+    monkeypatch.setenv("ORCHSIM_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine", "ORCHSIM_CACHE_DIR overrides"
+
+
+def test_no_cache_folder_is_created_on_import(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "ORCHSIM_CACHE_DIR": str(tmp_path / "mine")}
+    code = "import orchsim, orchsim.study.sweep, orchsim.study.cache, orchsim.study.compare"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env=env, timeout=120)
+    assert list(tmp_path.iterdir()) == [], f"expected nothing created by importing, found {list(tmp_path.iterdir())}"
+
+
+def test_bad_cache_argument(small) -> None:
+    with pytest.raises(InputError) as err:
+        sweep(small, _GRID, engine="simulate", cache=3)  # type: ignore[arg-type]
+    assert err.value.field == "cache", "the error names the cache argument"
+
+
+# --- the analytic engine past one block of 16,384 points ------------------------------------------
+
+def test_analytic_sweep_beyond_one_block_matches_points_one_at_a_time(small) -> None:
+    volumes = np.round(np.geomspace(100, 1e8, 8_200)).tolist()
+    steps = [2, 1]  # innermost and unsorted: the engine sorts points by step count across blocks
+    df = sweep(small, {"workload.docs_per_day": volumes, "pipeline.steps": steps}, progress=False)
+    n_points = len(volumes) * len(steps)
+    assert n_points > 16_384 and len(df) == 4 * n_points, "more points than one analytic block, four rows each"
+    assert df["error"].isna().all(), "no point failed"
+    rng = np.random.default_rng(3)
+    picks = sorted({0, 16_383, 16_384, n_points - 1, *rng.integers(0, n_points, 8).tolist()})
+    metrics = ["invocations", "transitions", "gb_s_x86_64", "express_gb_hours", "latency_ms", "p_succeeded", "cost_total_usd"]
+    for point in picks:
+        rows = df[df["point"] == point].set_index("pattern")
+        sc = small.with_overrides({"workload.docs_per_day": rows["workload.docs_per_day"].iloc[0], "pipeline.steps": int(rows["pipeline.steps"].iloc[0])})
+        alone = estimate(sc).set_index("pattern")
+        for m in metrics:
+            np.testing.assert_allclose(rows[m].to_numpy(dtype=float), alone.loc[rows.index, m].to_numpy(dtype=float), rtol=1e-12, atol=0,
+                                       err_msg=f"point {point}, {m}: the big sweep must equal evaluating the point alone")

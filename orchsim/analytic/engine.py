@@ -1,8 +1,8 @@
 """Analytic engine: closed-form expected metering per document and monthly cost, vectorised.
 
 The engine evaluates many scenario points at once: per-step parameters are arrays of shape
-(steps, points), per-point parameters arrays of shape (points,). It meters; :mod:`orchsim.aws.cost`
-rules price. It agrees with the simulation where there is no contention (see ``tests/``).
+(steps, points), per-point parameters arrays of shape (points,). It meters, with the billing units of a
+:class:`~orchsim.aws.rules.BillingRules` (``book.rules``); :func:`orchsim.aws.cost.price_monthly` prices. It agrees with the simulation where there is no contention (see ``tests/``).
 
 Closed forms (per document, expected values; step k reached with probability ``reach_k``):
 
@@ -19,7 +19,7 @@ Closed forms (per document, expected values; step k reached with probability ``r
 Documented approximations: no contention (no throttling, no queueing for concurrency; use the
 simulation for that); a cold start happens with probability ``exp(-rate * (keep_alive + hold))``
 (the chance that no environment of the function was released within the keep-alive); rounding
-adds half a unit (0.5 ms Lambda, 50 ms Express) unless every duration is fixed; work past a
+adds half a unit (0.5 ms Lambda, 50 ms Express, from ``rules``) unless every duration is fixed; work past a
 function's timeout counts as a transient error billed at the mean work time; callers' own timeouts
 and the Express 5-minute limit are not applied (``express_over_limit`` flags mean durations past it);
 retry sums are truncated at 100 retries.
@@ -36,16 +36,17 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
-from orchsim.aws.cost import COMPONENTS
+from orchsim.aws.cost import COMPONENTS, price_monthly
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
-    EXPRESS_LIMIT_S,
-    apply_free_allowance,
+    DEFAULT_RULES,
+    BillingRules,
+    check_pattern,
     express_billed_memory_mb,
+    express_gb_hours,
     failure_outcome_recorded,
-    split_free_allowance,
-    tiered_cost,
+    round_up,
 )
 from orchsim.errors import InputError
 from orchsim.model.dists import Fixed
@@ -130,8 +131,25 @@ def _keep_alive_mean(v: float | KeepAlive) -> float:
     return (v.low_s + v.high_s) / 2 if isinstance(v, KeepAlive) else float(v)
 
 
-def params_from_scenarios(scenarios: Sequence[Scenario]) -> AnalyticParams:
-    """Stack scenarios into :class:`AnalyticParams` (one point each)."""
+def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules = DEFAULT_RULES) -> AnalyticParams:
+    """Stack scenarios into :class:`AnalyticParams` (one point each).
+
+    Parameters
+    ----------
+    scenarios
+        At least one scenario.
+    rules
+        Billing units (``book.rules``); the included ephemeral storage sets ``ephemeral_extra_gb``.
+
+    Returns
+    -------
+    AnalyticParams
+        Per-step arrays of shape (steps, scenarios), per-point arrays of shape (scenarios,).
+
+    >>> from orchsim import load_scenario
+    >>> params_from_scenarios([load_scenario("seed-article")]).mean_ms.shape
+    (5, 1)
+    """
     if not scenarios:
         raise InputError("scenarios", "at least one scenario is needed")
     steps = [s.steps() for s in scenarios]
@@ -159,7 +177,7 @@ def params_from_scenarios(scenarios: Sequence[Scenario]) -> AnalyticParams:
         init_ms=per_step(lambda s: s.init_ms, 0.0),
         error_rate=per_step(lambda s: min(s.error_rate + p_timeout(s), 1.0 - s.fatal_error_rate), 0.0),
         fatal_rate=per_step(lambda s: s.fatal_error_rate, 0.0),
-        ephemeral_extra_gb=per_step(lambda s: max(s.ephemeral_storage_mb - 512, 0) / 1024.0, 0.0),
+        ephemeral_extra_gb=per_step(lambda s: max(s.ephemeral_storage_mb - rules.included_ephemeral_storage_mb, 0) / 1024.0, 0.0),
         n_steps=per_point(lambda s: len(s.steps()), np.int64),
         docs_per_day=per_point(lambda s: s.workload.docs_per_day),
         retry_max_attempts=per_point(lambda s: s.retry.max_attempts),
@@ -184,7 +202,7 @@ def params_from_scenarios(scenarios: Sequence[Scenario]) -> AnalyticParams:
 _PER_STEP = ("mean_ms", "exact", "memory_mb", "is_x86", "init_ms", "error_rate", "fatal_rate", "ephemeral_extra_gb")
 
 
-def grid_params(base: Scenario, **arrays: Any) -> AnalyticParams:
+def grid_params(base: Scenario, *, rules: BillingRules = DEFAULT_RULES, **arrays: Any) -> AnalyticParams:
     """Many points sharing ``base``'s steps, with per-point arrays for the fields that vary.
 
     Any :class:`AnalyticParams` field may be given as a 1-D array over points (per-step fields such
@@ -192,13 +210,27 @@ def grid_params(base: Scenario, **arrays: Any) -> AnalyticParams:
     up to the base's number of steps (use a base with identical steps and enough of them). Per-step
     arrays are broadcast views, so a million points cost a few 1-D arrays of memory.
 
+    Parameters
+    ----------
+    base
+        The scenario every point starts from.
+    rules
+        Billing units (``book.rules``).
+    **arrays
+        :class:`AnalyticParams` field name -> 1-D array over points (or a scalar).
+
+    Returns
+    -------
+    AnalyticParams
+        One point per array element.
+
     >>> import numpy as np
     >>> from orchsim import scenario_from_dict
     >>> p = grid_params(scenario_from_dict({"pipeline": {"steps": 20}}), n_steps=np.arange(1, 21))
     >>> p.points
     20
     """
-    single = params_from_scenarios([base])
+    single = params_from_scenarios([base], rules=rules)
     sizes = {np.asarray(v).size for v in arrays.values()}
     if len(sizes) > 1 and not (len(sizes) == 2 and 1 in sizes):
         raise InputError("grid_params", f"arrays must share one length (got lengths {sorted(sizes)})")
@@ -261,21 +293,39 @@ class _AslWaits:
 
 
 def _round_ms(d: Array, exact: NDArray[np.bool_], unit: float) -> Array:
-    """Expected duration rounded up to ``unit``: exact ceiling for fixed work, else + unit / 2."""
-    return np.where(exact, np.maximum(np.ceil(d / unit - 1e-9), 1.0) * unit, d + unit / 2.0)
+    """Expected duration rounded up to ``unit``: the billing rule's ceiling (:func:`round_up`) for
+    fixed work, else + unit / 2."""
+    return np.where(exact, round_up(d, unit), d + unit / 2.0)
 
 
-def per_document(p: AnalyticParams, pattern: str) -> dict[str, Array]:
+def per_document(p: AnalyticParams, pattern: str, *, rules: BillingRules = DEFAULT_RULES) -> dict[str, Array]:
     """Expected metering and outcomes per arriving document for ``pattern``, each an array (P,).
 
-    Keys: ``invocations``, ``gb_s_x86_64``, ``gb_s_arm64``, ``ephemeral_gb_s``, ``transitions``,
-    ``express_requests``, ``express_gb_hours``, ``logs_gb``, ``latency_ms`` (mean, over all
-    documents), ``p_succeeded``, ``p_failed``, ``p_lost``, ``cold_starts``, ``duplicates``,
-    ``express_over_limit`` (1.0 where the mean execution passes Express's 5 minutes).
+    Parameters
+    ----------
+    p
+        The scenario points.
+    pattern
+        One of the four pattern names.
+    rules
+        Billing units (``book.rules``): Lambda and Express rounding, Express chunk and limit.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``invocations``, ``gb_s_x86_64``, ``gb_s_arm64``, ``ephemeral_gb_s`` (GB-s),
+        ``transitions``, ``express_requests``, ``express_gb_hours``, ``logs_gb``, ``latency_ms``
+        (mean, over all documents, ms), ``p_succeeded``, ``p_failed``, ``p_lost``, ``cold_starts``,
+        ``duplicates``, ``express_over_limit`` (1.0 where the mean execution passes Express's
+        limit); all per arriving document.
+
+    >>> from orchsim import load_scenario
+    >>> doc = per_document(params_from_scenarios([load_scenario("seed-article")]), "sfn-standard")
+    >>> round(float(doc["transitions"][0]), 3)  # 5 Task states, a few retries
+    5.0
     """
-    if pattern not in PATTERNS:
-        raise InputError("pattern", f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
-    engine = _sync_chain if pattern == "lambda-chain-sync" else (lambda q: _flat(q, pattern))
+    name = check_pattern(pattern)
+    engine = (lambda q: _sync_chain(q, rules)) if name == "lambda-chain-sync" else (lambda q: _flat(q, name, rules))
     if p.points <= _CHUNK:
         return engine(p.take(slice(None)))
     # Cache-sized blocks of points with similar step counts: the step loops are memory-bound on
@@ -322,9 +372,10 @@ class _StepTerms:
     log_hold: Array  # log10 of how long one invocation holds its environment (s)
 
 
-def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
+def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Array]:
     """Patterns where each step is invoked on its own: async chain, Standard, Express."""
     k_max, npts = p.mean_ms.shape
+    unit = float(rules.lambda_rounding_ms)
     sfn = pattern.startswith("sfn")
     same_steps = all(_invariant(getattr(p, f)) for f in _PER_STEP)
     docs_per_s = p.docs_per_day / 86_400.0
@@ -352,8 +403,8 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
                 waits_ms += np.where(j <= retries, ej * delay * 1000.0, 0.0)
             hop = p.invoke_overhead_ms
         mean, init, exact = p.mean_ms[k], p.init_ms[k], p.exact[k]
-        warm_mid = _round_ms(mean + extra, exact, 1.0)
-        warm_last = _round_ms(mean, exact, 1.0)
+        warm_mid = _round_ms(mean + extra, exact, unit)
+        warm_last = _round_ms(mean, exact, unit)
         return _StepTerms(
             attempts=attempts,
             succ=(1.0 - e - f) * attempts,
@@ -361,9 +412,9 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
             init_ms=init,
             attempts_init=attempts * init,
             warm_mid=warm_mid,
-            cold_mid=_round_ms(mean + init + extra, exact, 1.0) - warm_mid,
+            cold_mid=_round_ms(mean + init + extra, exact, unit) - warm_mid,
             warm_last=warm_last,
-            cold_last=_round_ms(mean + init, exact, 1.0) - warm_last,
+            cold_last=_round_ms(mean + init, exact, unit) - warm_last,
             gb_per_ms=p.memory_mb[k] / 1024.0 / 1000.0,
             eph_per_ms=p.ephemeral_extra_gb[k] / 1000.0,
             is_x86=p.is_x86[k],
@@ -436,18 +487,19 @@ def _flat(p: AnalyticParams, pattern: str) -> dict[str, Array]:
     if pattern == "sfn-express":
         steps = np.arange(k_max)[:, None]
         exact_all = np.all(p.exact | (steps >= p.n_steps), axis=0) & np.all((p.error_rate == 0) | (steps >= p.n_steps), axis=0)
-        billed_exec = _round_ms(exec_ms, exact_all, 100.0)
-        chunks = express_billed_memory_mb(p.express_memory_mb).astype(float)
+        billed_exec = _round_ms(exec_ms, exact_all, float(rules.express_rounding_ms))
+        chunks = express_billed_memory_mb(p.express_memory_mb, rules.express_memory_chunk_mb).astype(float)
         res["express_requests"] = runs
-        res["express_gb_hours"] = runs * billed_exec / 1000.0 * chunks / 1024.0 / 3600.0
+        res["express_gb_hours"] = runs * express_gb_hours(billed_exec, chunks)
         res["logs_gb"] = np.where(p.express_logging, runs * invocations * p.log_bytes_per_transition / 1e9, 0.0)
-        res["express_over_limit"] = (exec_ms > EXPRESS_LIMIT_S * 1000.0).astype(float)
+        res["express_over_limit"] = (exec_ms > rules.express_max_duration_s * 1000.0).astype(float)
     return res
 
 
-def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
+def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
     """Synchronous chain: recursion from the last step back to the first (see module docstring)."""
     k_max, npts = p.mean_ms.shape
+    unit = float(rules.lambda_rounding_ms)
     policy = p.sync_retry_policy
     any_policy = bool(np.any(policy))
     waits = _AslWaits(p) if any_policy else None
@@ -506,10 +558,10 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
         pc = p_cold_log10(log_rate + safe_log10(inv_k), safe_log10(work / 1000.0), log_keep)
         t_attempt = work + pc * init
         if exact is None:
-            billed = work + 0.5 + pc * init
+            billed = work + unit / 2.0 + pc * init
         else:
-            warm = _round_ms(work, exact, 1.0)
-            billed = warm + pc * (_round_ms(work + init, exact, 1.0) - warm)
+            warm = _round_ms(work, exact, unit)
+            billed = warm + pc * (_round_ms(work + init, exact, unit) - warm)
         ib = inv_k * billed
         step_gb = ib * gb_per_ms
         gb_s += step_gb
@@ -546,6 +598,19 @@ def _sync_chain(p: AnalyticParams) -> dict[str, Array]:
     }
 
 
+_METER_OF = {
+    "invocations": "lambda_requests",
+    "gb_s_x86_64": "lambda_gb_s_x86_64",
+    "gb_s_arm64": "lambda_gb_s_arm64",
+    "ephemeral_gb_s": "ephemeral_gb_s",
+    "transitions": "sfn_transitions",
+    "express_requests": "express_requests",
+    "express_gb_hours": "express_gb_hours",
+    "logs_gb": "logs_gb",
+}
+"""Per-document key of :func:`per_document` -> :class:`~orchsim.aws.metering.Metering` field."""
+
+
 def monthly_cost(
     per_doc: dict[str, Array],
     docs_per_day: Array,
@@ -556,34 +621,31 @@ def monthly_cost(
 ) -> dict[str, Array]:
     """Monthly USD per cost component (and ``total``) for expected per-document metering.
 
-    Applies the same rules as :func:`orchsim.aws.cost.price_metering` (tiers on monthly totals per
-    architecture, free tier shared x86_64 first), vectorised over points.
+    Scales per-document metering to a month (``docs_per_day x month_hours / 24``) and prices it with
+    :func:`orchsim.aws.cost.price_monthly`, the vectorised twin of the line items.
+
+    Parameters
+    ----------
+    per_doc
+        Expected metering per document (:func:`per_document`), arrays over points.
+    docs_per_day
+        Documents per day at each point.
+    region
+        AWS region.
+    free_tier
+        Apply the always-free allowances.
+    prices
+        Price file path or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        USD per month for each of :data:`~orchsim.aws.cost.COMPONENTS`, and ``total``.
     """
     book = load_price_book(prices)
-    lam = book.lambda_prices(region)
-    std = book.standard_prices(region)
-    exp = book.express_prices(region)
-    docs_month = np.asarray(docs_per_day, dtype=float) * book.month_hours / 24.0
-    req = per_doc["invocations"] * docs_month
-    x86 = per_doc["gb_s_x86_64"] * docs_month
-    arm = per_doc["gb_s_arm64"] * docs_month
-    trans = per_doc["transitions"] * docs_month
-    if free_tier:
-        req = apply_free_allowance(req, lam.free_requests)
-        x86, arm = split_free_allowance([x86, arm], lam.free_gb_s)
-        trans = apply_free_allowance(trans, std.free_transitions)
-    out = {
-        "lambda_requests": req * lam.requests_usd_per_million / 1e6,
-        "lambda_compute": tiered_cost(x86, lam.duration_tiers["x86_64"]) + tiered_cost(arm, lam.duration_tiers["arm64"]),
-        "lambda_ephemeral": per_doc["ephemeral_gb_s"] * docs_month * lam.ephemeral_storage_usd_per_gb_s,
-        "sfn_transitions": trans * std.usd_per_1000_transitions / 1000.0,
-        "express_requests": per_doc["express_requests"] * docs_month * exp.requests_usd_per_million / 1e6,
-        "express_duration": tiered_cost(per_doc["express_gb_hours"] * docs_month, exp.duration_tiers),
-        "logs": per_doc["logs_gb"] * docs_month * book.logs_ingestion_usd_per_gb(region),
-    }
-    assert tuple(out) == COMPONENTS
-    out["total"] = np.sum([out[c] for c in COMPONENTS], axis=0)
-    return out
+    docs_month = np.asarray(docs_per_day, dtype=float) * book.rules.month_hours / 24.0
+    monthly = {meter: per_doc[key] * docs_month for key, meter in _METER_OF.items()}
+    return price_monthly(monthly, region, free_tier=free_tier, prices=book)
 
 
 def estimate(
@@ -592,12 +654,46 @@ def estimate(
     *,
     prices: str | PriceBook | None = None,
 ) -> pd.DataFrame:
-    """Analytic estimate: one row per scenario x pattern with per-document metering, outcome
-    probabilities, monthly cost by component (``cost_<component>_usd``), ``cost_total_usd`` and
-    ``cost_per_1000_docs_usd``. Scenarios in one call must share region and free-tier setting."""
+    """Analytic estimate: one row per scenario x pattern, priced per month.
+
+    The price book's billing rules (``book.rules``) meter, its prices price. Scenarios in one call
+    must share region and free-tier setting.
+
+    Parameters
+    ----------
+    scenarios
+        One scenario or several.
+    patterns
+        Pattern names (default all four).
+    prices
+        Price file path or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per row: ``scenario``, ``pattern``, ``docs_per_day``, ``steps``, ``docs_per_month``; expected
+        metering per document (``invocations``, ``gb_s_x86_64``, ``gb_s_arm64``, ``ephemeral_gb_s``,
+        ``transitions``, ``express_requests``, ``express_gb_hours``, ``logs_gb``, ``latency_ms``
+        (mean), ``p_succeeded``, ``p_failed``, ``p_lost``, ``cold_starts``, ``duplicates``,
+        ``express_over_limit``); the same under the names a simulation's
+        :meth:`~orchsim.sim.result.SimulationResult.row` uses (``lambda_invocations_per_doc``,
+        ``billed_gb_s_per_doc``, ``state_transitions_per_doc``, ``express_executions_per_doc``,
+        ``cold_starts_per_doc``, ``duplicates_per_doc``, ``share_succeeded``, ``share_failed``,
+        ``share_lost``, ``latency_mean_ms``); monthly cost ``cost_<component>_usd``,
+        ``cost_total_usd``, ``cost_per_1000_docs_usd`` (USD); ``region``, ``free_tier``,
+        ``price_book_as_of``.
+
+    Examples
+    --------
+    >>> from orchsim import load_scenario
+    >>> df = estimate(load_scenario("seed-article"), ["sfn-standard"])
+    >>> round(float(df["cost_sfn_transitions_usd"].iloc[0]) / (730 / 24), 2)  # the article's $1.25 a day
+    1.25
+    """
     items = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
     book = load_price_book(prices)
-    params = params_from_scenarios(items)
+    rules = book.rules
+    params = params_from_scenarios(items, rules=rules)
     regions = {s.region for s in items}
     free = {s.free_tier for s in items}
     if len(regions) > 1 or len(free) > 1:
@@ -606,14 +702,17 @@ def estimate(
     book.check_region(region)
     frames = []
     for pattern in patterns:
-        doc = per_document(params, pattern)
+        doc = per_document(params, pattern, rules=rules)
         cost = monthly_cost(doc, params.docs_per_day, region, free_tier=free_tier, prices=book)
         df = pd.DataFrame({"scenario": [s.name for s in items], "pattern": pattern})
         df["docs_per_day"] = params.docs_per_day
         df["steps"] = params.n_steps
-        df["docs_per_month"] = params.docs_per_day * book.month_hours / 24.0
+        df["docs_per_month"] = params.docs_per_day * rules.month_hours / 24.0
         for key, val in doc.items():
             df[key] = val
+        for name, key in _ALIGNED.items():
+            df[name] = doc[key]
+        df["billed_gb_s_per_doc"] = doc["gb_s_x86_64"] + doc["gb_s_arm64"]
         for c in COMPONENTS:
             df[f"cost_{c}_usd"] = cost[c]
         df["cost_total_usd"] = cost["total"]
@@ -625,3 +724,16 @@ def estimate(
     return pd.concat(frames, ignore_index=True)
 
 
+_ALIGNED = {
+    "lambda_invocations_per_doc": "invocations",
+    "state_transitions_per_doc": "transitions",
+    "express_executions_per_doc": "express_requests",
+    "cold_starts_per_doc": "cold_starts",
+    "duplicates_per_doc": "duplicates",
+    "share_succeeded": "p_succeeded",
+    "share_failed": "p_failed",
+    "share_lost": "p_lost",
+    "latency_mean_ms": "latency_ms",
+}
+"""Columns named as :meth:`orchsim.sim.result.Summary.row` names the same quantity -> the
+analytic name they copy (the analytic names stay for existing callers)."""

@@ -1,103 +1,172 @@
 """The cost calculator: one month of usage of one service, validated, metered and priced.
 
-This is what ``orchsim price lambda|standard|express`` runs. Counts are per month.
+This is what ``orchsim price lambda|standard|express`` runs. Counts are per month. The functions take
+numbers (not strings) and raise :class:`~orchsim.errors.InputError` naming their own parameters
+(``requests``, ``duration_ms``, ...); the CLI parses strings and names its options instead.
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 from orchsim.aws.cost import Cost, price_metering
 from orchsim.aws.metering import Metering
 from orchsim.aws.pricebook import ARCHITECTURES, PriceBook, load_price_book
 from orchsim.aws.rules import (
+    billed_ms,
     ephemeral_extra_gb,
     express_billed_memory_mb,
-    express_billed_ms,
     express_gb_hours,
     gb_seconds,
-    lambda_billed_ms,
 )
 from orchsim.errors import InputError
 
-__all__ = ["parse_number", "price_lambda", "price_standard", "price_express"]
+__all__ = ["check_number", "price_lambda", "price_standard", "price_express"]
+
+LAMBDA_TIMEOUT_MAX_MS = 900_000
+"""Longest Lambda invocation: the 900 s timeout (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+MEMORY_MAX_MB = 10_240
+"""Largest Lambda memory or ephemeral storage, and the Express memory accepted, MB."""
 
 
-def parse_number(field: str, value: float | str, *, low: float, high: float = math.inf, low_open: bool = False, what: str) -> float:
+def _shown(value: float) -> str:
+    return str(int(value)) if math.isfinite(value) and float(value).is_integer() else str(value)
+
+
+def check_number(
+    field: str, value: object, *, low: float, high: float = math.inf, low_open: bool = False, what: str
+) -> float:
+    """Check that ``value`` is a finite number in range; return it as a float.
+
+    Parameters
+    ----------
+    field
+        The parameter's name, used in the error.
+    value
+        The value to check (a bool or a string is not a number).
+    low, high
+        Accepted range; ``low`` excluded when ``low_open``.
+    low_open
+        Exclude ``low`` itself.
+    what
+        What the number means, with its unit (shown in the error).
+
+    Returns
+    -------
+    float
+        ``value``.
+
+    Raises
+    ------
+    InputError
+        Naming ``field`` and the accepted range.
+
+    >>> check_number("requests", 5, low=0, what="invocations per month")
+    5.0
+    """
     bound = f"> {low:g}" if low_open else f">= {low:g}"
     rng = bound if high == math.inf else f"{bound} and <= {high:,.0f}"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(field, f"must be a number {rng} ({what}); got {value!r}") from None
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise InputError(field, f"must be a number {rng} ({what}); got {value!r}")
+    v = float(value)
     ok = math.isfinite(v) and (v > low if low_open else v >= low) and v <= high
     if not ok:
-        raise InputError(field, f"must be {rng} ({what}); got {value}")
+        raise InputError(field, f"must be {rng} ({what}); got {_shown(v)}")
     return v
 
 
 def _book(prices: str | PriceBook | None, region: str, service: str) -> PriceBook:
-    """Load the price book and check ``region`` for ``service``; errors name ``--prices`` / ``--region``
-    like the other options of the calculator."""
-    try:
-        book = load_price_book(prices)
-        getattr(book, f"{service}_prices")(region)
-    except InputError as exc:
-        if exc.field.startswith(("prices", "region")):
-            raise InputError(f"--{exc.field}", exc.message) from None
-        raise
+    """Load the price book and check that it prices ``service`` in ``region`` (errors name
+    ``prices`` or ``region``)."""
+    book = load_price_book(prices)
+    getattr(book, f"{service}_prices")(region)
     return book
 
 
-def _memory(field: str, memory_mb: float | str, book: PriceBook, region: str) -> int:
+def _memory(field: str, memory_mb: object, book: PriceBook, region: str) -> int:
     lam = book.lambda_prices(region)
-    m = parse_number(field, memory_mb, low=lam.memory_mb_min, high=lam.memory_mb_max, what="MB of configured memory")
+    m = check_number(field, memory_mb, low=lam.memory_mb_min, high=lam.memory_mb_max, what="MB of configured memory")
     if m != int(m):
-        raise InputError(field, f"must be a whole number of MB between {lam.memory_mb_min} and {lam.memory_mb_max}; got {memory_mb}")
+        raise InputError(field, f"must be a whole number of MB between {lam.memory_mb_min} and {lam.memory_mb_max}; got {_shown(m)}")
     return int(m)
 
 
 def price_lambda(
-    requests: float | str,
-    duration_ms: float | str,
-    memory_mb: float | str,
+    requests: float,
+    duration_ms: float,
+    memory_mb: int,
     *,
     arch: str = "x86_64",
-    ephemeral_storage_mb: float | str = 512,
+    ephemeral_storage_mb: float = 512,
     free_tier: bool = False,
     region: str = "us-east-1",
     prices: str | PriceBook | None = None,
 ) -> Cost:
     """Monthly cost of ``requests`` Lambda invocations of ``duration_ms`` each at ``memory_mb``.
 
-    Example
+    Billed duration is rounded up to the price book's Lambda unit (``book.rules.lambda_rounding_ms``),
+    and only storage above ``book.rules.included_ephemeral_storage_mb`` is charged.
+
+    Parameters
+    ----------
+    requests
+        Invocations per month, >= 0.
+    duration_ms
+        Duration of each invocation, ms, > 0 and at most the 900 s timeout.
+    memory_mb
+        Configured memory, whole MB within the price book's range (128 to 10,240).
+    arch
+        ``x86_64`` or ``arm64``.
+    ephemeral_storage_mb
+        Configured ephemeral storage, MB (512 to 10,240).
+    free_tier
+        Apply the always-free allowances.
+    region
+        AWS region.
+    prices
+        Price file path or :class:`PriceBook` (default: the shipped one).
+
+    Returns
     -------
+    Cost
+        Line items, USD per month.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter (``requests``, ``duration_ms``, ``memory_mb``, ``arch``,
+        ``ephemeral_storage_mb``, ``region``, ``prices``) and what it accepts.
+
+    Examples
+    --------
     AWS's pricing-page example (3M requests, 120 ms, 1536 MB, free tier) costs $2.73:
 
     >>> round(price_lambda(3_000_000, 120, 1536, free_tier=True).total_usd, 2)
     2.73
     """
     book = _book(prices, region, "lambda")
-    n = parse_number("--requests", requests, low=0, what="invocations per month")
-    d = parse_number("--duration-ms", duration_ms, low=0, low_open=True, high=900_000, what="ms per invocation, at most the 900 s timeout")
-    m = _memory("--memory-mb", memory_mb, book, region)
+    rules = book.rules
+    n = check_number("requests", requests, low=0, what="invocations per month")
+    d = check_number("duration_ms", duration_ms, low=0, low_open=True, high=LAMBDA_TIMEOUT_MAX_MS, what="ms per invocation, at most the 900 s timeout")
+    m = _memory("memory_mb", memory_mb, book, region)
     if arch not in ARCHITECTURES:
-        raise InputError("--arch", f"unknown architecture {arch!r}; accepted: {', '.join(ARCHITECTURES)}")
-    e = parse_number("--ephemeral-storage-mb", ephemeral_storage_mb, low=512, high=10_240, what="MB of ephemeral storage")
-    billed = float(lambda_billed_ms(d))
+        raise InputError("arch", f"unknown architecture {arch!r}; accepted: {', '.join(ARCHITECTURES)}")
+    e = check_number("ephemeral_storage_mb", ephemeral_storage_mb, low=rules.included_ephemeral_storage_mb, high=MEMORY_MAX_MB, what="MB of ephemeral storage")
+    billed = float(billed_ms(d, rules.lambda_rounding_ms))
     gbs = n * float(gb_seconds(billed, m))
     meter = Metering(
         lambda_requests=n,
         lambda_gb_s_x86_64=gbs if arch == "x86_64" else 0.0,
         lambda_gb_s_arm64=gbs if arch == "arm64" else 0.0,
-        ephemeral_gb_s=n * billed / 1000.0 * float(ephemeral_extra_gb(e)),
+        ephemeral_gb_s=n * billed / 1000.0 * float(ephemeral_extra_gb(e, rules.included_ephemeral_storage_mb)),
     )
     return price_metering(meter, region, free_tier=free_tier, prices=book)
 
 
 def price_standard(
-    executions: float | str,
-    transitions: float | str,
+    executions: float,
+    transitions: float,
     *,
     free_tier: bool = False,
     region: str = "us-east-1",
@@ -105,36 +174,79 @@ def price_standard(
 ) -> Cost:
     """Monthly Step Functions Standard cost of ``executions`` with ``transitions`` each.
 
+    Parameters
+    ----------
+    executions
+        Executions per month, >= 0.
+    transitions
+        State transitions per execution, retries included, >= 1.
+    free_tier
+        Apply the 4,000 free transitions per month.
+    region
+        AWS region.
+    prices
+        Price file path or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    Cost
+        Line items, USD per month.
+
+    Examples
+    --------
     >>> round(price_standard(10_000, 5).total_usd, 2)  # the seed article's $1.25 (one day)
     1.25
     """
     book = _book(prices, region, "standard")
-    n = parse_number("--executions", executions, low=0, what="executions per month")
-    t = parse_number("--transitions", transitions, low=1, what="state transitions per execution, retries included")
+    n = check_number("executions", executions, low=0, what="executions per month")
+    t = check_number("transitions", transitions, low=1, what="state transitions per execution, retries included")
     return price_metering(Metering(sfn_transitions=n * t), region, free_tier=free_tier, prices=book)
 
 
 def price_express(
-    executions: float | str,
-    duration_ms: float | str,
-    memory_mb: float | str,
+    executions: float,
+    duration_ms: float,
+    memory_mb: float,
     *,
     region: str = "us-east-1",
     prices: str | PriceBook | None = None,
 ) -> Cost:
     """Monthly Step Functions Express cost of ``executions`` lasting ``duration_ms`` using ``memory_mb``.
 
+    Duration is rounded up to ``book.rules.express_rounding_ms`` and memory to
+    ``book.rules.express_memory_chunk_mb`` chunks.
+
+    Parameters
+    ----------
+    executions
+        Executions per month, >= 0.
+    duration_ms
+        Duration of each execution, ms, > 0 and at most Express's 5-minute limit.
+    memory_mb
+        Workflow memory used, MB, > 0.
+    region
+        AWS region.
+    prices
+        Price file path or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    Cost
+        Line items, USD per month (Express has no free tier).
+
+    Examples
+    --------
     AWS's pricing-page example: 100M executions of 10 s at 64 MB cost $482.97.
 
     >>> round(price_express(100_000_000, 10_000, 64).total_usd, 2)
     482.97
     """
     book = _book(prices, region, "express")
-    exp = book.express_prices(region)
-    n = parse_number("--executions", executions, low=0, what="executions per month")
-    d = parse_number("--duration-ms", duration_ms, low=0, low_open=True, high=exp.max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")
-    m = parse_number("--memory-mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of workflow memory, billed in 64 MB chunks")
-    billed_ms = float(express_billed_ms(d, exp.duration_rounding_ms))
-    billed_mb = float(express_billed_memory_mb(m, exp.memory_chunk_mb))
-    meter = Metering(express_requests=n, express_gb_hours=n * float(express_gb_hours(billed_ms, billed_mb)))
+    rules = book.rules
+    n = check_number("executions", executions, low=0, what="executions per month")
+    d = check_number("duration_ms", duration_ms, low=0, low_open=True, high=rules.express_max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")
+    m = check_number("memory_mb", memory_mb, low=0, low_open=True, high=MEMORY_MAX_MB, what="MB of workflow memory, billed in 64 MB chunks")
+    billed = float(billed_ms(d, rules.express_rounding_ms))
+    billed_mb = float(express_billed_memory_mb(m, rules.express_memory_chunk_mb))
+    meter = Metering(express_requests=n, express_gb_hours=n * float(express_gb_hours(billed, billed_mb)))
     return price_metering(meter, region, prices=book)

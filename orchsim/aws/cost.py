@@ -1,17 +1,24 @@
-"""Cost: price a monthly :class:`~orchsim.aws.metering.Metering` with a price book into line items.
+"""Cost: price monthly metering with a price book, as line items or vectorised over points.
 
 Pricing never simulates; it applies :mod:`orchsim.aws.rules` rules to metered monthly totals.
+:func:`price_metering` (one :class:`~orchsim.aws.metering.Metering`, line items) and
+:func:`price_monthly` (arrays of monthly quantities, one total per component) apply the same rules
+with the same unit prices, side by side; :func:`wasted_usd` prices a simulated run's waste.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 
-from orchsim.aws.metering import Metering
-from orchsim.aws.pricebook import PriceBook, load_price_book
-from orchsim.aws.rules import apply_free_allowance, split_free_allowance, tier_segments
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["COMPONENTS", "Cost", "LineItem", "price_metering"]
+from orchsim.aws.metering import Metering, Waste
+from orchsim.aws.pricebook import PriceBook, Tier, load_price_book
+from orchsim.aws.rules import apply_free_allowance, split_free_allowance, tier_segments, tiered_cost
+
+__all__ = ["COMPONENTS", "Cost", "LineItem", "UnitPrices", "price_metering", "price_monthly", "unit_prices", "wasted_usd"]
 
 COMPONENTS: tuple[str, ...] = (
     "lambda_requests",
@@ -52,14 +59,26 @@ class Cost:
         return sum(li.usd for li in self.line_items)
 
     def by_component(self) -> dict[str, float]:
-        """USD per month for each of :data:`COMPONENTS` (zero where nothing was billed)."""
+        """USD per month for each of :data:`COMPONENTS` (zero where nothing was billed).
+
+        Returns
+        -------
+        dict
+            Component name -> USD per month, in :data:`COMPONENTS` order.
+        """
         out = dict.fromkeys(COMPONENTS, 0.0)
         for li in self.line_items:
             out[li.component] += li.usd
         return out
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready mapping: ``total_usd``, ``line_items``, ``region``, ``price_book_as_of``."""
+        """JSON-ready mapping: ``total_usd``, ``line_items``, ``region``, ``price_book_as_of``, ``free_tier``.
+
+        Returns
+        -------
+        dict
+            What ``orchsim price ... --json`` prints (USD per month).
+        """
         return {
             "total_usd": self.total_usd,
             "line_items": [{k: v for k, v in asdict(li).items() if k != "component"} for li in self.line_items],
@@ -69,7 +88,60 @@ class Cost:
         }
 
 
-def _tiered_items(name: str, component: str, quantity: float, unit: str, tiers: tuple) -> list[LineItem]:  # type: ignore[type-arg]
+@dataclass(frozen=True)
+class UnitPrices:
+    """Every unit price one region's metering is priced at, USD per unit (per request, per GB-s,
+    per transition, per GB-hour, per GB), with the free allowances; shared by the scalar and the
+    vectorised pricing so both multiply the same numbers."""
+
+    lambda_request: float
+    lambda_gb_s_tiers: Mapping[str, tuple[Tier, ...]]
+    lambda_ephemeral_gb_s: float
+    free_requests: float
+    free_gb_s: float
+    sfn_transition: float
+    free_transitions: float
+    express_request: float
+    express_gb_hour_tiers: tuple[Tier, ...]
+    logs_gb: float
+
+
+def unit_prices(book: PriceBook, region: str) -> UnitPrices:
+    """Unit prices of ``region`` in ``book``.
+
+    Parameters
+    ----------
+    book
+        The price book.
+    region
+        AWS region (raises :class:`~orchsim.errors.InputError` if the book has no price there).
+
+    Returns
+    -------
+    UnitPrices
+        USD per request, GB-s, transition, GB-hour and GB, and the free allowances.
+
+    >>> unit_prices(load_price_book(), "us-east-1").sfn_transition
+    2.5e-05
+    """
+    lam = book.lambda_prices(region)
+    std = book.standard_prices(region)
+    exp = book.express_prices(region)
+    return UnitPrices(
+        lambda_request=lam.requests_usd_per_million / 1e6,
+        lambda_gb_s_tiers=lam.duration_tiers,
+        lambda_ephemeral_gb_s=lam.ephemeral_storage_usd_per_gb_s,
+        free_requests=lam.free_requests,
+        free_gb_s=lam.free_gb_s,
+        sfn_transition=std.usd_per_1000_transitions / 1000,
+        free_transitions=std.free_transitions,
+        express_request=exp.requests_usd_per_million / 1e6,
+        express_gb_hour_tiers=exp.duration_tiers,
+        logs_gb=book.logs_ingestion_usd_per_gb(region),
+    )
+
+
+def _tiered_items(name: str, component: str, quantity: float, unit: str, tiers: tuple[Tier, ...]) -> list[LineItem]:
     segs = tier_segments(quantity, tiers)
     if not segs:
         return []
@@ -87,7 +159,7 @@ def price_metering(
     free_tier: bool = False,
     prices: str | PriceBook | None = None,
 ) -> Cost:
-    """Price one month of metering.
+    """Price one month of metering as line items.
 
     Parameters
     ----------
@@ -101,49 +173,158 @@ def price_metering(
         architectures; Standard 4,000 transitions). Off by default.
     prices
         A price file path or :class:`PriceBook`; default the shipped one.
+
+    Returns
+    -------
+    Cost
+        Line items in USD per month, with the price book's provenance.
+
+    Examples
+    --------
+    >>> round(price_metering(Metering(sfn_transitions=50_000)).total_usd, 2)
+    1.25
     """
     book = load_price_book(prices)
-    lam = book.lambda_prices(region)
+    up = unit_prices(book, region)
     items: list[LineItem] = []
 
     requests = monthly.lambda_requests
     if free_tier:
-        requests = float(apply_free_allowance(requests, lam.free_requests))
+        requests = float(apply_free_allowance(requests, up.free_requests))
     if requests > 0:
-        p = lam.requests_usd_per_million / 1e6
+        p = up.lambda_request
         items.append(LineItem("Lambda requests", "lambda_requests", requests, "requests", p, requests * p))
 
     gb_s = [monthly.lambda_gb_s_x86_64, monthly.lambda_gb_s_arm64]
     if free_tier:
-        gb_s = [float(q) for q in split_free_allowance(gb_s, lam.free_gb_s)]
+        gb_s = [float(q) for q in split_free_allowance(gb_s, up.free_gb_s)]
     for arch, qty in zip(("x86_64", "arm64"), gb_s, strict=True):
-        items += _tiered_items(f"Lambda compute {arch}", "lambda_compute", qty, "GB-s", lam.duration_tiers[arch])
+        items += _tiered_items(f"Lambda compute {arch}", "lambda_compute", qty, "GB-s", up.lambda_gb_s_tiers[arch])
 
     if monthly.ephemeral_gb_s > 0:
-        p = lam.ephemeral_storage_usd_per_gb_s
+        p = up.lambda_ephemeral_gb_s
         q = monthly.ephemeral_gb_s
         items.append(LineItem("Lambda ephemeral storage", "lambda_ephemeral", q, "GB-s", p, q * p))
 
     if monthly.sfn_transitions > 0:
-        std = book.standard_prices(region)
         q = monthly.sfn_transitions
         if free_tier:
-            q = float(apply_free_allowance(q, std.free_transitions))
+            q = float(apply_free_allowance(q, up.free_transitions))
         if q > 0:
-            p = std.usd_per_1000_transitions / 1000
+            p = up.sfn_transition
             items.append(LineItem("Step Functions Standard transitions", "sfn_transitions", q, "transitions", p, q * p))
 
     if monthly.express_requests > 0 or monthly.express_gb_hours > 0:
-        exp = book.express_prices(region)
         q = monthly.express_requests
-        p = exp.requests_usd_per_million / 1e6
+        p = up.express_request
         items.append(LineItem("Step Functions Express requests", "express_requests", q, "requests", p, q * p))
         items += _tiered_items(
-            "Step Functions Express duration", "express_duration", monthly.express_gb_hours, "GB-hours", exp.duration_tiers
+            "Step Functions Express duration", "express_duration", monthly.express_gb_hours, "GB-hours", up.express_gb_hour_tiers
         )
 
     if monthly.logs_gb > 0:
-        p = book.logs_ingestion_usd_per_gb(region)
+        p = up.logs_gb
         items.append(LineItem("CloudWatch Logs ingestion", "logs", monthly.logs_gb, "GB", p, monthly.logs_gb * p))
 
     return Cost(tuple(items), region, book.as_of, free_tier)
+
+
+_METERS = tuple(f.name for f in fields(Metering))
+
+
+def price_monthly(
+    monthly: Mapping[str, ArrayLike],
+    region: str = "us-east-1",
+    *,
+    free_tier: bool = False,
+    prices: str | PriceBook | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """Vectorised :func:`price_metering`: monthly USD per component for arrays of monthly metering.
+
+    Same rules, same unit prices: tiers on each point's monthly total per architecture, the free
+    tier shared x86_64 first. Agrees with the line items' :meth:`Cost.by_component` point by point.
+
+    Parameters
+    ----------
+    monthly
+        Monthly quantities keyed by :class:`~orchsim.aws.metering.Metering` field names
+        (``lambda_requests``, ``lambda_gb_s_x86_64``, ...), each a scalar or an array over points;
+        missing meters count as zero.
+    region
+        AWS region whose prices apply.
+    free_tier
+        Apply the always-free allowances.
+    prices
+        A price file path or :class:`PriceBook`; default the shipped one.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        USD per month for each of :data:`COMPONENTS`, and ``total``.
+
+    Examples
+    --------
+    >>> out = price_monthly({"sfn_transitions": np.array([50_000.0, 100_000.0])})
+    >>> out["total"].round(2).tolist()
+    [1.25, 2.5]
+    """
+    unknown = set(monthly) - set(_METERS)
+    if unknown:
+        raise ValueError(f"unknown meter(s) {sorted(unknown)}; accepted: {', '.join(_METERS)}")
+    book = load_price_book(prices)
+    up = unit_prices(book, region)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in monthly.values()))
+    q = {m: np.broadcast_to(np.asarray(monthly.get(m, 0.0), dtype=float), shape) for m in _METERS}
+    req, x86, arm, trans = q["lambda_requests"], q["lambda_gb_s_x86_64"], q["lambda_gb_s_arm64"], q["sfn_transitions"]
+    if free_tier:
+        req = apply_free_allowance(req, up.free_requests)
+        x86, arm = split_free_allowance([x86, arm], up.free_gb_s)
+        trans = apply_free_allowance(trans, up.free_transitions)
+    out = {
+        "lambda_requests": req * up.lambda_request,
+        "lambda_compute": tiered_cost(x86, up.lambda_gb_s_tiers["x86_64"]) + tiered_cost(arm, up.lambda_gb_s_tiers["arm64"]),
+        "lambda_ephemeral": q["ephemeral_gb_s"] * up.lambda_ephemeral_gb_s,
+        "sfn_transitions": trans * up.sfn_transition,
+        "express_requests": q["express_requests"] * up.express_request,
+        "express_duration": tiered_cost(q["express_gb_hours"], up.express_gb_hour_tiers),
+        "logs": q["logs_gb"] * up.logs_gb,
+    }
+    assert tuple(out) == COMPONENTS
+    out["total"] = np.sum([out[c] for c in COMPONENTS], axis=0)
+    return out
+
+
+def wasted_usd(by_component: Mapping[str, float], window: Metering, waste: Waste) -> float:
+    """Monthly USD spent on waste: each component's cost times the wasted share of what it meters.
+
+    Lambda compute and ephemeral storage by wasted GB-s, Lambda requests by wasted invocations,
+    Standard transitions by wasted transitions; Express requests, duration and logs by the share of
+    documents that failed or were lost.
+
+    Parameters
+    ----------
+    by_component
+        Monthly USD per component (:meth:`Cost.by_component`).
+    window
+        The metering the cost was priced from (any period: only shares are taken).
+    waste
+        The wasted part of that metering.
+
+    Returns
+    -------
+    float
+        USD per month.
+
+    >>> wasted_usd({**dict.fromkeys(COMPONENTS, 0.0), "sfn_transitions": 10.0},
+    ...            Metering(sfn_transitions=100), Waste(sfn_transitions=25))
+    2.5
+    """
+    gb_s = window.lambda_gb_s
+    gb_share = waste.lambda_gb_s / gb_s if gb_s else 0.0
+    return (
+        by_component["lambda_compute"] * gb_share
+        + by_component["lambda_ephemeral"] * gb_share
+        + by_component["lambda_requests"] * (waste.lambda_requests / window.lambda_requests if window.lambda_requests else 0.0)
+        + by_component["sfn_transitions"] * (waste.sfn_transitions / window.sfn_transitions if window.sfn_transitions else 0.0)
+        + (by_component["express_requests"] + by_component["express_duration"] + by_component["logs"]) * waste.share_docs_bad
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-__all__ = ["Metering"]
+__all__ = ["Metering", "Waste"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,46 @@ class Metering:
     logs_gb: float = 0.0
 
     def scaled(self, factor: float) -> Metering:
-        """Every quantity multiplied by ``factor`` (for example window -> month)."""
+        """Every quantity multiplied by ``factor`` (for example window -> month).
+
+        Parameters
+        ----------
+        factor
+            Multiplier, for example ``month_hours / window_hours``.
+
+        Returns
+        -------
+        Metering
+            A new metering; this one is unchanged.
+        """
         return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
     @property
     def lambda_gb_s(self) -> float:
         """Billed Lambda compute over both architectures, GB-seconds."""
         return self.lambda_gb_s_x86_64 + self.lambda_gb_s_arm64
+
+
+@dataclass(frozen=True)
+class Waste:
+    """The part of a window's metering spent on documents that did not succeed, or on work whose
+    result was thrown away; :func:`orchsim.aws.cost.wasted_usd` prices it with the window's cost.
+
+    Attributes
+    ----------
+    lambda_gb_s
+        Billed compute of failed or lost documents, plus failed attempts and orphaned invocations of
+        the others, GB-seconds.
+    lambda_requests
+        Billed invocations counted the same way.
+    sfn_transitions
+        State transitions of failed or lost documents.
+    share_docs_bad
+        Share of arrived documents that failed or were lost (Express requests, duration and logs
+        are wasted in that share).
+    """
+
+    lambda_gb_s: float = 0.0
+    lambda_requests: float = 0.0
+    sfn_transitions: float = 0.0
+    share_docs_bad: float = 0.0

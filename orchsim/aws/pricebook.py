@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from orchsim.aws.rules import BillingRules
 from orchsim.errors import InputError, from_validation_error
 from orchsim.resources import data_dir
 
@@ -256,6 +257,28 @@ class PriceBook:
     def month_hours(self) -> float:
         """Hours in a billing month (AWS uses 730)."""
         return self._raw.month_hours
+
+    @property
+    def rules(self) -> BillingRules:
+        """The billing units this price file states (rounding, Express chunk and limit, included
+        ephemeral storage, month hours), for every engine and calculator to apply.
+
+        Returns
+        -------
+        BillingRules
+            Built from ``lambda.duration_rounding_ms``, ``lambda.included_ephemeral_storage_mb``,
+            ``step_functions.express.{duration_rounding_ms, memory_chunk_mb, max_duration_s}`` and
+            ``month_hours``.
+        """
+        lam, exp = self._raw.lambda_, self._raw.step_functions.express
+        return BillingRules(
+            lambda_rounding_ms=lam.duration_rounding_ms,
+            included_ephemeral_storage_mb=lam.included_ephemeral_storage_mb,
+            express_rounding_ms=exp.duration_rounding_ms,
+            express_memory_chunk_mb=exp.memory_chunk_mb,
+            express_max_duration_s=exp.max_duration_s,
+            month_hours=self._raw.month_hours,
+        )
 
     @property
     def regions(self) -> tuple[str, ...]:

@@ -1,25 +1,43 @@
-"""AWS billing rules as small pure functions. Each cites the rule it implements.
+"""AWS billing rules as small pure functions, and :class:`BillingRules`, the units they apply.
 
 These functions know rules, not prices: prices come in as arguments (from :mod:`orchsim.aws.pricebook`).
-All work on scalars and, where noted, on NumPy arrays (the analytic engine is vectorised).
+The units a rule applies (rounding, memory chunk, included storage, month length, Express limit) come
+from a :class:`BillingRules` built from the price book (``book.rules``), so a price file that changes
+one moves the calculator, the analytic engine and the simulation alike.
+
+Each rule has a scalar form (the simulation's hot path and the calculator) and a vectorised form
+(the analytic engine); both compute the same floating-point operations in the same order, so they
+agree exactly (``tests/test_rules_properties.py``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from orchsim.aws.pricebook import Tier
-from orchsim.model.scenario import RetryPolicy
+from orchsim.errors import InputError
+from orchsim.model.scenario import PATTERNS, RetryPolicy
+
+if TYPE_CHECKING:
+    from orchsim.aws.pricebook import Tier
 
 __all__ = [
+    "CLOCK_TOLERANCE_MS",
+    "DEFAULT_RULES",
     "MONTH_HOURS",
+    "BillingRules",
+    "Pattern",
+    "check_pattern",
     "billed_ms",
+    "round_up",
     "lambda_billed_ms",
     "gb_from_mb",
+    "gb_per_ms",
     "gb_seconds",
     "ephemeral_extra_gb",
     "express_billed_ms",
@@ -39,78 +57,326 @@ __all__ = [
     "throttle_backoff_s",
 ]
 
+Pattern = Literal["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express"]
+"""The four ways to run a pipeline (the names of :data:`orchsim.model.scenario.PATTERNS`)."""
+
+assert get_args(Pattern) == PATTERNS, "Pattern and orchsim.model.scenario.PATTERNS must list the same names"
+
+
+def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
+    """The one check of a pattern name, used by both engines and the CLI.
+
+    Parameters
+    ----------
+    pattern
+        A pattern name.
+    field
+        Name of the parameter or option to blame in the error (``pattern``, ``--pattern``).
+
+    Returns
+    -------
+    Pattern
+        ``pattern``, typed as one of the four names.
+
+    Raises
+    ------
+    InputError
+        If ``pattern`` is not one of :data:`orchsim.PATTERNS`.
+
+    >>> check_pattern("sfn-express")
+    'sfn-express'
+    """
+    if pattern not in PATTERNS:
+        raise InputError(field, f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
+    return pattern  # type: ignore[return-value]
+
+
 MONTH_HOURS = 730.0
 """Hours in a billing month as AWS prices it ("730 hours in a month", AWS pricing calculator)."""
 
+CLOCK_TOLERANCE_MS = 1e-6
+"""Float clock noise forgiven before rounding up: a duration at most one nanosecond past a whole
+unit bills that unit, not the next (a 5.0000005 ms run bills 5 ms). Simulated times are sums of
+float seconds, so a run meant to last exactly 5 ms can come out a few ulps longer. Used by every
+rounding rule, scalar and vectorised."""
+
+
+@dataclass(frozen=True)
+class BillingRules:
+    """The units AWS's billing rules apply, with their sources. Build one from a price book
+    (:attr:`orchsim.aws.pricebook.PriceBook.rules`); the defaults are AWS's published values.
+
+    Attributes
+    ----------
+    lambda_rounding_ms
+        Lambda duration is "rounded up to the nearest 1 ms" (https://aws.amazon.com/lambda/pricing/,
+        since Dec 2020); price book ``lambda.duration_rounding_ms``.
+    included_ephemeral_storage_mb
+        "512 MB of ephemeral storage is available to each Lambda function at no additional cost"
+        (https://aws.amazon.com/lambda/pricing/); price book ``lambda.included_ephemeral_storage_mb``.
+    express_rounding_ms
+        Express duration is "rounded up to the nearest 100ms" (https://aws.amazon.com/step-functions/pricing/);
+        price book ``step_functions.express.duration_rounding_ms``.
+    express_memory_chunk_mb
+        Express memory is "billed in 64-MB chunks" (https://aws.amazon.com/step-functions/pricing/);
+        price book ``step_functions.express.memory_chunk_mb``.
+    express_max_duration_s
+        An Express execution lasts at most 5 minutes, then fails with States.Timeout
+        (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); price book
+        ``step_functions.express.max_duration_s``.
+    month_hours
+        Hours in a billing month, 730 (AWS pricing calculator); price book ``month_hours``.
+
+    Examples
+    --------
+    >>> from orchsim.aws.pricebook import load_price_book
+    >>> load_price_book().rules == DEFAULT_RULES
+    True
+    """
+
+    lambda_rounding_ms: int = 1
+    included_ephemeral_storage_mb: int = 512
+    express_rounding_ms: int = 100
+    express_memory_chunk_mb: int = 64
+    express_max_duration_s: float = 300.0
+    month_hours: float = MONTH_HOURS
+
+    def metering_key(self) -> tuple[float, ...]:
+        """The units an engine meters with (everything but ``month_hours``, which only pricing uses).
+
+        Returns
+        -------
+        tuple
+            ``(lambda_rounding_ms, included_ephemeral_storage_mb, express_rounding_ms,
+            express_memory_chunk_mb, express_max_duration_s)``; two rule sets with the same key meter
+            a run identically.
+        """
+        return (
+            self.lambda_rounding_ms,
+            self.included_ephemeral_storage_mb,
+            self.express_rounding_ms,
+            self.express_memory_chunk_mb,
+            self.express_max_duration_s,
+        )
+
+
+DEFAULT_RULES = BillingRules()
+"""AWS's published billing units (the shipped price book carries the same)."""
+
 
 def billed_ms(duration_ms: float, unit_ms: int) -> int:
-    """One invocation's or execution's billed milliseconds: its duration rounded up to whole units,
-    at least one unit (scalar form of :func:`lambda_billed_ms` and :func:`express_billed_ms`, for
-    the simulation's hot path). Simulated clock error up to a nanosecond is not billed as a unit."""
-    units = math.ceil((duration_ms - 1e-6) / unit_ms)
+    """One invocation's or execution's billed milliseconds (scalar form of :func:`round_up`).
+
+    Parameters
+    ----------
+    duration_ms
+        Measured duration, ms.
+    unit_ms
+        Rounding unit, ms (``rules.lambda_rounding_ms`` or ``rules.express_rounding_ms``).
+
+    Returns
+    -------
+    int
+        The duration rounded up to whole units (forgiving :data:`CLOCK_TOLERANCE_MS`), at least one
+        unit, ms.
+
+    >>> billed_ms(5.0000005, 1), billed_ms(5.1, 1), billed_ms(150, 100), billed_ms(0.0, 1)
+    (5, 6, 200, 1)
+    """
+    units = math.ceil((duration_ms - CLOCK_TOLERANCE_MS) / unit_ms)
     return (units if units > 1 else 1) * unit_ms
 
 
-def lambda_billed_ms(duration_ms: ArrayLike, rounding_ms: int = 1) -> NDArray[np.int64]:
+def round_up(value: ArrayLike, unit: float) -> NDArray[np.float64]:
+    """Values rounded up to whole units of ``unit``, at least one unit (vectorised form of :func:`billed_ms`).
+
+    Parameters
+    ----------
+    value
+        Durations (ms) or memory (MB), scalar or array.
+    unit
+        Rounding unit in the same unit as ``value``.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        ``max(ceil((value - CLOCK_TOLERANCE_MS) / unit), 1) * unit``, elementwise.
+
+    >>> round_up([5.0000005, 5.1, 0.2], 1).tolist()
+    [5.0, 6.0, 1.0]
+    """
+    units = np.ceil((np.asarray(value, dtype=float) - CLOCK_TOLERANCE_MS) / unit)
+    return np.maximum(units, 1.0) * unit
+
+
+def lambda_billed_ms(duration_ms: ArrayLike, rounding_ms: int = DEFAULT_RULES.lambda_rounding_ms) -> NDArray[np.int64]:
     """Billed Lambda duration per invocation, in integer milliseconds.
 
     Rule: "Duration is calculated from the time your code begins executing until it returns or
     otherwise terminates, rounded up to the nearest 1 ms" (https://aws.amazon.com/lambda/pricing/,
     1 ms granularity since Dec 2020). Each invocation is billed at least one unit.
+
+    Parameters
+    ----------
+    duration_ms
+        Durations, ms.
+    rounding_ms
+        Rounding unit, ms (``rules.lambda_rounding_ms``).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Billed milliseconds.
+
+    >>> lambda_billed_ms([0.4, 100.2, 2000]).tolist()
+    [1, 101, 2000]
     """
-    d = np.asarray(duration_ms, dtype=float)
-    units = np.maximum(np.ceil(d / rounding_ms - 1e-9), 1.0)
-    return (units * rounding_ms).astype(np.int64)
+    return round_up(duration_ms, rounding_ms).astype(np.int64)
 
 
 def gb_from_mb(memory_mb: ArrayLike) -> NDArray[np.float64]:
-    """Configured memory in GB as Lambda bills it: GB = MB / 1024 (https://aws.amazon.com/lambda/pricing/)."""
+    """Configured memory in GB as Lambda bills it: GB = MB / 1024 (https://aws.amazon.com/lambda/pricing/).
+
+    Parameters
+    ----------
+    memory_mb
+        Memory, MB.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Memory, GB.
+    """
     return np.asarray(memory_mb, dtype=float) / 1024.0
 
 
+def gb_per_ms(memory_mb: float) -> float:
+    """GB-seconds one billed millisecond costs at ``memory_mb`` (scalar; the factor the simulation
+    multiplies billed milliseconds by, and :func:`gb_seconds` uses).
+
+    Parameters
+    ----------
+    memory_mb
+        Memory (or billable extra storage), MB.
+
+    Returns
+    -------
+    float
+        GB-s per billed ms: ``memory_mb / 1024 / 1000``.
+    """
+    return memory_mb / 1024.0 / 1000.0
+
+
 def gb_seconds(billed_ms: ArrayLike, memory_mb: ArrayLike) -> NDArray[np.float64]:
-    """Lambda compute in GB-seconds: billed seconds x memory in GB (https://aws.amazon.com/lambda/pricing/)."""
-    return np.asarray(billed_ms, dtype=float) / 1000.0 * gb_from_mb(memory_mb)
+    """Lambda compute in GB-seconds: billed ms x memory in GB / 1000 (https://aws.amazon.com/lambda/pricing/).
+
+    Parameters
+    ----------
+    billed_ms
+        Billed duration, ms.
+    memory_mb
+        Configured memory, MB.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        GB-seconds: ``billed_ms * (memory_mb / 1024 / 1000)`` (the scalar :func:`gb_per_ms` factor).
+
+    >>> float(gb_seconds(1000, 1024))
+    1.0
+    """
+    return np.asarray(billed_ms, dtype=float) * (np.asarray(memory_mb, dtype=float) / 1024.0 / 1000.0)
 
 
-def ephemeral_extra_gb(ephemeral_storage_mb: ArrayLike, included_mb: int = 512) -> NDArray[np.float64]:
+def ephemeral_extra_gb(
+    ephemeral_storage_mb: ArrayLike, included_mb: int = DEFAULT_RULES.included_ephemeral_storage_mb
+) -> NDArray[np.float64]:
     """Billable ephemeral storage in GB: only configured storage above the included 512 MB is charged.
 
     Rule: "512 MB of ephemeral storage is available to each Lambda function at no additional cost.
     You only pay for the additional ephemeral storage you configure" (https://aws.amazon.com/lambda/pricing/).
+
+    Parameters
+    ----------
+    ephemeral_storage_mb
+        Configured ephemeral storage, MB.
+    included_mb
+        Storage included at no charge, MB (``rules.included_ephemeral_storage_mb``).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Billable storage, GB.
     """
     return np.maximum(np.asarray(ephemeral_storage_mb, dtype=float) - included_mb, 0.0) / 1024.0
 
 
-def express_billed_ms(duration_ms: ArrayLike, rounding_ms: int = 100) -> NDArray[np.int64]:
+def express_billed_ms(duration_ms: ArrayLike, rounding_ms: int = DEFAULT_RULES.express_rounding_ms) -> NDArray[np.int64]:
     """Billed Express duration per execution: rounded up to the nearest 100 ms.
 
     Rule: "Duration is calculated from the time your workflow begins executing until it completes or
     otherwise terminates, rounded up to the nearest 100ms" (https://aws.amazon.com/step-functions/pricing/).
+
+    Parameters
+    ----------
+    duration_ms
+        Execution durations, ms.
+    rounding_ms
+        Rounding unit, ms (``rules.express_rounding_ms``).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Billed milliseconds.
     """
-    d = np.asarray(duration_ms, dtype=float)
-    units = np.maximum(np.ceil(d / rounding_ms - 1e-9), 1.0)
-    return (units * rounding_ms).astype(np.int64)
+    return round_up(duration_ms, rounding_ms).astype(np.int64)
 
 
-def express_billed_memory_mb(memory_mb: ArrayLike, chunk_mb: int = 64) -> NDArray[np.int64]:
+def express_billed_memory_mb(memory_mb: ArrayLike, chunk_mb: int = DEFAULT_RULES.express_memory_chunk_mb) -> NDArray[np.int64]:
     """Billed Express memory: the memory used rounded up to whole 64 MB chunks.
 
     Rule: "the amount of memory used in the execution of your workflow, billed in 64-MB chunks"
     (https://aws.amazon.com/step-functions/pricing/). Memory used = 50 MB + definition size +
     execution data size x number of Parallel or Map steps, so at least one chunk is always billed.
+
+    Parameters
+    ----------
+    memory_mb
+        Memory used, MB.
+    chunk_mb
+        Chunk, MB (``rules.express_memory_chunk_mb``).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Billed memory, MB.
+
+    >>> express_billed_memory_mb([1, 64, 65]).tolist()
+    [64, 64, 128]
     """
-    m = np.asarray(memory_mb, dtype=float)
-    return (np.maximum(np.ceil(m / chunk_mb - 1e-9), 1.0) * chunk_mb).astype(np.int64)
+    return round_up(memory_mb, chunk_mb).astype(np.int64)
 
 
 def express_gb_hours(billed_ms: ArrayLike, billed_memory_mb: ArrayLike) -> NDArray[np.float64]:
-    """Express duration in GB-hours: billed seconds x billed memory / 1024 / 3600.
+    """Express duration in GB-hours: billed ms x billed MB / 1000 / 1024 / 3600.
 
     Rule: worked example on https://aws.amazon.com/step-functions/pricing/ ("1,000,000,000 x 64 MB
-    /1024 MB = 62,500,000 GB-s; 62,500,000 GB-s / 60 / 60 = 17,361.11 GB-hours").
+    /1024 MB = 62,500,000 GB-s; 62,500,000 GB-s / 60 / 60 = 17,361.11 GB-hours"). The simulation sums
+    ``billed ms x billed MB`` per execution and converts the sum the same way.
+
+    Parameters
+    ----------
+    billed_ms
+        Billed duration, ms (or a sum of ms x MB with ``billed_memory_mb`` 1).
+    billed_memory_mb
+        Billed memory, MB.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        GB-hours.
     """
-    return np.asarray(billed_ms, dtype=float) / 1000.0 * np.asarray(billed_memory_mb, dtype=float) / 1024.0 / 3600.0
+    return np.asarray(billed_ms, dtype=float) * np.asarray(billed_memory_mb, dtype=float) / 1000.0 / 1024.0 / 3600.0
 
 
 def tier_segments(quantity: float, tiers: Sequence[Tier]) -> list[tuple[float, float]]:
@@ -120,6 +386,18 @@ def tier_segments(quantity: float, tiers: Sequence[Tier]) -> list[tuple[float, f
     are applied to aggregate monthly duration of your functions running on the same architecture"
     (https://aws.amazon.com/lambda/pricing/); Express GB-hour tiers likewise ("$0.06 per GB-hour for the
     first 1,000 GB-hours, $0.03 for the next 4,000", https://aws.amazon.com/step-functions/pricing/).
+
+    Parameters
+    ----------
+    quantity
+        Monthly quantity (GB-s, GB-hours, ...), >= 0.
+    tiers
+        Volume tiers, in increasing order, the last unbounded.
+
+    Returns
+    -------
+    list of (float, float)
+        (quantity in the tier, USD per unit) for each tier reached.
     """
     if quantity < 0:
         raise ValueError("quantity must be >= 0")
@@ -136,7 +414,20 @@ def tier_segments(quantity: float, tiers: Sequence[Tier]) -> list[tuple[float, f
 
 
 def tiered_cost(quantity: ArrayLike, tiers: Sequence[Tier]) -> NDArray[np.float64]:
-    """Monthly cost of ``quantity`` units under volume tiers (vectorised form of :func:`tier_segments`)."""
+    """Monthly cost of ``quantity`` units under volume tiers (vectorised form of :func:`tier_segments`).
+
+    Parameters
+    ----------
+    quantity
+        Monthly quantities, scalar or array, >= 0.
+    tiers
+        Volume tiers, in increasing order, the last unbounded.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        USD per month, elementwise; equal to the sum of the :func:`tier_segments` products.
+    """
     q = np.asarray(quantity, dtype=float)
     cost = np.zeros_like(q)
     lower = 0.0
@@ -153,6 +444,18 @@ def apply_free_allowance(quantity: ArrayLike, free: float) -> NDArray[np.float64
     Rules: Lambda free tier 1M requests and 400,000 GB-s per month; Step Functions Standard 4,000 state
     transitions per month; both without expiry (https://aws.amazon.com/lambda/pricing/,
     https://aws.amazon.com/step-functions/pricing/). Express has no free tier.
+
+    Parameters
+    ----------
+    quantity
+        Monthly quantity, scalar or array.
+    free
+        Monthly free allowance, same unit.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Quantity left to pay.
     """
     return np.maximum(np.asarray(quantity, dtype=float) - free, 0.0)
 
@@ -164,6 +467,21 @@ def split_free_allowance(quantities: Sequence[ArrayLike], free: float) -> list[N
     Rule: the Lambda free tier's 400,000 GB-s are shared by both architectures
     (https://aws.amazon.com/lambda/pricing/). AWS does not say in which order; orchsim applies it to
     x86_64 first (the dearer rate), which is the order callers pass.
+
+    Parameters
+    ----------
+    quantities
+        Monthly quantities of each meter, in the order the allowance covers them.
+    free
+        The shared monthly allowance.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Quantity left to pay of each meter.
+
+    >>> [float(x) for x in split_free_allowance([300_000, 300_000], 400_000)]
+    [0.0, 200000.0]
     """
     left: NDArray[np.float64] | float = free
     out = []
@@ -176,7 +494,22 @@ def split_free_allowance(quantities: Sequence[ArrayLike], free: float) -> list[N
 
 
 def to_month(quantity: ArrayLike, window_hours: float, month_hours: float = MONTH_HOURS) -> NDArray[np.float64]:
-    """Scale a quantity metered over ``window_hours`` to a 730-hour month before tiers and free tier apply."""
+    """Scale a quantity metered over ``window_hours`` to a 730-hour month before tiers and free tier apply.
+
+    Parameters
+    ----------
+    quantity
+        Metered over the window (any unit).
+    window_hours
+        Length of the window, hours (> 0).
+    month_hours
+        Hours in a billing month (``rules.month_hours``).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        The quantity per month.
+    """
     if window_hours <= 0:
         raise ValueError("window_hours must be > 0")
     return np.asarray(quantity, dtype=float) * (month_hours / window_hours)
@@ -191,13 +524,15 @@ ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
 wait between the first two attempts, and two minutes between the second and third attempts"
 (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html)."""
 
-EXPRESS_LIMIT_S = 300.0
+EXPRESS_LIMIT_S = DEFAULT_RULES.express_max_duration_s
 """Maximum duration of an Express workflow execution: 5 minutes; past it the execution fails with
 States.Timeout (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The price book's
-``step_functions.express.max_duration_s`` states the same figure with its source."""
+``step_functions.express.max_duration_s`` states the same figure with its source; engines read
+``rules.express_max_duration_s``."""
 
-EXPRESS_ROUNDING_MS = 100
-"""Express duration rounding (https://aws.amazon.com/step-functions/pricing/: "rounded up to the nearest 100ms")."""
+EXPRESS_ROUNDING_MS = DEFAULT_RULES.express_rounding_ms
+"""Express duration rounding (https://aws.amazon.com/step-functions/pricing/: "rounded up to the nearest 100ms");
+engines read ``rules.express_rounding_ms``."""
 
 HISTORY_EVENT_CAP = 25_000
 """Standard execution history limit: 25,000 events; an execution reaching it fails
@@ -232,6 +567,20 @@ def asl_wait_s(policy: RetryPolicy, retry: int, u: float = 1.0) -> float:
     ``IntervalSeconds * BackoffRate ** (retry - 1)``, capped by MaxDelaySeconds; with
     ``JitterStrategy: FULL`` multiplied by a uniform draw ``u`` (the wait is uniform in [0, wait]).
     With the defaults (1 s, 2.0) retries start at t = 1, 3 and 7 s.
+
+    Parameters
+    ----------
+    policy
+        The retrier.
+    retry
+        Retry number, 1-based.
+    u
+        Uniform draw in [0, 1) for FULL jitter (ignored otherwise).
+
+    Returns
+    -------
+    float
+        Seconds to wait before the retry.
     """
     wait = policy.interval_s * policy.backoff_rate ** (retry - 1)
     if policy.max_delay_s is not None:

@@ -1,7 +1,12 @@
 """Charts: one style, each ``plot_*`` function draws on a given ``ax`` and returns it.
 
 Importing this package has no side effects on matplotlib: no backend is chosen and no global
-``rcParams`` are changed; the style applies inside each chart call.
+``rcParams`` are changed; the style (:func:`style`, a context) applies inside each chart call.
+
+>>> import matplotlib as mpl
+>>> import orchsim.charts
+>>> mpl.rcParams["axes.grid"]
+False
 """
 
 from orchsim.charts.cost import (
@@ -14,24 +19,30 @@ from orchsim.charts.cost import (
 )
 from orchsim.charts.simulation import OUTCOMES, plot_latency_cdf, plot_outcomes
 from orchsim.charts.style import (
+    CATEGORICAL,
     COLORS,
     LABELS,
     PATTERN_LABELS,
+    STYLE,
     add_footer,
     figure,
     label,
     save,
     scenario_assumptions,
     share_formatter,
+    style,
+    styled,
     usd_formatter,
 )
 from orchsim.charts.timeline import pick_document, plot_timeline, timeline_figure, timeline_segments
 
 __all__ = [
+    "CATEGORICAL",
     "COLORS",
     "LABELS",
     "OUTCOMES",
     "PATTERN_LABELS",
+    "STYLE",
     "add_footer",
     "comparison_chart",
     "figure",
@@ -48,6 +59,8 @@ __all__ = [
     "save",
     "scenario_assumptions",
     "share_formatter",
+    "style",
+    "styled",
     "timeline_figure",
     "timeline_segments",
     "usd_formatter",

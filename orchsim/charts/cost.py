@@ -40,6 +40,7 @@ from orchsim.charts.style import (
     save,
     scenario_assumptions,
     share_formatter,
+    styled,
     usd_formatter,
 )
 from orchsim.model.scenario import Scenario
@@ -48,6 +49,7 @@ __all__ = [
     "comparison_chart",
     "plot_breakeven", "plot_cost_breakdown", "plot_cost_vs_volume", "plot_crossover_map", "plot_metric"]
 
+@styled
 def plot_cost_breakdown(
     ax: Axes,
     df: pd.DataFrame,
@@ -67,11 +69,18 @@ def plot_cost_breakdown(
     df
         One row per pattern with ``pattern`` and ``cost_<component>_usd`` (USD per month) for the
         components in :data:`orchsim.aws.cost.COMPONENTS`, as :func:`orchsim.analytic.engine.estimate` returns.
-    title, value
-        Chart title and the y axis: ``usd_per_month`` or ``usd_per_day`` (monthly cost divided
-        by the days in a 730-hour month; needs ``docs_per_day`` and ``docs_per_month``).
+    title
+        Chart title; None for the default, "" for none.
+    value
+        The y axis: ``usd_per_month`` or ``usd_per_day`` (monthly cost divided by the days in a
+        730-hour month; needs ``docs_per_day`` and ``docs_per_month``).
     prices, region, assumptions
         Price book, region and assumption strings for the footer.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     rows = df.set_index("pattern").reindex(_patterns_in(df, None))
     scale = (rows["docs_per_day"] / rows["docs_per_month"]).to_numpy(dtype=float) if value == "usd_per_day" else 1.0
@@ -105,6 +114,7 @@ def _edges(centers: np.ndarray, log: bool) -> np.ndarray:
     return 10**e if log else e
 
 
+@styled
 def plot_crossover_map(
     ax: Axes,
     df: pd.DataFrame,
@@ -144,6 +154,11 @@ def plot_crossover_map(
         at 1x, where they cross; dashed below, dotted above; named in the legend). None draws no contours.
     prices, region, assumptions
         Footer.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     data = _ok_rows(df)
     pats = _patterns_in(data, patterns)
@@ -196,6 +211,7 @@ def _interp(xs: np.ndarray, ys: np.ndarray, at: float, logx: bool, logy: bool) -
     return math.exp(out) if logy else out
 
 
+@styled
 def plot_cost_vs_volume(
     ax: Axes,
     df: pd.DataFrame,
@@ -233,6 +249,11 @@ def plot_cost_vs_volume(
         Log axes.
     prices, region, assumptions
         Footer.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     from orchsim.study.analysis import summarize
 
@@ -295,6 +316,7 @@ def plot_cost_vs_volume(
     return _finish(ax, title, default, prices=prices, region=region, assumptions=assumptions, data=data)
 
 
+@styled
 def plot_breakeven(
     ax: Axes,
     df: pd.DataFrame,
@@ -329,6 +351,11 @@ def plot_breakeven(
         Log axes (``logx`` None: log when ``x`` is ``executions``).
     prices, region, assumptions
         Price book (for the limit and the footer), region and footer assumptions.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     book = load_price_book(prices)
     reg = region or (str(df["region"].iloc[0]) if "region" in df and len(df) else "us-east-1")
@@ -377,6 +404,7 @@ def plot_breakeven(
     return _finish(ax, title, "Express vs Standard: break-even execution duration", prices=book, region=reg, assumptions=assumptions)
 
 
+@styled
 def plot_metric(
     ax: Axes,
     df: pd.DataFrame,
@@ -397,23 +425,36 @@ def plot_metric(
 ) -> Axes:
     """One line per pattern of ``metric`` against ``x``, with 95% CI bars when the frame has them.
 
+    Patterns are drawn with their own marker and dodged slightly along ``x`` so that lines that
+    coincide stay visible.
+
     Parameters
     ----------
+    ax
+        Axes to draw on.
     df
         Summarised frame (:func:`orchsim.study.analysis.summarize`) with ``x``, ``pattern``, ``metric``
         and optionally ``<metric>_ci_low`` / ``<metric>_ci_high``.
+    x, metric
+        Columns on the x and y axes (their units come from :data:`orchsim.charts.style.LABELS`).
     style_by
         A column whose values get different line styles and hollow markers (e.g.
         ``retry.max_attempts``).
+    patterns
+        Patterns to draw (default: every pattern in ``df``).
     logx, logy
         Log axes (``logy`` with ``share`` is symmetric-log, so zero stays on the axis).
-
-    Patterns are drawn with their own marker and dodged slightly along ``x`` so that lines that
-    coincide stay visible.
     share, usd
-        Format the y axis as percentages or dollars.
+        Format the y axis as percentages (``metric`` a share in [0, 1]) or USD.
+    title, legend
+        Title (None: the metric's label) and whether to draw the legend.
     prices, region, assumptions
         Footer.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     data = _ok_rows(df)
     pats = _patterns_in(data, patterns)
@@ -464,8 +505,26 @@ def plot_metric(
     return _finish(ax, title, label(metric).split(" (")[0], prices=prices, region=region, assumptions=assumptions, data=data)
 
 
+@styled
 def comparison_chart(df: pd.DataFrame, scenario: Scenario, out_dir: str | Path, *, prices: str | PriceBook | None = None) -> list[Path]:
-    """Write the cost-breakdown chart of ``df`` to ``out_dir/cost-comparison.{png,svg}``."""
+    """Write the cost-breakdown chart of ``df`` to ``out_dir/cost-comparison.{png,svg}``.
+
+    Parameters
+    ----------
+    df
+        One row per pattern, as :func:`orchsim.study.compare.compare` returns (USD per month).
+    scenario
+        The scenario compared (title, region and footer assumptions).
+    out_dir
+        Output folder (created if needed).
+    prices
+        Price file path or :class:`~orchsim.aws.pricebook.PriceBook`; default the shipped one.
+
+    Returns
+    -------
+    list[Path]
+        The PNG and SVG written.
+    """
     book = load_price_book(prices)
     fig, ax = figure()
     plot_cost_breakdown(ax, df, title=f"{scenario.name}: monthly cost by pattern", prices=book, region=scenario.region)

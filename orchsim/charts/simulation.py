@@ -20,6 +20,7 @@ from orchsim.charts.style import (
     _plain_log,
     label,
     share_formatter,
+    styled,
 )
 
 __all__ = ["OUTCOMES", "plot_latency_cdf", "plot_outcomes"]
@@ -35,6 +36,7 @@ def _documents(results: Any) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+@styled
 def plot_latency_cdf(
     ax: Axes,
     results: Any,
@@ -50,13 +52,24 @@ def plot_latency_cdf(
 
     Parameters
     ----------
+    ax
+        Axes to draw on.
     results
         ``{pattern: SimulationResult}``, a list of results (simulated with ``detail=True``), or a
-        documents frame with ``pattern``, ``outcome`` and ``latency_ms``.
+        documents frame with ``pattern``, ``outcome`` and ``latency_ms`` (ms).
+    patterns
+        Patterns to draw (default: every pattern in ``results``).
     logx
         Log latency axis.
+    title
+        Chart title; None for the default.
     prices, region, assumptions
         Footer.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     docs = _documents(results)
     pats = _patterns_in(docs, patterns)
@@ -97,6 +110,7 @@ def _summary_rows(rows: Any) -> pd.DataFrame:
     return pd.DataFrame([r.row() if hasattr(r, "row") else dict(r) for r in items])
 
 
+@styled
 def plot_outcomes(
     ax: Axes,
     rows: Any,
@@ -112,13 +126,24 @@ def plot_outcomes(
 
     Parameters
     ----------
+    ax
+        Axes to draw on.
     rows
         Simulation summaries: a frame of :meth:`SimulationResult.row` rows (replications are
         summed), a list of results or rows, or ``{pattern: SimulationResult}``.
+    patterns
+        Patterns to draw (default: every pattern in ``rows``).
     share
         Shares of arrived documents on a log axis (zero bars are labelled ``0``); False: counts.
+    title
+        Chart title; None for the default.
     prices, region, assumptions
         Footer.
+
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     df = _summary_rows(rows)
     pats = _patterns_in(df, patterns)

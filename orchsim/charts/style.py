@@ -15,18 +15,26 @@ footer (``prices``, ``region`` and ``assumptions`` keywords) and returns ``ax``:
 >>> from orchsim import load_scenario
 >>> from orchsim.analytic.engine import estimate
 >>> from orchsim.charts import plot_cost_breakdown
->>> sc = load_scenario("data/scenarios/seed-article.yaml")
+>>> sc = load_scenario("seed-article")
 >>> fig, ax = figure()
 >>> ax = plot_cost_breakdown(ax, estimate(sc), assumptions=scenario_assumptions(sc))
+>>> ax.get_title()
+'Monthly cost by component'
 >>> paths = save(fig, "reports/example/cost")  # doctest: +SKIP
+
+Importing the package changes nothing in matplotlib: :func:`style` is a context (an
+:func:`matplotlib.pyplot.rc_context` with :data:`STYLE`) that :func:`figure`, :func:`save` and every
+``plot_*`` function (through :func:`styled`) enter for the time of the call.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 import matplotlib.axis
 import matplotlib.pyplot as plt
@@ -52,6 +60,7 @@ __all__ = [
     "PATTERN_MARKERS",
     "PATTERN_SHORT",
     "SEGMENT_COLORS",
+    "STYLE",
     "add_footer",
     "figure",
     "label",
@@ -59,8 +68,12 @@ __all__ = [
     "scenario_assumptions",
     "share_formatter",
     "style",
+    "styled",
     "usd_formatter",
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 COLORS: dict[str, str] = {
@@ -174,29 +187,86 @@ _FOOTER_LINE_IN = 0.13  # height of one footer line, inches
 
 
 def label(key: str) -> str:
-    """The axis label (with unit) of ``key`` from :data:`LABELS`; the key itself if it has none."""
+    """The axis label (with unit) of ``key`` from :data:`LABELS`.
+
+    Parameters
+    ----------
+    key
+        A variable name, such as a column of a tidy frame or a dotted scenario key.
+
+    Returns
+    -------
+    str
+        Its label with the unit in parentheses; ``key`` itself if :data:`LABELS` has none.
+
+    Examples
+    --------
+    >>> label("cost_total_usd")
+    'Monthly cost (USD)'
+    """
     return LABELS.get(key, key)
 
 
-def style() -> None:
-    """Apply orchsim's single chart style (idempotent)."""
-    plt.rcParams.update(
-        {
-            "figure.dpi": 100,
-            "savefig.dpi": 200,
-            "font.size": 10,
-            "axes.titlesize": 12,
-            "axes.titleweight": "bold",
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "legend.frameon": False,
-            "legend.fontsize": 8,
-            "axes.prop_cycle": cycler(color=OKABE_ITO),
-            "svg.fonttype": "none",
-        }
-    )
+STYLE: dict[str, Any] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "svg.fonttype": "none",
+}
+"""orchsim's one chart style: the ``rcParams`` that :func:`style` sets for the time of a chart call."""
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Context in which matplotlib draws in orchsim's style; the previous ``rcParams`` return on exit.
+
+    Yields
+    ------
+    None
+        Inside the ``with`` block :data:`STYLE` applies; nothing outside it changes.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with style():
+    ...     mpl.rcParams["axes.grid"]
+    True
+    >>> mpl.rcParams["axes.grid"] == mpl.rcParamsDefault["axes.grid"]
+    True
+    """
+    with plt.rc_context(cast(Any, STYLE)):  # matplotlib types the keys as literals
+        yield
+
+
+def styled(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: run ``func`` inside :func:`style` (every chart function of orchsim is styled).
+
+    Parameters
+    ----------
+    func
+        A function that draws with matplotlib.
+
+    Returns
+    -------
+    Callable
+        ``func`` with the same signature and docstring, called within the style context.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with style():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 class _UsdFormatter(mticker.Formatter):
@@ -230,12 +300,40 @@ class _UsdFormatter(mticker.Formatter):
 
 
 def usd_formatter(decimals: int | None = None) -> mticker.Formatter:
-    """Tick formatter for dollars: $0.0012, $1.25, $12,345 (uniform decimals on a linear axis)."""
+    """Tick formatter for amounts in USD: $0.0012, $1.25, $12,345.
+
+    Parameters
+    ----------
+    decimals
+        Fixed number of decimals; None chooses the fewest that show every tick of a linear axis
+        exactly (the same on every tick), and formats each value on its own on a log axis.
+
+    Returns
+    -------
+    matplotlib.ticker.Formatter
+        For ``ax.yaxis.set_major_formatter``; also callable on one value in USD.
+
+    Examples
+    --------
+    >>> usd_formatter()(12345.0), usd_formatter()(0.0012), usd_formatter(2)(1.5)
+    ('$12,345', '$0.0012', '$1.50')
+    """
     return _UsdFormatter(decimals)
 
 
 def share_formatter() -> mticker.Formatter:
-    """Tick formatter for shares in [0, 1] as percentages: 0.01%, 1%, 50%, 100%."""
+    """Tick formatter for shares as percentages: 0.01%, 1%, 50%, 100%.
+
+    Returns
+    -------
+    matplotlib.ticker.Formatter
+        Formats a share in [0, 1] (a fraction, not a percentage) as a percentage.
+
+    Examples
+    --------
+    >>> share_formatter()(0.5), share_formatter()(0.0001)
+    ('50%', '0.01%')
+    """
 
     def fmt(x: float, _pos: Any = None) -> str:
         if x <= 0:
@@ -269,6 +367,7 @@ def _plain_log(axis: Any, fmt: mticker.Formatter | None = None) -> None:
     axis.set_minor_formatter(mticker.NullFormatter())
 
 
+@styled
 def figure(width: float = 9.0, height: float = 5.5, *, nrows: int = 1, ncols: int = 1, **kw: Any) -> tuple[Figure, Any]:
     """A new figure in orchsim's style with room for the footer.
 
@@ -277,13 +376,20 @@ def figure(width: float = 9.0, height: float = 5.5, *, nrows: int = 1, ncols: in
     width, height
         Figure size, inches.
     nrows, ncols
-        Subplot grid; with one cell the second value is a single :class:`~matplotlib.axes.Axes`,
-        otherwise the array of axes that :func:`matplotlib.pyplot.subplots` returns.
+        Subplot grid, counts.
     **kw
         Passed to :func:`matplotlib.pyplot.subplots` (``sharex``, ``gridspec_kw``, ...).
+
+    Returns
+    -------
+    tuple[Figure, Axes or numpy.ndarray]
+        The figure and, with one cell, its :class:`~matplotlib.axes.Axes`; otherwise the array of
+        axes that :func:`matplotlib.pyplot.subplots` returns. Grid lines are set on each axes, so
+        the figure looks the same when drawn outside the style context (a notebook's inline output).
     """
-    style()
     fig, ax = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True, **kw)
+    for a in np.atleast_1d(ax).ravel():
+        a.grid(True, alpha=STYLE["grid.alpha"])
     fig.subplots_adjust(bottom=min(0.45, (_AXIS_SPACE_IN + 2 * _FOOTER_LINE_IN) / height))
     if ncols > 1:  # legends sit outside each axes, on its right
         fig.subplots_adjust(wspace=0.7, left=0.07, right=0.86)
@@ -297,6 +403,20 @@ def add_footer(ax: Axes, provenance: str, assumptions: Sequence[str] = ()) -> Ax
 
     The text has gid ``orchsim-footer``; calling again replaces it (one footer per figure), and the
     figure's bottom margin grows to fit the lines so the footer never covers the axes.
+
+    Parameters
+    ----------
+    ax
+        An axes of the figure to write under.
+    provenance
+        The price book line, e.g. :meth:`orchsim.aws.pricebook.PriceBook.footer` of the region.
+    assumptions
+        Short assumption strings, joined after ``Assumptions:``.
+
+    Returns
+    -------
+    Axes
+        ``ax``.
     """
     fig = ax.get_figure()
     assert isinstance(fig, Figure)
@@ -314,8 +434,22 @@ def add_footer(ax: Axes, provenance: str, assumptions: Sequence[str] = ()) -> Ax
     return ax
 
 
+@styled
 def save(fig: Figure, path: str | Path) -> list[Path]:
-    """Save ``fig`` as ``path`` with .png (200 dpi) and .svg, then close it; returns the two paths."""
+    """Save ``fig`` as PNG (200 dpi) and SVG, then close it.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    path
+        File name without suffix (a ``.png`` or ``.svg`` suffix is dropped); folders are created.
+
+    Returns
+    -------
+    list[Path]
+        The PNG and the SVG written.
+    """
     base = Path(path)
     base = base.with_suffix("") if base.suffix in (".png", ".svg") else base
     base.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +461,25 @@ def save(fig: Figure, path: str | Path) -> list[Path]:
 
 
 def scenario_assumptions(scenario: Scenario) -> list[str]:
-    """Short strings naming the assumptions a chart of ``scenario`` rests on (for the footer)."""
+    """Short strings naming the assumptions a chart of ``scenario`` rests on (for the footer).
+
+    Parameters
+    ----------
+    scenario
+        The scenario the chart shows.
+
+    Returns
+    -------
+    list[str]
+        Volume (documents per day), steps and mean work (s per document), memory (MB), the
+        730-hour month and free tier, retries, transition latency (ms) and Express memory (MB).
+
+    Examples
+    --------
+    >>> from orchsim import load_scenario
+    >>> scenario_assumptions(load_scenario("seed-article"))[0]
+    'scenario seed-article: 10,000 docs/day, 5 steps, mean work 5.08 s/doc'
+    """
     steps = scenario.steps()
     mems = sorted({s.memory_mb for s in steps})
     mean_s = sum(s.duration.mean_ms for s in steps) / 1000.0

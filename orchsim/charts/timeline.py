@@ -4,7 +4,7 @@ This is the view a Step Functions console gives for one execution, built from a 
 invocation table for every pattern, so the patterns can be compared for the same document (same
 scenario and seed: the same arrival and the same draws). :func:`timeline_segments` turns the
 invocations into segments; :func:`plot_timeline` draws them; :func:`timeline_figure` draws one
-axes per pattern. Also reachable as ``orchsim.charts.style.plot_timeline`` and so on.
+axes per pattern.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from orchsim.aws.pricebook import PriceBook
-from orchsim.charts.style import COLORS, PATTERN_LABELS, SEGMENT_COLORS, _finish, figure, label
+from orchsim.charts.style import COLORS, PATTERN_LABELS, SEGMENT_COLORS, _finish, figure, label, styled
 from orchsim.model.scenario import PATTERNS
 from orchsim.sim.result import SimulationResult
 
@@ -118,6 +118,11 @@ def pick_document(results: Any, how: str = "retried") -> int:
         ``"retried"``: the most attempts summed over the patterns (ties to the earliest);
         ``"first"``: the first finished document (at the start every function is cold);
         ``"median"``: latency closest to the median, in the first result.
+
+    Returns
+    -------
+    int
+        The document index (0 when no document finished in every result).
     """
     res = _inputs(results)
     docs = [r.documents for r in res.values() if r.documents is not None]
@@ -182,6 +187,7 @@ def _legend(ax: Axes, used: set[str]) -> None:
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Segment")
 
 
+@styled
 def plot_timeline(
     ax: Axes,
     results: Any,
@@ -195,6 +201,10 @@ def plot_timeline(
     assumptions: Sequence[str] = (),
 ) -> Axes:
     """One document's execution history: a row per step, grouped by pattern, a bar per segment.
+
+    Segments (see :func:`timeline_segments`): working, failed attempt, cold start (hatched),
+    waiting on callee, retry backoff, orchestration overhead. Time is in seconds since the
+    document arrived.
 
     Parameters
     ----------
@@ -213,9 +223,10 @@ def plot_timeline(
     prices, region, assumptions
         Footer: price book, region (default: the scenario's) and assumption strings.
 
-    Segments (see :func:`timeline_segments`): working, failed attempt, cold start (hatched),
-    waiting on callee, retry backoff, orchestration overhead. Time is in seconds since the
-    document arrived.
+    Returns
+    -------
+    Axes
+        ``ax``, with a title, axis labels with units and the footer.
     """
     res = _inputs(results)
     order = [p for p in (patterns or PATTERNS) if p in res] + ([] if patterns else [p for p in res if p not in PATTERNS])
@@ -229,6 +240,7 @@ def plot_timeline(
     return _finish(ax, title, f"Execution history of document {doc}", prices=prices, region=reg, assumptions=assumptions)
 
 
+@styled
 def timeline_figure(
     results: Any,
     doc: int = 0,
@@ -242,9 +254,26 @@ def timeline_figure(
 ) -> tuple[Figure, list[Axes]]:
     """A figure with one axes per pattern, each drawn by :func:`plot_timeline`.
 
-    ``sharex=True`` puts every pattern on the same time axis (the longest run sets it); False
-    gives each its own, which shows short runs in detail. Returns the figure and its axes (one per
-    pattern, in :data:`orchsim.PATTERNS` order).
+    Parameters
+    ----------
+    results
+        As for :func:`plot_timeline`.
+    doc
+        Document index.
+    patterns
+        Patterns to draw (default: those in ``results``, in :data:`orchsim.PATTERNS` order).
+    width
+        Figure width, inches (the height follows the number of steps).
+    sharex
+        True puts every pattern on the same time axis (s; the longest run sets it); False gives
+        each its own, which shows short runs in detail.
+    title, prices, assumptions
+        Title of the first axes, price book and assumption strings for the footer.
+
+    Returns
+    -------
+    tuple[Figure, list[Axes]]
+        The figure and its axes, one per pattern in :data:`orchsim.PATTERNS` order.
     """
     res = _inputs(results)
     order = [p for p in (patterns or PATTERNS) if p in res]

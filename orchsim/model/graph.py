@@ -115,7 +115,26 @@ def _targets(st: State) -> list[str]:
 
 
 def linear_graph(scenario: Scenario) -> Graph:
-    """The scenario's steps as a chain of Task states, each with the scenario's retry policy."""
+    """The scenario's steps as a chain of Task states, each with the scenario's retry policy.
+
+    Parameters
+    ----------
+    scenario
+        The scenario whose pipeline to chain.
+
+    Returns
+    -------
+    Graph
+        Task states named ``"<k>:<step name>"`` (``k`` from 1), each going to the next; the last
+        ends the execution.
+
+    Examples
+    --------
+    >>> from orchsim.model.scenario import load_scenario
+    >>> g = linear_graph(load_scenario("seed-article"))
+    >>> g.start, len(g.states), task_chain(g)
+    ('1:step1', 5, [0, 1, 2, 3, 4])
+    """
     steps = scenario.steps()
     names = [f"{i + 1}:{s.name}" for i, s in enumerate(steps)]
     states: dict[str, State] = {}
@@ -125,7 +144,23 @@ def linear_graph(scenario: Scenario) -> Graph:
 
 
 def task_chain(graph: Graph) -> list[int]:
-    """Step indices of a graph that is a plain sequence of Tasks (what a Lambda chain can express)."""
+    """Step indices of a graph that is a plain sequence of Tasks (what a Lambda chain can express).
+
+    Parameters
+    ----------
+    graph
+        The workflow graph.
+
+    Returns
+    -------
+    list of int
+        Scenario step indices in the order the chain invokes them.
+
+    Raises
+    ------
+    InputError
+        If the graph loops or holds a state other than a Task.
+    """
     order: list[int] = []
     name: str | None = graph.start
     seen: set[str] = set()

@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchsim.errors import InputError, from_validation_error
-from orchsim.resources import scenario_path
 from orchsim.model.dists import Duration, LogNormal
+from orchsim.resources import scenario_path
 
 __all__ = [
     "Arrival",
@@ -131,7 +131,14 @@ class Pipeline(_Frozen):
         return self
 
     def resolved(self) -> tuple[Step, ...]:
-        """The pipeline's steps as frozen :class:`Step` objects, in order."""
+        """The pipeline's steps in order.
+
+        Returns
+        -------
+        tuple of Step
+            Frozen steps: ``steps`` copies of ``step`` named ``step1``, ``step2``, ..., or each
+            listed mapping over ``step``.
+        """
         if isinstance(self.steps, int):
             return tuple(self.step.model_copy(update={"name": f"step{i + 1}"}) for i in range(self.steps))
         template = self.step.model_dump(by_alias=True)
@@ -228,17 +235,50 @@ class Scenario(_Frozen):
     step_functions: StepFunctionsConfig = StepFunctionsConfig()
 
     def steps(self) -> tuple[Step, ...]:
-        """The resolved steps, in order."""
+        """The resolved steps, in order (:meth:`Pipeline.resolved`).
+
+        Returns
+        -------
+        tuple of Step
+            One frozen :class:`Step` per Lambda function of the pipeline.
+        """
         return self.pipeline.resolved()
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain mapping that :func:`scenario_from_dict` turns back into an equal scenario."""
+        """The scenario as plain data.
+
+        Returns
+        -------
+        dict
+            JSON-compatible mapping (aliases such as ``lambda`` as keys) that
+            :func:`scenario_from_dict` turns back into an equal scenario.
+        """
         return self.model_dump(by_alias=True, mode="json")
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
-        """A new scenario with dotted keys replaced, e.g. ``{"workload.docs_per_day": 1e5}``.
+        """A new scenario with dotted keys replaced; this one is left as it is.
 
-        Raises :class:`InputError` naming the key if it is not part of the schema or its value is invalid.
+        Parameters
+        ----------
+        overrides
+            Dotted keys to values, e.g. ``{"workload.docs_per_day": 1e5, "pipeline.step.memory_mb": 512}``
+            (each in its field's unit).
+
+        Returns
+        -------
+        Scenario
+            The validated variant.
+
+        Raises
+        ------
+        InputError
+            Naming the key if it is not part of the schema or its value is invalid.
+
+        Examples
+        --------
+        >>> sc = load_scenario("seed-article").with_overrides({"pipeline.steps": 2})
+        >>> [s.name for s in sc.steps()]
+        ['step1', 'step2']
         """
         data = self.to_dict()
         for key, value in overrides.items():
@@ -260,7 +300,28 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 
 def scenario_from_dict(data: dict[str, Any] | None) -> Scenario:
-    """Validate a mapping into a :class:`Scenario`; raises :class:`InputError` naming the field path."""
+    """Validate a mapping into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    data
+        Scenario keys to values (as in a scenario YAML file); None or ``{}`` gives the defaults.
+
+    Returns
+    -------
+    Scenario
+        The validated, frozen scenario.
+
+    Raises
+    ------
+    InputError
+        Naming the field path and the accepted range of the first invalid field.
+
+    Examples
+    --------
+    >>> scenario_from_dict({"workload": {"docs_per_day": 500}}).workload.docs_per_day
+    500.0
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -5,6 +5,13 @@
 cos(2 pi (t - peak) / 1 day))``, drawn by thinning. ``burst``: Poisson whose rate is
 ``burst_factor`` times the base rate for ``burst_duration_s`` every ``burst_every_s``, the base
 chosen so the mean stays ``docs_per_day``.
+
+>>> from orchsim.model.scenario import load_scenario
+>>> from orchsim.sim.rng import ARRIVALS, stream
+>>> wl = load_scenario("seed-article").workload.model_copy(update={"docs_per_day": 86_400.0})
+>>> t = arrival_times(wl, 3600.0, stream(1, 0, ARRIVALS))
+>>> bool(3400 < t.size < 3800), bool((t[1:] >= t[:-1]).all())
+(True, True)
 """
 
 from __future__ import annotations
@@ -36,7 +43,20 @@ def _poisson(rng: np.random.Generator, rate_per_s: float, window_s: float) -> ND
 
 
 def rate_per_s(workload: Workload, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Instantaneous arrival rate (documents per second) at times ``t_s``."""
+    """Instantaneous arrival rate at times ``t_s``.
+
+    Parameters
+    ----------
+    workload
+        Volume and arrival process.
+    t_s
+        Times since the window's start, s.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Documents per second at each time (constant for ``poisson`` and ``uniform``).
+    """
     mean = workload.docs_per_day / 86_400.0
     a = workload.arrival
     t = np.asarray(t_s, dtype=float)
@@ -51,7 +71,22 @@ def rate_per_s(workload: Workload, t_s: NDArray[np.float64]) -> NDArray[np.float
 
 
 def arrival_times(workload: Workload, window_s: float, rng: np.random.Generator) -> NDArray[np.float64]:
-    """Sorted arrival times in seconds within ``[0, window_s)``."""
+    """Arrival times of the documents of one window, drawn up front.
+
+    Parameters
+    ----------
+    workload
+        Volume (documents per day) and arrival process.
+    window_s
+        Length of the simulated window, s.
+    rng
+        The arrivals stream (:data:`orchsim.sim.rng.ARRIVALS`); ``uniform`` draws nothing.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Sorted times in ``[0, window_s)``, s.
+    """
     mean = workload.docs_per_day / 86_400.0
     kind = workload.arrival.kind
     if kind == "uniform":

@@ -22,26 +22,54 @@ from orchsim.model.scenario import KeepAlive, LambdaConfig
 __all__ = ["BucketSpec", "COLD", "FunctionState", "LambdaPlatform", "THROTTLED", "TokenBucket", "WARM", "sfn_quotas"]
 
 THROTTLED = -1
+""":meth:`LambdaPlatform.acquire`: no concurrency or scaling room (429, not billed)."""
 WARM = 0
+""":meth:`LambdaPlatform.acquire`: an idle warm environment was reused."""
 COLD = 1
+""":meth:`LambdaPlatform.acquire`: a new environment was started (INIT billed)."""
 
 _LARGE_REGIONS = {"us-east-1", "us-west-2", "eu-west-1"}
 
 
 @dataclass(frozen=True)
 class BucketSpec:
-    """Token bucket size and refill rate per second."""
+    """A token bucket's shape.
+
+    Parameters
+    ----------
+    size
+        Bucket size, tokens (the burst allowed).
+    refill_per_s
+        Tokens added per second.
+    """
 
     size: float
     refill_per_s: float
 
 
 def sfn_quotas(region: str, workflow: str) -> dict[str, BucketSpec]:
-    """Step Functions throttling buckets for ``workflow`` ("standard" | "express") in ``region``.
+    """Step Functions throttling buckets of a workflow type in a region.
 
     Standard: StartExecution 1,300 refill 300/s in us-east-1, us-west-2, eu-west-1 (800 and 150/s
     elsewhere); StateTransition 5,000 refill 5,000/s there (800 and 800/s elsewhere). Express:
     StartExecution 6,000 refill 6,000/s; no state-transition limit.
+
+    Parameters
+    ----------
+    region
+        AWS region.
+    workflow
+        ``"standard"`` or ``"express"``.
+
+    Returns
+    -------
+    dict of str to BucketSpec
+        ``"start"`` and, for Standard, ``"transition"``.
+
+    Examples
+    --------
+    >>> sfn_quotas("us-east-1", "standard")["transition"]
+    BucketSpec(size=5000, refill_per_s=5000)
     """
     big = region in _LARGE_REGIONS
     if workflow == "express":
@@ -57,7 +85,15 @@ def sfn_quotas(region: str, workflow: str) -> dict[str, BucketSpec]:
 
 class TokenBucket:
     """A token bucket with lazy refill: ``take(now)`` returns the wait (s) until a token is granted
-    and consumes it (tokens may go negative to queue waiters in order)."""
+    and consumes it (tokens may go negative to queue waiters in order).
+
+    Parameters
+    ----------
+    size
+        Bucket size, tokens; the bucket starts full.
+    refill_per_s
+        Tokens added per second.
+    """
 
     __slots__ = ("size", "rate", "tokens", "last")
 
@@ -73,13 +109,35 @@ class TokenBucket:
             self.last = now
 
     def take(self, now: float) -> float:
-        """Consume one token, returning how long the caller must wait for it (0 if available)."""
+        """Consume one token, queueing behind earlier takers if there is none.
+
+        Parameters
+        ----------
+        now
+            Simulated time, s.
+
+        Returns
+        -------
+        float
+            How long the caller must wait for its token, s (0 if one was available).
+        """
         self._refill(now)
         self.tokens -= 1.0
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
     def try_take(self, now: float) -> bool:
-        """Consume one token if one is available now; never queues."""
+        """Consume one token if one is available now; never queues.
+
+        Parameters
+        ----------
+        now
+            Simulated time, s.
+
+        Returns
+        -------
+        bool
+            Whether a token was taken.
+        """
         self._refill(now)
         if self.tokens >= 1.0:
             self.tokens -= 1.0
@@ -88,7 +146,13 @@ class TokenBucket:
 
 
 class FunctionState:
-    """One Lambda function's environments: how many are busy, idle ones' expiry times, scaling."""
+    """One Lambda function's environments: how many are busy, idle ones' expiry times, scaling.
+
+    Parameters
+    ----------
+    scaling_per_10s
+        New environments the function may start per 10 s (a token bucket of that size).
+    """
 
     __slots__ = ("busy", "idle", "scaling", "cold_starts", "throttles", "peak")
 
@@ -102,7 +166,17 @@ class FunctionState:
 
 
 class LambdaPlatform:
-    """Account-level Lambda state shared by every function of a scenario."""
+    """Account-level Lambda state shared by every function of a scenario.
+
+    Parameters
+    ----------
+    cfg
+        The scenario's concurrency limit, scaling rate and keep-alive (s, or a uniform range).
+    n_functions
+        Number of functions (the pipeline's steps).
+    keep_alive_rng
+        The keep-alive stream (:data:`orchsim.sim.rng.KEEP_ALIVE`), drawn only for a range.
+    """
 
     __slots__ = ("limit", "busy", "functions", "_ka_fixed", "_ka_low", "_ka_span", "_ka_rng", "peak")
 
@@ -122,7 +196,20 @@ class LambdaPlatform:
         self._ka_rng = keep_alive_rng
 
     def acquire(self, fn: int, now: float) -> int:
-        """Start an invocation of function ``fn`` at ``now``: WARM (0), COLD (1) or THROTTLED (-1)."""
+        """Start an invocation of a function: reuse an idle environment, start one, or throttle.
+
+        Parameters
+        ----------
+        fn
+            The function's index (the step's position).
+        now
+            Simulated time, s.
+
+        Returns
+        -------
+        int
+            :data:`WARM`, :data:`COLD` or :data:`THROTTLED`.
+        """
         f = self.functions[fn]
         if self.busy >= self.limit:
             f.throttles += 1
@@ -152,7 +239,15 @@ class LambdaPlatform:
         return COLD
 
     def release(self, fn: int, now: float) -> None:
-        """End an invocation of ``fn`` at ``now``: its environment becomes idle until its keep-alive ends."""
+        """End an invocation: its environment becomes idle until its keep-alive ends.
+
+        Parameters
+        ----------
+        fn
+            The function's index.
+        now
+            Simulated time, s.
+        """
         f = self.functions[fn]
         f.busy -= 1
         self.busy -= 1

@@ -1,18 +1,160 @@
-"""The result of simulating one scenario under one pattern: tidy tables, metering, cost, summary."""
+"""The result of simulating one scenario under one pattern: metering, its price, a typed summary,
+tidy tables.
+
+A result is metering plus provenance: :meth:`SimulationResult.priced` prices the same run with
+another price book without simulating again.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from orchsim.aws.cost import Cost
-from orchsim.aws.metering import Metering
+from orchsim.aws.cost import COMPONENTS, Cost, price_metering, wasted_usd
+from orchsim.aws.metering import Metering, Waste
+from orchsim.aws.pricebook import PriceBook, load_price_book
+from orchsim.aws.rules import DEFAULT_RULES, BillingRules, Pattern, to_month
+from orchsim.errors import InputError
 from orchsim.model.scenario import Scenario
 
-__all__ = ["SimulationResult"]
+__all__ = ["Latency", "SimulationResult", "Summary", "price_window"]
+
+
+class _ItemAccess:
+    """TEMPORARY: ``summary["docs_succeeded"]`` and ``pd.Series(summary)`` as when the summary was a
+    dict. Use attributes (``summary.docs_succeeded``) or :meth:`Summary.to_dict`; this goes away."""
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def keys(self) -> list[str]:
+        return [f.name for f in fields(self)]  # type: ignore[arg-type]
+
+    def values(self) -> list[Any]:
+        return [getattr(self, k) for k in self.keys()]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, getattr(self, k)) for k in self.keys()]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+
+Mapping.register(_ItemAccess)  # TEMPORARY, with _ItemAccess: pandas and json see a mapping
+
+
+@dataclass(frozen=True)
+class Latency(_ItemAccess):
+    """End-to-end latency percentiles of the succeeded documents, ms (NaN when none succeeded)."""
+
+    p50: float
+    p95: float
+    p99: float
+
+
+@dataclass(frozen=True)
+class Summary(_ItemAccess):
+    """One run's figures: counts over the simulated window, monthly cost, per-document means.
+
+    Counts are over the window; ``cost_usd`` (component -> USD, and ``total``),
+    ``cost_per_1000_docs_usd`` and ``wasted_usd`` are per 730-hour month. The ``*_per_doc`` and
+    ``share_*`` figures divide by the documents that finished (arrived minus in flight) and use the
+    column names :func:`orchsim.analytic.engine.estimate` uses for the same quantities.
+    """
+
+    scenario: str
+    pattern: Pattern
+    seed: int
+    replication: int
+    window_hours: float
+    docs_arrived: int
+    docs_succeeded: int
+    docs_failed: int
+    docs_lost: int
+    docs_in_flight: int
+    duplicates: int
+    throughput_docs_per_s: float
+    lambda_invocations: int
+    lambda_throttles: int
+    cold_starts: int
+    orphaned_invocations: int
+    peak_concurrency: int
+    state_transitions: int
+    express_executions: int
+    billed_gb_s: float
+    latency_ms: Latency
+    cost_usd: dict[str, float]
+    cost_per_1000_docs_usd: float
+    wasted_usd: float
+    region: str
+    price_book_as_of: str
+    # Added in Foundation v2 (new keys at the end of the JSON object).
+    free_tier: bool
+    docs_per_day: float
+    steps: int
+    latency_mean_ms: float
+    lambda_invocations_per_doc: float
+    billed_gb_s_per_doc: float
+    state_transitions_per_doc: float
+    express_executions_per_doc: float
+    cold_starts_per_doc: float
+    duplicates_per_doc: float
+    share_succeeded: float
+    share_failed: float
+    share_lost: float
+
+    @property
+    def cost_total_usd(self) -> float:
+        """Total monthly cost, USD."""
+        return self.cost_usd["total"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping (what ``orchsim simulate --json`` prints for one pattern).
+
+        Returns
+        -------
+        dict
+            The fields in order; ``latency_ms`` as ``{p50, p95, p99}`` (ms), ``cost_usd`` as
+            ``{total, <component>: usd, ...}`` (USD per month); NaN becomes None.
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = {"p50": value.p50, "p95": value.p95, "p99": value.p99} if isinstance(value, Latency) else value
+        return _jsonable(out)
+
+    def row(self) -> dict[str, Any]:
+        """The summary flattened to one tidy row (``latency_ms.p50`` -> ``latency_p50_ms``,
+        ``cost_usd.total`` -> ``cost_total_usd``, ...).
+
+        Returns
+        -------
+        dict
+            Column name -> value; NaN stays NaN.
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Latency):
+                out.update({"latency_p50_ms": value.p50, "latency_p95_ms": value.p95, "latency_p99_ms": value.p99})
+            elif f.name == "cost_usd":
+                out.update({f"cost_{c}_usd": v for c, v in value.items()})
+            else:
+                out[f.name] = value
+        return out
 
 
 @dataclass(frozen=True)
@@ -21,6 +163,16 @@ class SimulationResult:
 
     Attributes
     ----------
+    scenario, pattern, replication
+        What was run.
+    metering
+        Billable units over the simulated window.
+    monthly
+        The same scaled to a month of the price book's ``month_hours`` (before tiers and free tier).
+    cost
+        Monthly cost line items from the price book.
+    summary
+        Typed figures (:class:`Summary`; :meth:`to_dict` for JSON, :meth:`row` for a tidy row).
     documents
         One row per arrived document: ``doc``, ``arrival_s``, ``end_s``, ``outcome`` (succeeded |
         failed | lost | in_flight), ``attempts`` (Lambda invocations billed), ``transitions``,
@@ -28,50 +180,139 @@ class SimulationResult:
         when run with ``detail=False``.
     invocations
         One row per invocation attempt (throttles included, not billed); ``None`` without detail.
-    metering
-        Billable units over the simulated window.
-    monthly
-        The same scaled to a 730-hour month (before tiers and free tier).
-    cost
-        Monthly cost line items from the price book.
-    summary
-        Flat figures (see :meth:`to_dict`).
+    rules
+        The billing rules the run was metered with (rounding, chunk, included storage, limit).
+    waste
+        The wasted part of ``metering`` (priced into ``summary.wasted_usd``).
     """
 
     scenario: Scenario
-    pattern: str
+    pattern: Pattern
     replication: int
     metering: Metering
     monthly: Metering
     cost: Cost
-    summary: dict[str, Any]
+    summary: Summary
     documents: pd.DataFrame | None = field(default=None, repr=False)
     invocations: pd.DataFrame | None = field(default=None, repr=False)
+    rules: BillingRules = DEFAULT_RULES
+    waste: Waste = Waste()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: counts, latency percentiles (ms), monthly cost by component (USD)."""
-        return _jsonable(self.summary)
+        """JSON-ready summary: counts, latency percentiles (ms), monthly cost by component (USD).
+
+        Returns
+        -------
+        dict
+            :meth:`Summary.to_dict`.
+        """
+        return self.summary.to_dict()
 
     def row(self) -> dict[str, Any]:
-        """The summary flattened to one tidy row (``latency_ms.p50`` -> ``latency_p50_ms``, ...)."""
-        out: dict[str, Any] = {}
-        for key, value in self.summary.items():
-            if key == "latency_ms":
-                for q, v in value.items():
-                    out[f"latency_{q}_ms"] = v
-            elif key == "cost_usd":
-                for c, v in value.items():
-                    out[f"cost_{c}_usd"] = v
-            else:
-                out[key] = value
-        return out
+        """The summary as one tidy row (:meth:`Summary.row`).
+
+        Returns
+        -------
+        dict
+            Column name -> value.
+        """
+        return self.summary.row()
+
+    def priced(self, prices: str | PriceBook | None = None) -> SimulationResult:
+        """The same run priced with another price book, without simulating again.
+
+        Parameters
+        ----------
+        prices
+            Price file path or :class:`PriceBook` (default: the shipped one).
+
+        Returns
+        -------
+        SimulationResult
+            A new result: same metering and tables, new ``monthly``, ``cost`` and cost figures of
+            the summary.
+
+        Raises
+        ------
+        InputError
+            If the book's metering rules (Lambda or Express rounding, Express memory chunk or limit,
+            included ephemeral storage) differ from those the run was metered with: its metering
+            would not be what that book bills; simulate again with it.
+
+        Examples
+        --------
+        >>> from orchsim import load_scenario, simulate
+        >>> res = simulate(load_scenario("seed-article").with_overrides({"window_hours": 0.1}), "sfn-standard")
+        >>> res.priced().summary.cost_usd == res.summary.cost_usd  # the shipped book again
+        True
+        """
+        book = load_price_book(prices)
+        if book.rules.metering_key() != self.rules.metering_key():
+            raise InputError(
+                "prices",
+                f"{book.path.name} bills with {_describe(book.rules)}, but this run was metered with "
+                f"{_describe(self.rules)}; simulate again with that price book",
+            )
+        monthly, cost, figures = price_window(self.scenario, self.metering, self.waste, self.summary.docs_arrived, book)
+        return replace(self, monthly=monthly, cost=cost, summary=replace(self.summary, **figures))
+
+
+def _describe(rules: BillingRules) -> str:
+    return (
+        f"Lambda rounding {rules.lambda_rounding_ms} ms, Express rounding {rules.express_rounding_ms} ms, "
+        f"Express chunks {rules.express_memory_chunk_mb} MB, Express limit {rules.express_max_duration_s:g} s, "
+        f"{rules.included_ephemeral_storage_mb} MB ephemeral storage included"
+    )
+
+
+def price_window(
+    scenario: Scenario, window: Metering, waste: Waste, docs_arrived: int, book: PriceBook
+) -> tuple[Metering, Cost, dict[str, Any]]:
+    """Price a simulated window's metering for a month: the only place a simulation meets prices.
+
+    Parameters
+    ----------
+    scenario
+        The scenario run (its window, region and free-tier setting apply).
+    window
+        Metering over the simulated window.
+    waste
+        The wasted part of it.
+    docs_arrived
+        Documents that arrived in the window.
+    book
+        The price book.
+
+    Returns
+    -------
+    (Metering, Cost, dict)
+        The monthly metering, its cost, and the summary's cost fields (``cost_usd``,
+        ``cost_per_1000_docs_usd``, ``wasted_usd``, ``region``, ``price_book_as_of``, ``free_tier``).
+    """
+    book.check_region(scenario.region)
+    factor = float(to_month(1.0, scenario.window_hours, book.month_hours))
+    monthly = window.scaled(factor)
+    cost = price_metering(monthly, scenario.region, free_tier=scenario.free_tier, prices=book)
+    by_comp = cost.by_component()
+    docs_month = docs_arrived * factor
+    figures: dict[str, Any] = {
+        "cost_usd": {"total": cost.total_usd, **{c: by_comp[c] for c in COMPONENTS}},
+        "cost_per_1000_docs_usd": cost.total_usd / docs_month * 1000.0 if docs_month else float("nan"),
+        "wasted_usd": wasted_usd(by_comp, window, waste),
+        "region": scenario.region,
+        "price_book_as_of": book.as_of,
+        "free_tier": scenario.free_tier,
+    }
+    return monthly, cost, figures
 
 
 def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {k: _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, float | np.floating):

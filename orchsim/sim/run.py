@@ -1,13 +1,18 @@
-"""Run one scenario under one or more patterns with SimPy, then meter and price the run.
+"""Run one scenario under one or more patterns with SimPy, meter the run, then price it.
 
-Example (the seed article's 5-step pipeline for one simulated hour)::
+The SimPy run only meters (window :class:`~orchsim.aws.metering.Metering` and the wasted part of
+it); :func:`orchsim.sim.result.price_window` prices that afterwards, so
+:meth:`SimulationResult.priced` re-prices a result with another price book without simulating.
 
-    from orchsim import load_scenario, simulate
-    sc = load_scenario("data/scenarios/seed-article.yaml").with_overrides({"window_hours": 1})
-    res = simulate(sc, "sfn-standard")
-    res.summary["state_transitions"]     # 5 per finished document
-    res.cost.line_items                  # monthly line items from the price book
-    res.documents.outcome.value_counts()
+Example (the seed article's 5-step pipeline for one simulated hour):
+
+>>> from orchsim import load_scenario
+>>> sc = load_scenario("seed-article").with_overrides({"window_hours": 0.25})
+>>> res = simulate(sc, "sfn-standard", detail=False)
+>>> res.summary.state_transitions == 5 * (res.summary.docs_arrived - res.summary.docs_in_flight)
+True
+>>> res.cost.total_usd > 0
+True
 """
 
 from __future__ import annotations
@@ -18,17 +23,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from orchsim.aws.cost import COMPONENTS, price_metering
-from orchsim.aws.metering import Metering
+from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
-from orchsim.aws.rules import to_month
-from orchsim.errors import InputError
+from orchsim.aws.rules import BillingRules, Pattern, check_pattern, express_gb_hours
 from orchsim.model.scenario import PATTERNS, Scenario
 from orchsim.sim.patterns import chain_async, chain_sync, sfn
 from orchsim.sim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
-from orchsim.sim.result import SimulationResult
+from orchsim.sim.result import Latency, SimulationResult, Summary, price_window
 
-__all__ = ["simulate", "simulate_patterns", "PATTERN_STARTERS"]
+__all__ = ["simulate", "simulate_patterns", "check_pattern", "PATTERN_STARTERS"]
 
 PATTERN_STARTERS: dict[str, Callable[[Context], None]] = {
     "lambda-chain-sync": chain_sync.start,
@@ -36,12 +39,6 @@ PATTERN_STARTERS: dict[str, Callable[[Context], None]] = {
     "sfn-standard": sfn.start_standard,
     "sfn-express": sfn.start_express,
 }
-
-
-def check_pattern(pattern: str) -> None:
-    """Raise :class:`InputError` unless ``pattern`` is one of :data:`orchsim.PATTERNS`."""
-    if pattern not in PATTERN_STARTERS:
-        raise InputError("pattern", f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
 
 
 def simulate(
@@ -52,7 +49,7 @@ def simulate(
     prices: str | PriceBook | None = None,
     detail: bool = True,
 ) -> SimulationResult:
-    """Simulate ``scenario`` under ``pattern`` for its window and price the metered month.
+    """Simulate ``scenario`` under ``pattern`` for its window, meter it, and price the metered month.
 
     Parameters
     ----------
@@ -63,16 +60,29 @@ def simulate(
     replication
         Replication index: (seed, replication) selects the random streams.
     prices
-        Price file or :class:`PriceBook` (default: the shipped one).
+        Price file or :class:`PriceBook` (default: the shipped one). Its billing rules
+        (``book.rules``: rounding, Express chunk and limit, included storage) meter the run; its
+        prices price it.
     detail
         Keep the per-document and per-invocation tables; ``False`` keeps aggregates only, so memory
         stays bounded on large runs.
+
+    Returns
+    -------
+    SimulationResult
+        Window metering, monthly cost, typed summary and (with ``detail``) tidy tables.
+
+    Raises
+    ------
+    InputError
+        For an unknown pattern or a region the price book does not price.
     """
-    check_pattern(pattern)
+    name = check_pattern(pattern)
     book = load_price_book(prices)
     book.check_region(scenario.region)
-    ctx = Context(scenario, replication, detail=detail)
-    PATTERN_STARTERS[pattern](ctx)
+    rules = book.rules
+    ctx = Context(scenario, replication, detail=detail, rules=rules)
+    PATTERN_STARTERS[name](ctx)
     # The model allocates many short-lived objects and makes no reference cycles, so reference
     # counting frees them all; pausing the cyclic collector spares its repeated full passes.
     paused = gc.isenabled()
@@ -82,7 +92,7 @@ def simulate(
     finally:
         if paused:
             gc.enable()
-    return _result(ctx, pattern, book)
+    return _result(ctx, name, book, rules)
 
 
 def simulate_patterns(
@@ -93,13 +103,33 @@ def simulate_patterns(
     prices: str | PriceBook | None = None,
     detail: bool = True,
 ) -> list[SimulationResult]:
-    """:func:`simulate` for each pattern (same seed, same documents, same draws)."""
+    """:func:`simulate` for each pattern (same seed, same documents, same draws).
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    patterns
+        Pattern names (default all four), checked before anything runs.
+    replication
+        Replication index.
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+    detail
+        Keep the per-document and per-invocation tables.
+
+    Returns
+    -------
+    list of SimulationResult
+        One per pattern, in order.
+    """
     for p in patterns:
         check_pattern(p)
-    return [simulate(scenario, p, replication=replication, prices=prices, detail=detail) for p in patterns]
+    book = load_price_book(prices)
+    return [simulate(scenario, p, replication=replication, prices=book, detail=detail) for p in patterns]
 
 
-def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
+def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules) -> SimulationResult:
     sc = ctx.scenario
     rec = ctx.rec
     steps = ctx.steps
@@ -114,14 +144,9 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
         ephemeral_gb_s=eph,
         sfn_transitions=float(rec.transitions),
         express_requests=float(rec.express_requests),
-        express_gb_hours=rec.express_billed_ms_mb / 1000.0 / 1024.0 / 3600.0,
+        express_gb_hours=float(express_gb_hours(rec.express_billed_ms_mb, 1.0)),
         logs_gb=rec.log_bytes / 1e9,
     )
-    factor = float(to_month(1.0, sc.window_hours, book.month_hours))
-    monthly = window.scaled(factor)
-    cost = price_metering(monthly, sc.region, free_tier=sc.free_tier, prices=book)
-    by_comp = cost.by_component()
-
     docs = rec.doc_table()
     outcome = docs["outcome"]
     n = ctx.n_docs
@@ -130,47 +155,56 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
     latency_ms = (docs["end_s"][ok] - ctx.arrivals[ok]) * 1000.0
     pct = np.percentile(latency_ms, [50, 95, 99]) if latency_ms.size else [np.nan] * 3
     bad = (outcome == FAILED) | (outcome == LOST)
-    waste_gb_s = float(docs["gb_s"][bad].sum() + docs["waste_gb_s"][~bad].sum())
-    waste_req = float(docs["invocations"][bad].sum() + docs["waste_invocations"][~bad].sum())
-    total_gb_s = gb_s_x86 + gb_s_arm
-    share_docs_bad = float(bad.sum()) / n if n else 0.0
-    waste_trans = float(docs["transitions"][bad].sum())
-    wasted = (
-        by_comp["lambda_compute"] * (waste_gb_s / total_gb_s if total_gb_s else 0.0)
-        + by_comp["lambda_ephemeral"] * (waste_gb_s / total_gb_s if total_gb_s else 0.0)
-        + by_comp["lambda_requests"] * (waste_req / invocations if invocations else 0.0)
-        + by_comp["sfn_transitions"] * (waste_trans / rec.transitions if rec.transitions else 0.0)
-        + (by_comp["express_requests"] + by_comp["express_duration"] + by_comp["logs"]) * share_docs_bad
+    waste = Waste(
+        lambda_gb_s=float(docs["gb_s"][bad].sum() + docs["waste_gb_s"][~bad].sum()),
+        lambda_requests=float(docs["invocations"][bad].sum() + docs["waste_invocations"][~bad].sum()),
+        sfn_transitions=float(docs["transitions"][bad].sum()),
+        share_docs_bad=float(bad.sum()) / n if n else 0.0,
     )
-    docs_month = n * factor
-    summary = {
-        "scenario": sc.name,
-        "pattern": pattern,
-        "seed": sc.seed,
-        "replication": ctx.replication,
-        "window_hours": sc.window_hours,
-        "docs_arrived": n,
-        "docs_succeeded": int(counts[SUCCEEDED]),
-        "docs_failed": int(counts[FAILED]),
-        "docs_lost": int(counts[LOST]),
-        "docs_in_flight": int(counts[IN_FLIGHT]),
-        "duplicates": rec.duplicates,
-        "throughput_docs_per_s": float(counts[SUCCEEDED]) / ctx.window_s,
-        "lambda_invocations": invocations,
-        "lambda_throttles": ctx.platform.throttles,
-        "cold_starts": ctx.platform.cold_starts,
-        "orphaned_invocations": rec.orphaned,
-        "peak_concurrency": ctx.platform.peak,
-        "state_transitions": rec.transitions,
-        "express_executions": rec.express_requests,
-        "billed_gb_s": total_gb_s,
-        "latency_ms": {"p50": float(pct[0]), "p95": float(pct[1]), "p99": float(pct[2])},
-        "cost_usd": {"total": cost.total_usd, **{c: by_comp[c] for c in COMPONENTS}},
-        "cost_per_1000_docs_usd": cost.total_usd / docs_month * 1000.0 if docs_month else float("nan"),
-        "wasted_usd": wasted,
-        "region": sc.region,
-        "price_book_as_of": book.as_of,
-    }
+    monthly, cost, figures = price_window(sc, window, waste, n, book)
+    finished = n - int(counts[IN_FLIGHT])
+    ended = outcome != IN_FLIGHT
+    mean_ms = float(np.mean((docs["end_s"][ended] - ctx.arrivals[ended]) * 1000.0)) if finished else float("nan")
+
+    def per_doc(total: float) -> float:
+        return total / finished if finished else float("nan")
+
+    summary = Summary(
+        scenario=sc.name,
+        pattern=pattern,
+        seed=sc.seed,
+        replication=ctx.replication,
+        window_hours=sc.window_hours,
+        docs_arrived=n,
+        docs_succeeded=int(counts[SUCCEEDED]),
+        docs_failed=int(counts[FAILED]),
+        docs_lost=int(counts[LOST]),
+        docs_in_flight=int(counts[IN_FLIGHT]),
+        duplicates=rec.duplicates,
+        throughput_docs_per_s=float(counts[SUCCEEDED]) / ctx.window_s,
+        lambda_invocations=invocations,
+        lambda_throttles=ctx.platform.throttles,
+        cold_starts=ctx.platform.cold_starts,
+        orphaned_invocations=rec.orphaned,
+        peak_concurrency=ctx.platform.peak,
+        state_transitions=rec.transitions,
+        express_executions=rec.express_requests,
+        billed_gb_s=gb_s_x86 + gb_s_arm,
+        latency_ms=Latency(float(pct[0]), float(pct[1]), float(pct[2])),
+        docs_per_day=sc.workload.docs_per_day,
+        steps=len(steps),
+        latency_mean_ms=mean_ms,
+        lambda_invocations_per_doc=per_doc(invocations),
+        billed_gb_s_per_doc=per_doc(gb_s_x86 + gb_s_arm),
+        state_transitions_per_doc=per_doc(rec.transitions),
+        express_executions_per_doc=per_doc(rec.express_requests),
+        cold_starts_per_doc=per_doc(ctx.platform.cold_starts),
+        duplicates_per_doc=per_doc(rec.duplicates),
+        share_succeeded=per_doc(int(counts[SUCCEEDED])),
+        share_failed=per_doc(int(counts[FAILED])),
+        share_lost=per_doc(int(counts[LOST])),
+        **figures,
+    )
     documents = invocations_df = None
     if rec.detail:
         documents = pd.DataFrame(
@@ -209,4 +243,6 @@ def _result(ctx: Context, pattern: str, book: PriceBook) -> SimulationResult:
             frame["seed"] = sc.seed
             frame["replication"] = ctx.replication
         invocations_df = inv
-    return SimulationResult(sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df)
+    return SimulationResult(
+        sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df, rules=rules, waste=waste
+    )

@@ -1,5 +1,12 @@
 """Analysis of sweep results: crossover points, the Express-versus-Standard break-even, and
-replication means with 95% confidence intervals."""
+replication means with 95% confidence intervals.
+
+>>> crossover([1, 2, 3, 4], [1, 2, 3, 4], [2.5, 2.5, 2.5, 2.5])
+[2.5]
+>>> mean, low, high = ci95([9.0, 10.0, 11.0])
+>>> mean, round(low, 3), round(high, 3)
+(10.0, 7.516, 12.484)
+"""
 
 from __future__ import annotations
 
@@ -21,14 +28,37 @@ _T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 
 
 
 def t975(dof: int) -> float:
-    """Student-t 97.5% quantile for ``dof`` degrees of freedom (table to 30, normal beyond)."""
+    """Student-t 97.5% quantile (two-sided 95%).
+
+    Parameters
+    ----------
+    dof
+        Degrees of freedom.
+
+    Returns
+    -------
+    float
+        From a table up to 30 degrees of freedom, a normal approximation beyond; NaN below 1.
+    """
     if dof < 1:
         return math.nan
     return _T975[dof - 1] if dof <= 30 else 1.959964 + 2.4 / dof
 
 
 def ci95(values: ArrayLike) -> tuple[float, float, float]:
-    """Mean and two-sided 95% confidence interval (Student t) of independent replications."""
+    """Mean and two-sided 95% confidence interval (Student t) of independent replications.
+
+    Parameters
+    ----------
+    values
+        One value per replication (non-finite values are left out).
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, low, high)`` in the values' unit; the bounds are NaN with fewer than two values,
+        all three with none.
+    """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size == 0:
@@ -41,8 +71,28 @@ def ci95(values: ArrayLike) -> tuple[float, float, float]:
 
 
 def summarize(df: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
-    """Replication means with 95% CIs: one row per ``by`` group, columns ``<metric>``,
-    ``<metric>_ci_low``, ``<metric>_ci_high`` and ``replications``."""
+    """Replication means with 95% CIs per group.
+
+    Parameters
+    ----------
+    df
+        Tidy rows, one per replication.
+    by
+        Columns to group by (e.g. a swept key and ``pattern``).
+    metrics
+        Columns to average.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, ``<metric>``, ``<metric>_ci_low``,
+        ``<metric>_ci_high`` (in the metric's unit) and ``replications``.
+
+    Raises
+    ------
+    InputError
+        If a column is missing.
+    """
     missing = [c for c in [*by, *metrics] if c not in df.columns]
     if missing:
         raise InputError("summarize", f"columns not in the frame: {missing}")
@@ -66,7 +116,25 @@ def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool
     Where the costs are equal over a run of points (say both $0 inside the free tier) and the sign
     differs on either side, the crossing is the first point of the run. Costs that only touch (equal
     at a point with the same sign on both sides, or at either end of the sweep) do not cross.
-    Returns the crossings in increasing ``x``; empty when they never cross.
+
+    Parameters
+    ----------
+    x
+        The swept values (any order; non-finite points are left out).
+    cost_a, cost_b
+        The two patterns' costs at ``x`` (USD, or any metric in one unit).
+    log_x
+        Interpolate in log(x); None decides from the span of ``x``.
+
+    Returns
+    -------
+    list of float
+        The crossings in increasing ``x`` (in ``x``'s unit); empty when they never cross.
+
+    Raises
+    ------
+    InputError
+        If the arrays are not 1-D and of equal length.
     """
     xs = np.asarray(x, dtype=float)
     d = np.asarray(cost_a, dtype=float) - np.asarray(cost_b, dtype=float)
@@ -98,8 +166,30 @@ def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool
 def crossover_table(df: pd.DataFrame, x: str, patterns: Sequence[str] | None = None, *, value: str = "cost_total_usd", by: Sequence[str] = ()) -> pd.DataFrame:
     """Every pairwise crossover of ``value`` along ``x`` in a tidy sweep frame.
 
-    One row per (group of ``by``, pattern pair, crossing) with columns ``pattern_a``,
-    ``pattern_b``, ``x`` (the crossing) and ``cheaper_below`` (the pattern cheaper at smaller x).
+    Parameters
+    ----------
+    df
+        Tidy sweep rows (replications are averaged per ``pattern`` and ``x`` first).
+    x
+        The swept column.
+    patterns
+        Patterns to pair (default those in the frame, in order of appearance).
+    value
+        The metric whose lines cross (default the monthly total, USD).
+    by
+        Further columns to group by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group of ``by``, pattern pair, crossing) with columns ``pattern_a``,
+        ``pattern_b``, ``x`` (the crossing, in ``x``'s unit) and ``cheaper_below`` (the pattern
+        cheaper at smaller x).
+
+    Raises
+    ------
+    InputError
+        If ``x`` or ``value`` is not a column.
     """
     if x not in df.columns or value not in df.columns:
         raise InputError("crossover", f"the frame needs columns {x!r} and {value!r}")
@@ -156,7 +246,34 @@ def express_breakeven(
     depends on the monthly ``executions``; None = a small volume, first tier). The Lambda functions
     cost the same under both and cancel out. Vectorised over its array arguments.
 
-    Example: 5 transitions, 64 MB, first tier: Express is cheaper below about 119 s.
+    Parameters
+    ----------
+    transitions
+        State transitions per execution (>= 1).
+    memory_mb
+        Express memory used per execution, MB (billed in 64 MB chunks).
+    executions
+        Executions per month (None: a small volume, first tier).
+    region
+        AWS region of the prices.
+    free_tier
+        Apply the Standard free tier.
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Break-even billed duration per execution, s (broadcast shape of the arguments).
+
+    Raises
+    ------
+    InputError
+        For transitions < 1, memory outside (0, 10,240] MB or executions <= 0.
+
+    Examples
+    --------
+    5 transitions, 64 MB, first tier: Express is cheaper below about 119 s.
 
     >>> round(float(express_breakeven(5, 64)), 1)
     119.0

@@ -1,6 +1,17 @@
-"""Comparisons of the four patterns as tidy frames: the one-scenario table, simulated check points,
-Express break-even grids, outcome shares. Charts and text live in :mod:`orchsim.charts` and
-:mod:`orchsim.report`."""
+"""Comparisons of the four patterns as frames: the one-scenario comparison and its display table,
+simulated check points and their agreement with the analytic engine, Express break-even grids,
+outcome shares, crossovers, daily costs, and the Lambda duration a budget buys.
+
+Everything here returns a pandas frame (or a number); charts of them live in :mod:`orchsim.charts`
+and text in :mod:`orchsim.report`.
+
+>>> from orchsim.model.scenario import load_scenario
+>>> df = compare(load_scenario("seed-article"))
+>>> df["pattern"].tolist()
+['lambda-chain-sync', 'lambda-chain-async', 'sfn-standard', 'sfn-express']
+>>> bool((df["cost_total_usd"] > 0).all())
+True
+"""
 
 from __future__ import annotations
 
@@ -11,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from orchsim.analytic.engine import estimate
-from orchsim.aws.pricebook import PriceBook, load_price_book
+from orchsim.aws.pricebook import ARCHITECTURES, PriceBook, load_price_book
+from orchsim.aws.rules import gb_seconds
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Scenario
 
@@ -31,17 +43,40 @@ __all__ = [
 
 
 def compare(scenario: Scenario, *, prices: str | PriceBook | None = None) -> pd.DataFrame:
-    """One row per pattern: per-document metering and monthly cost (analytic engine)."""
-    return estimate(scenario, PATTERNS, prices=prices)
+    """The four patterns side by side for one scenario (analytic engine, no contention).
 
+    Parameters
+    ----------
+    scenario
+        The scenario to compare.
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pattern (in :data:`orchsim.PATTERNS` order) with per-document metering
+        (invocations, GB-s, transitions, Express GB-hours), outcome probabilities, mean latency (ms)
+        and monthly cost by component (USD per 730-hour month), as
+        :func:`orchsim.analytic.engine.estimate` returns.
+    """
+    return estimate(scenario, PATTERNS, prices=prices)
 
 
 def comparison_table(df: pd.DataFrame) -> pd.DataFrame:
     """The analytic comparison as a display table: one row per pattern, columns named with units.
 
-    Columns: USD per month, USD per 1,000 documents, USD per day, ratio to the cheapest pattern,
-    Lambda GB-s per document, state transitions per document, mean latency (s), and the
-    succeeded / lost shares of documents.
+    Parameters
+    ----------
+    df
+        Rows of :func:`compare` (or :func:`orchsim.analytic.engine.estimate`) for one scenario.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by pattern; columns USD per month, USD per day, USD per 1,000 documents, ratio to
+        the cheapest pattern, Lambda GB-s per document, state transitions per document, mean
+        latency (s), and the succeeded / lost shares of documents, rounded for display.
     """
     cheapest = float(df["cost_total_usd"].min())
     out = pd.DataFrame(
@@ -61,7 +96,6 @@ def comparison_table(df: pd.DataFrame) -> pd.DataFrame:
     return out.set_index("pattern")
 
 
-
 def simulated_check(
     base: Scenario,
     volumes: Sequence[float],
@@ -75,10 +109,32 @@ def simulated_check(
 ) -> pd.DataFrame:
     """Simulated replications of ``base`` at a few volumes, each with a window sized to the volume.
 
-    The window at ``v`` documents per day is ``docs_per_run / (v / 24)`` hours (about
-    ``docs_per_run`` documents per run), capped at ``max_window_hours``; costs are per 730-hour
-    month whatever the window. Returns the tidy rows of :func:`orchsim.study.sweep.sweep` (one per
-    volume x pattern x replication) with ``workload.docs_per_day`` and ``window_hours`` columns.
+    Parameters
+    ----------
+    base
+        The scenario to simulate.
+    volumes
+        Documents per day to simulate at.
+    patterns
+        Patterns to simulate.
+    docs_per_run
+        About how many documents each run should see: the window at ``v`` documents per day is
+        ``docs_per_run / (v / 24)`` hours.
+    max_window_hours
+        Upper bound of that window, hours.
+    replications
+        Replications per volume.
+    workers
+        Local worker processes (1: in this process).
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy rows of :func:`orchsim.study.sweep.sweep` (one per volume x pattern x
+        replication; costs per 730-hour month whatever the window) with ``workload.docs_per_day``
+        and ``window_hours`` columns. Nothing is cached.
     """
     from orchsim.study.sweep import sweep
 
@@ -104,9 +160,32 @@ def breakeven_grid(
 ) -> pd.DataFrame:
     """Express-versus-Standard break-even duration over transitions x memory (x monthly executions).
 
-    One row per combination with ``transitions``, ``memory_mb``, ``executions`` (per month; NaN =
-    a small volume, first Express tier), ``breakeven_s`` (billed duration at which both cost the
-    same; NaN where Express is cheaper at every duration up to its limit) and ``region``.
+    Parameters
+    ----------
+    transitions
+        State transitions per execution.
+    memory_mb
+        Express memory used per execution, MB.
+    executions
+        Executions per month (None: a small volume, first Express tier).
+    region
+        AWS region of the prices.
+    free_tier
+        Apply the Standard free tier.
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per combination with ``transitions``, ``memory_mb``, ``executions`` (per month;
+        NaN = first tier), ``breakeven_s`` (billed duration, s, at which both cost the same; NaN
+        where Express is cheaper at every duration up to its limit) and ``region``.
+
+    Raises
+    ------
+    InputError
+        If an axis has no values.
     """
     from orchsim.study.analysis import express_breakeven
 
@@ -126,8 +205,17 @@ def breakeven_grid(
 def outcome_shares(df: pd.DataFrame) -> pd.DataFrame:
     """Add per-run outcome shares and latency in seconds to simulated sweep rows.
 
-    Adds ``finished`` (documents that ended in the window), ``success_share``, ``failed_share``,
-    ``lost_share`` (shares of finished documents), ``latency_p50_s`` and ``latency_p99_s``.
+    Parameters
+    ----------
+    df
+        Simulated sweep rows (``engine="simulate"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``finished`` (documents that ended in the window), ``success_share``,
+        ``failed_share``, ``lost_share`` (shares of finished documents; NaN when none finished),
+        ``latency_p50_s`` and ``latency_p99_s`` (s) added.
     """
     out = df.copy()
     finished = (out["docs_arrived"] - out["docs_in_flight"]).astype(float)
@@ -152,25 +240,66 @@ def lambda_duration_for_budget(
 ) -> float:
     """Billed duration per invocation (ms) at which ``invocations`` Lambda calls cost ``usd``.
 
-    First price tier, no free tier: ``usd = invocations x (request price + GB-s price x
-    memory_mb / 1024 x duration_ms / 1000)``. Returns 0 when the requests alone cost ``usd`` or more.
+    The inverse of Lambda's price at the first duration tier without the free tier:
+    ``usd = invocations x request price + usd_per_gb_s x gb_seconds(duration_ms, memory_mb) x
+    invocations`` (:func:`orchsim.aws.rules.gb_seconds`). ``usd`` and ``invocations`` cover the
+    same period (a day, a month).
 
+    Parameters
+    ----------
+    usd
+        The budget, USD.
+    invocations
+        Lambda invocations the budget pays for (> 0).
+    memory_mb
+        Configured memory of the function, MB.
+    arch
+        ``x86_64`` or ``arm64``.
+    region
+        AWS region of the prices.
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    float
+        Billed milliseconds per invocation; 0 when the requests alone cost ``usd`` or more.
+
+    Raises
+    ------
+    InputError
+        For ``invocations`` <= 0, an unknown architecture or region.
+
+    Examples
+    --------
     >>> round(lambda_duration_for_budget(0.10, 50_000, 1024))
     108
     """
-    book = load_price_book(prices)
-    lam = book.lambda_prices(region)
-    budget = float(usd) - float(invocations) * lam.requests_usd_per_million / 1e6
-    if budget <= 0:
+    if not invocations > 0:
+        raise InputError("invocations", f"must be > 0 (got {invocations!r})")
+    if arch not in ARCHITECTURES:
+        raise InputError("arch", f"unknown architecture {arch!r}; accepted: {', '.join(ARCHITECTURES)}")
+    lam = load_price_book(prices).lambda_prices(region)
+    compute_usd = float(usd) - float(invocations) * lam.requests_usd_per_million / 1e6
+    if compute_usd <= 0:
         return 0.0
-    gb_s_price = lam.duration_tiers[arch][0].usd_per_unit
-    return budget / gb_s_price / (float(memory_mb) / 1024.0) / float(invocations) * 1000.0
+    gb_s_per_invocation = compute_usd / float(invocations) / lam.duration_tiers[arch][0].usd_per_unit
+    return gb_s_per_invocation / float(gb_seconds(1.0, memory_mb))
 
 
 def simulation_table(results: Any) -> pd.DataFrame:
     """Simulated runs as a display table: one row per pattern, outcomes, latency (s) and cost.
 
-    ``results`` is ``{pattern: SimulationResult}`` or a list of results.
+    Parameters
+    ----------
+    results
+        ``{pattern: SimulationResult}`` or a sequence of :class:`~orchsim.sim.result.SimulationResult`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by pattern: document counts by outcome, cold starts, p50 and p99 latency (s), USD
+        per month and wasted USD per month.
     """
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
     rows = []
@@ -178,16 +307,16 @@ def simulation_table(results: Any) -> pd.DataFrame:
         s = r.summary
         rows.append({
             "pattern": r.pattern,
-            "documents": s["docs_arrived"],
-            "succeeded": s["docs_succeeded"],
-            "failed (recorded)": s["docs_failed"],
-            "lost (no record)": s["docs_lost"],
-            "in flight at end": s["docs_in_flight"],
-            "cold starts": s["cold_starts"],
-            "p50 latency (s)": round(s["latency_ms"]["p50"] / 1000.0, 2),
-            "p99 latency (s)": round(s["latency_ms"]["p99"] / 1000.0, 2),
-            "USD per month": round(s["cost_usd"]["total"], 2),
-            "wasted USD per month": round(s["wasted_usd"], 2),
+            "documents": s.docs_arrived,
+            "succeeded": s.docs_succeeded,
+            "failed (recorded)": s.docs_failed,
+            "lost (no record)": s.docs_lost,
+            "in flight at end": s.docs_in_flight,
+            "cold starts": s.cold_starts,
+            "p50 latency (s)": round(s.latency_ms.p50 / 1000.0, 2),
+            "p99 latency (s)": round(s.latency_ms.p99 / 1000.0, 2),
+            "USD per month": round(s.cost_usd["total"], 2),
+            "wasted USD per month": round(s.wasted_usd, 2),
         })
     return pd.DataFrame(rows).set_index("pattern")
 
@@ -202,9 +331,29 @@ def agreement_table(
 ) -> pd.DataFrame:
     """Simulated means with 95% CIs next to the analytic value at the same points.
 
-    ``simulated`` holds replications over ``x`` (as :func:`simulated_check` returns). One row per
-    (``x``, pattern): ``analytic``, ``simulated`` (mean), ``ci_low``, ``ci_high``, ``replications``,
-    ``rel_diff`` (simulated / analytic - 1) and ``within_ci``.
+    Parameters
+    ----------
+    base
+        The scenario the simulated rows were made from.
+    simulated
+        Replications over ``x``, as :func:`simulated_check` returns (rows with an error are left out).
+    x
+        The swept key: ``workload.docs_per_day`` or ``pipeline.steps``.
+    value
+        The metric to compare (default the monthly total, USD).
+    prices
+        Price file or :class:`PriceBook` for the analytic side.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``x``, pattern): ``analytic``, ``simulated`` (mean), ``ci_low``, ``ci_high``,
+        ``replications``, ``rel_diff`` (simulated / analytic - 1) and ``within_ci``.
+
+    Raises
+    ------
+    InputError
+        For another ``x``.
     """
     from orchsim.study.analysis import summarize
 
@@ -226,8 +375,19 @@ def agreement_table(
 def cheapest_share(df: pd.DataFrame, *, patterns: Sequence[str] | None = None, value: str = "cost_total_usd") -> pd.Series:
     """Share of sweep points at which each pattern is the cheapest (ties to the earlier pattern).
 
-    Returns a Series indexed by pattern (every pattern of ``patterns`` or of the frame, zeros
-    included), summing to 1.
+    Parameters
+    ----------
+    df
+        Tidy sweep rows (rows with an error are left out).
+    patterns
+        Patterns to compete (default all four); those absent from the frame are dropped.
+    value
+        The metric to minimise (default the monthly total, USD).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by pattern (zeros included), summing to 1.
     """
     ok = df[df["error"].isna()] if "error" in df.columns else df
     pats = [p for p in (patterns or PATTERNS) if p in set(ok["pattern"])]
@@ -239,7 +399,18 @@ def cheapest_share(df: pd.DataFrame, *, patterns: Sequence[str] | None = None, v
 def daily_costs(variants: Mapping[str, Scenario], *, prices: str | PriceBook | None = None) -> pd.DataFrame:
     """USD per day of each scenario variant under each pattern (analytic engine).
 
-    One row per variant (the mapping's keys, in order), one column per pattern.
+    Parameters
+    ----------
+    variants
+        Named scenarios.
+    prices
+        Price file or :class:`PriceBook` (default: the shipped one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant (the mapping's keys, in order), one column per pattern, USD per day
+        (the monthly cost over the month's days), rounded to 0.1 cent.
     """
     book = load_price_book(prices)
     rows = {}
@@ -258,8 +429,27 @@ def crossovers(
     value: str = "cost_total_usd",
     by: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """:func:`orchsim.study.analysis.crossover_table` of the rows without errors, plus ``cost_usd``:
-    ``value`` at each crossing (pattern A interpolated between sweep points)."""
+    """Every pairwise crossover along ``x`` with the cost there.
+
+    Parameters
+    ----------
+    df
+        Tidy sweep rows (rows with an error are left out).
+    x
+        The swept column to cross along.
+    patterns
+        Patterns to pair (default all present).
+    value
+        The metric whose lines cross (default the monthly total, USD).
+    by
+        Further columns to group by (one set of crossings per group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`orchsim.study.analysis.crossover_table` plus ``cost_usd``: ``value`` at each crossing
+        (pattern A's line interpolated between sweep points).
+    """
     from orchsim.study.analysis import crossover_table
 
     ok = df[df["error"].isna()] if "error" in df.columns else df

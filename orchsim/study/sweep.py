@@ -5,22 +5,25 @@ grid point under every pattern (and, for the simulation, every replication) and 
 point x pattern x replication, with the seed and every swept parameter as columns. A point that
 fails becomes a row with its ``error``; it does not crash the sweep.
 
-The simulation engine runs points in parallel: local processes by default, or any
-``concurrent.futures.Executor`` (a Dask ``distributed.Client`` works too). Each task depends only on
-its (scenario, replication), so the numbers are identical whatever the executor. Simulated points
-are cached as Parquet files keyed by a hash of the scenario, patterns, price book and orchsim
-version.
+The analytic engine evaluates every point of a region in one vectorised call. The simulation engine
+runs points in parallel: local processes by default, or any ``concurrent.futures.Executor`` (a Dask
+``distributed.Client`` works too). Each task depends only on its (scenario, replication), so the
+numbers are identical whatever the executor. Simulated tasks are cached by
+:mod:`orchsim.study.cache` (Parquet files in the user's cache folder, keyed by the scenario, the
+patterns, the prices' content and orchsim's source).
+
+>>> from orchsim.model.scenario import load_scenario
+>>> df = sweep(load_scenario("seed-article"), {"pipeline.steps": [2, 5]}, patterns=["sfn-standard"])
+>>> df["transitions"].round(6).tolist()  # per document: one per step
+[2.0, 5.0]
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,18 +32,41 @@ import pandas as pd
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Scenario
-from orchsim.version import package_version, source_hash
+from orchsim.study.cache import ResultCache, open_cache, price_fingerprint
 
-__all__ = ["sweep", "expand_grid", "DEFAULT_CACHE_DIR"]
+__all__ = ["sweep", "expand_grid", "ENGINES"]
 
-DEFAULT_CACHE_DIR = Path(os.environ.get("ORCHSIM_CACHE_DIR", ".orchsim-cache"))
 ENGINES = ("analytic", "simulate")
+"""The engines a sweep can use: closed forms (vectorised) or the SimPy simulation."""
 
 
 def expand_grid(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """The cartesian product of ``grid`` as a list of override mappings, keys checked against the schema.
 
-    Raises :class:`InputError` for an empty grid, a key with no values or a key the schema lacks.
+    Parameters
+    ----------
+    base
+        The scenario whose schema the keys must belong to.
+    grid
+        Dotted scenario keys to lists of values (each key in its own unit, e.g.
+        ``workload.docs_per_day`` in documents per day, ``pipeline.step.memory_mb`` in MB).
+
+    Returns
+    -------
+    list of dict
+        One ``{key: value}`` mapping per grid point, the last key varying fastest. NumPy scalars
+        become Python numbers.
+
+    Raises
+    ------
+    InputError
+        For an empty grid, a key with no values or a key the schema lacks.
+
+    Examples
+    --------
+    >>> from orchsim.model.scenario import load_scenario
+    >>> expand_grid(load_scenario("seed-article"), {"pipeline.steps": [1, 2], "workload.docs_per_day": [10]})
+    [{'pipeline.steps': 1, 'workload.docs_per_day': 10}, {'pipeline.steps': 2, 'workload.docs_per_day': 10}]
     """
     if not grid:
         raise InputError("grid", "the grid is empty: give at least one dotted key with a list of values")
@@ -66,20 +92,8 @@ def _check_key(base: Scenario, key: str, value: Any) -> None:
             raise InputError(f"grid.{key}", f"unknown sweep key: {exc.message}") from None
 
 
-def _price_hash(book: PriceBook) -> str:
-    return hashlib.sha256(book.path.read_bytes()).hexdigest()[:16]
-
-
-def _task_key(scenario: Scenario, patterns: Sequence[str], replication: int, price_hash: str) -> str:
-    blob = json.dumps(
-        {"scenario": scenario.to_dict(), "patterns": list(patterns), "replication": replication, "prices": price_hash, "version": package_version(), "source": source_hash()},
-        sort_keys=True,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
 def _simulate_task(scenario: Scenario, patterns: Sequence[str], replication: int, prices: PriceBook) -> list[dict[str, Any]]:
-    """One point x replication under every pattern (same draws): the unit of parallel work."""
+    """One point x replication under every pattern (same draws): the unit of parallel work and of the cache."""
     from orchsim.sim.run import simulate
 
     return [simulate(scenario, p, replication=replication, prices=prices, detail=False).row() for p in patterns]
@@ -113,7 +127,7 @@ def sweep(
     executor: Any = None,
     workers: int | None = None,
     prices: str | PriceBook | None = None,
-    cache: bool | str | Path = True,
+    cache: bool | str | os.PathLike[str] = True,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Evaluate ``base`` over ``grid`` under ``patterns``; one row per point x pattern x replication.
@@ -123,7 +137,8 @@ def sweep(
     base
         The scenario every point starts from.
     grid
-        Dotted scenario keys to lists of values, e.g. ``{"workload.docs_per_day": [1e3, 1e5]}``.
+        Dotted scenario keys to lists of values, e.g. ``{"workload.docs_per_day": [1e3, 1e5]}``
+        (each value in its key's unit: documents per day, MB, seconds, ...).
     patterns
         Patterns to evaluate.
     engine
@@ -132,11 +147,16 @@ def sweep(
         Simulation replications per point (seeds ``(base.seed, r)``); the analytic engine has one.
     executor
         For ``simulate``: None (local processes), a ``concurrent.futures.Executor``, or a Dask
-        ``distributed.Client``. ``workers`` sets the local process count.
+        ``distributed.Client``.
+    workers
+        Local process count when ``executor`` is None (default: the CPU count; 1 runs in this
+        process).
     prices
-        Price file or :class:`PriceBook`.
+        Price file or :class:`PriceBook` (default: the shipped one).
     cache
-        For ``simulate``: True (``.orchsim-cache/``), a folder, or False.
+        For ``simulate``: True (the user cache folder, :func:`orchsim.study.cache.default_cache_dir`),
+        a folder path, or False (no cache). Entries are keyed by the prices' content and orchsim's
+        source, so an edit never returns stale rows.
     progress
         Show a tqdm progress bar.
 
@@ -144,7 +164,14 @@ def sweep(
     -------
     pandas.DataFrame
         Swept parameters as columns (named by their dotted key), ``point`` (index of the grid point),
-        ``engine``, ``pattern``, ``seed``, ``replication``, the metrics, and ``error`` (None if fine).
+        ``engine``, ``pattern``, ``seed``, ``replication``, the metrics (costs in USD per 730-hour
+        month, durations in ms), and ``error`` (None if fine).
+
+    Raises
+    ------
+    InputError
+        For a bad grid, engine, pattern, replication count, ``cache`` or price file. A grid point
+        that is invalid or fails becomes rows with its ``error`` instead.
     """
     if engine not in ENGINES:
         raise InputError("engine", f"unknown engine {engine!r}; accepted: {', '.join(ENGINES)}")
@@ -155,6 +182,7 @@ def sweep(
         raise InputError("patterns", "give at least one pattern")
     if not isinstance(replications, int) or replications < 1:
         raise InputError("replications", f"must be an integer >= 1 (got {replications!r})")
+    store = open_cache(cache) if engine == "simulate" else None
     book = load_price_book(prices)
     points = expand_grid(base, grid)
     scenarios: list[Scenario | str] = []
@@ -166,7 +194,7 @@ def sweep(
     if engine == "analytic":
         rows = _analytic_rows(scenarios, points, patterns, book, base)
     else:
-        rows = _simulated_rows(scenarios, points, patterns, replications, executor, workers, book, cache, progress, base)
+        rows = _simulated_rows(scenarios, points, patterns, replications, executor, workers, book, store, progress, base)
     df = pd.DataFrame(rows)
     if "error" not in df:
         df["error"] = None
@@ -216,49 +244,50 @@ def _simulated_rows(
     executor: Any,
     workers: int | None,
     book: PriceBook,
-    cache: bool | str | Path,
+    cache: ResultCache | None,
     progress: bool,
     base: Scenario,
 ) -> list[dict[str, Any]]:
     from tqdm.auto import tqdm
 
-    cache_dir = None if cache is False else (DEFAULT_CACHE_DIR if cache is True else Path(cache))
-    price_hash = _price_hash(book)
+    fingerprints: dict[str, str] = {}
     results: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    todo: list[tuple[int, int, Scenario, Path | None]] = []
+    todo: list[tuple[int, int, Scenario, str | None]] = []
     for i, s in enumerate(scenarios):
         for r in range(replications):
             if isinstance(s, str):
                 results[(i, r)] = _error_rows(patterns, r, base, s)
                 continue
-            path = cache_dir / f"{_task_key(s, patterns, r, price_hash)}.parquet" if cache_dir else None
-            if path is not None and path.exists():
-                results[(i, r)] = [{str(k): v for k, v in row.items()} for row in pd.read_parquet(path).to_dict("records")]
+            key = _cache_key(cache, s, patterns, r, book, fingerprints)
+            cached = cache.load(key, patterns) if cache is not None and key is not None else None
+            if cached is not None:
+                results[(i, r)] = cached
             else:
-                todo.append((i, r, s, path))
+                todo.append((i, r, s, key))
     if todo:
         # Largest tasks first (expected invocations), so no worker is left with a long one at the end.
         todo.sort(key=lambda task: -_expected_work(task[2]))
         bar = tqdm(total=len(todo), desc="simulating", unit="run", disable=not progress)
         if executor is None and (workers == 1 or len(todo) == 1):
-            for i, r, s, path in todo:
-                results[(i, r)] = _run_one(s, patterns, r, book, path)
+            for i, r, s, key in todo:
+                results[(i, r)] = _run_one(s, patterns, r, book, cache, key)
                 bar.update()
         else:
             ex, owned = _executor(executor, workers)
             try:
-                futures: dict[Future[Any], tuple[int, int, Scenario, Path | None]] = {
-                    ex.submit(_simulate_task, s, list(patterns), r, book): (i, r, s, path) for i, r, s, path in todo
+                futures: dict[Future[Any], tuple[int, int, Scenario, str | None]] = {
+                    ex.submit(_simulate_task, s, list(patterns), r, book): (i, r, s, key) for i, r, s, key in todo
                 }
                 from concurrent.futures import as_completed
 
                 for fut in as_completed(futures):
-                    i, r, s, path = futures[fut]
+                    i, r, s, key = futures[fut]
                     try:
                         task_rows = fut.result()
-                        _store(task_rows, path)
                     except Exception as exc:  # a failing point becomes data, not a crash
                         task_rows = _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
+                    else:
+                        _store(cache, key, task_rows)
                     results[(i, r)] = task_rows
                     bar.update()
             finally:
@@ -273,24 +302,33 @@ def _simulated_rows(
     return rows
 
 
+def _cache_key(cache: ResultCache | None, s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, fingerprints: dict[str, str]) -> str | None:
+    """The task's cache key (None without a cache, or for a region the book cannot price: that
+    task fails in the simulation and its error rows are not cached)."""
+    if cache is None:
+        return None
+    if s.region not in fingerprints:
+        try:
+            fingerprints[s.region] = price_fingerprint(book, s.region)
+        except InputError:
+            return None
+    return cache.key(s, patterns, r, fingerprints[s.region])
+
+
 def _expected_work(s: Scenario) -> float:
     """Rough size of a simulation task: documents in the window times steps."""
     return s.workload.docs_per_day * s.window_hours / 24.0 * len(s.steps())
 
 
-def _run_one(s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, path: Path | None) -> list[dict[str, Any]]:
+def _run_one(s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, cache: ResultCache | None, key: str | None) -> list[dict[str, Any]]:
     try:
         rows = _simulate_task(s, patterns, r, book)
     except Exception as exc:  # a failing point becomes data, not a crash
         return _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
-    _store(rows, path)
+    _store(cache, key, rows)
     return rows
 
 
-def _store(rows: list[dict[str, Any]], path: Path | None) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    pd.DataFrame(rows).to_parquet(tmp, index=False)
-    tmp.replace(path)
+def _store(cache: ResultCache | None, key: str | None, rows: list[dict[str, Any]]) -> None:
+    if cache is not None and key is not None:
+        cache.store(key, rows)

@@ -14,8 +14,8 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from orchsim.aws.rules import billed_ms
-from orchsim.model.graph import Graph, linear_graph
+from orchsim.aws.rules import DEFAULT_RULES, BillingRules, billed_ms, gb_per_ms
+from orchsim.model.graph import linear_graph
 from orchsim.model.scenario import Scenario, Step
 from orchsim.sim import rng as streams
 from orchsim.sim.arrivals import arrival_times
@@ -90,15 +90,30 @@ class Draws:
         self._retry_u: list[_Buffer] = []
         for k, step in enumerate(steps):
             dist = step.duration
-            self.work_ms.append(_doubles(dist.sample(streams.step_stream(seed, replication, k, 0), n_docs)))
-            self.u.append(_doubles(streams.step_stream(seed, replication, k, 1).random(n_docs)))
-            self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, 2), dist.sample))
-            self._retry_u.append(_Buffer(streams.step_stream(seed, replication, k, 3), _uniform))
+            self.work_ms.append(_doubles(dist.sample(streams.step_stream(seed, replication, k, streams.WORK), n_docs)))
+            self.u.append(_doubles(streams.step_stream(seed, replication, k, streams.OUTCOME).random(n_docs)))
+            self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, streams.RETRY_WORK), dist.sample))
+            self._retry_u.append(_Buffer(streams.step_stream(seed, replication, k, streams.RETRY_OUTCOME), _uniform))
         self.jitter = _Buffer(streams.stream(seed, replication, streams.JITTER), _uniform)
         self.dup = _Buffer(streams.stream(seed, replication, streams.DUPLICATES), _uniform)
 
     def attempt(self, k: int, doc: int, attempt: int) -> tuple[float, float]:
-        """(work ms, outcome uniform) for ``doc``'s ``attempt``-th try (0 = first) at step ``k``."""
+        """The draws of one attempt.
+
+        Parameters
+        ----------
+        k
+            Step index.
+        doc
+            Document index.
+        attempt
+            Try number, 0 for the first (later tries draw from the retry streams).
+
+        Returns
+        -------
+        tuple of float
+            ``(work ms, outcome uniform in [0, 1))``.
+        """
         if attempt == 0:
             return self.work_ms[k][doc], self.u[k][doc]
         return self._retry_work[k].next(), self._retry_u[k].next()
@@ -123,7 +138,15 @@ class Wake:
     """The lightest event SimPy's ``Environment.step`` can process: already succeeded, one callback.
 
     ``Environment.schedule`` accepts it like a Timeout; it spares the Timeout constructor and the
-    process machinery on the hot path (one of these per Lambda invocation).
+    process machinery on the hot path (one of these per Lambda invocation). It sets SimPy's private
+    ``_ok`` and ``_value``, which ``Environment.step`` reads: ``tests/test_simpy_contract.py`` fails
+    if a SimPy release changes that (the public ``env.timeout(d).callbacks.append(cb)`` measured
+    about 15% slower on the simulation).
+
+    Parameters
+    ----------
+    callback
+        Called with the event when it is processed.
     """
 
     __slots__ = ("callbacks", "_ok", "_value")
@@ -135,7 +158,17 @@ class Wake:
 
 
 def later(env: simpy.Environment, delay: float, callback: Callable[[Any], None]) -> None:
-    """Call ``callback(event)`` after ``delay`` simulated seconds."""
+    """Call ``callback(event)`` after ``delay`` simulated seconds.
+
+    Parameters
+    ----------
+    env
+        The simulation environment.
+    delay
+        Simulated seconds from now (>= 0).
+    callback
+        Called with the :class:`Wake` event.
+    """
     env.schedule(Wake(callback), NORMAL, delay)  # type: ignore[arg-type]
 
 
@@ -143,8 +176,9 @@ class Recorder:
     """Metering records: per-document accumulators (arrays), per-step totals, and with ``detail``
     one record per invocation attempt. Model code calls it; it never prints."""
 
-    def __init__(self, n_docs: int, steps: tuple[Step, ...], detail: bool) -> None:
+    def __init__(self, n_docs: int, steps: tuple[Step, ...], detail: bool, rules: BillingRules = DEFAULT_RULES) -> None:
         self.detail = detail
+        self.lambda_unit_ms = rules.lambda_rounding_ms
         # Compact per-document accumulators (array.array: 1-8 bytes per document, fast item access).
         self.doc_end = _doubles(np.full(n_docs, np.nan))
         self.doc_outcome = _zeros("b", n_docs)
@@ -153,8 +187,9 @@ class Recorder:
         self.doc_gb_s = _zeros("d", n_docs)
         self.doc_waste_gb_s = _zeros("d", n_docs)
         self.doc_waste_invocations = _zeros("i", n_docs)
-        self.gb_per_ms = [s.memory_mb / 1024.0 / 1000.0 for s in steps]
-        self.eph_gb_per_ms = [max(s.ephemeral_storage_mb - 512, 0) / 1024.0 / 1000.0 for s in steps]
+        self.gb_per_ms = [gb_per_ms(s.memory_mb) for s in steps]
+        included = rules.included_ephemeral_storage_mb
+        self.eph_gb_per_ms = [gb_per_ms(max(s.ephemeral_storage_mb - included, 0)) for s in steps]
         self.x86 = [s.arch == "x86_64" for s in steps]
         n = len(steps)
         self.step_invocations = [0] * n
@@ -169,8 +204,29 @@ class Recorder:
         self.invocation_rows: list[tuple[Any, ...]] = []
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
-        """Meter one billed invocation of step ``k``; returns its billed milliseconds."""
-        billed = billed_ms((end_s - start_s) * 1000.0, 1)
+        """Meter one billed invocation.
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        k
+            Step index.
+        start_s, end_s
+            When the function started and stopped running, simulated s.
+        cold
+            Whether it was a cold start.
+        result
+            Attempt result (:data:`OK`, :data:`ERROR`, :data:`FATAL`, :data:`TIMEOUT`).
+        orphan
+            Its result is thrown away (its caller gave up).
+
+        Returns
+        -------
+        int
+            Billed milliseconds (rounded up to the price book's Lambda unit).
+        """
+        billed = billed_ms((end_s - start_s) * 1000.0, self.lambda_unit_ms)
         self.step_invocations[k] += 1
         self.step_billed_ms[k] += billed
         gb_s = billed * self.gb_per_ms[k]
@@ -186,7 +242,14 @@ class Recorder:
         return billed
 
     def doc_table(self) -> dict[str, np.ndarray]:
-        """Per-document accumulators as NumPy arrays (views, no copy)."""
+        """Per-document accumulators as NumPy arrays (views, no copy).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``end_s`` (s), ``outcome`` (:data:`OUTCOME_NAMES` index), ``invocations``,
+            ``transitions``, ``gb_s`` and ``waste_gb_s`` (GB-s), ``waste_invocations``.
+        """
         return {
             "end_s": np.frombuffer(self.doc_end, dtype=np.float64),
             "outcome": np.frombuffer(self.doc_outcome, dtype=np.int8),
@@ -198,22 +261,58 @@ class Recorder:
         }
 
     def throttle(self, doc: int, k: int, t: float) -> None:
-        """An attempt of step ``k`` that was throttled (not billed)."""
+        """Record an attempt that was throttled (not billed).
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        k
+            Step index.
+        t
+            When, simulated s.
+        """
         if self.detail:
             self.invocation_rows.append((doc, k, t, t, 0, False, "throttled", False))
 
     def transition(self, doc: int, n: int = 1) -> None:
-        """``n`` Step Functions state transitions for ``doc``."""
+        """Count Step Functions state transitions.
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        n
+            How many transitions.
+        """
         self.transitions += n
         self.doc_transitions[doc] += n
 
     def express(self, billed_ms: int, billed_mb: int) -> None:
-        """One Express execution's billed duration and memory."""
+        """Meter one Express execution.
+
+        Parameters
+        ----------
+        billed_ms
+            Its billed duration, ms (rounded up to the Express unit).
+        billed_mb
+            Its billed memory, MB (whole chunks).
+        """
         self.express_requests += 1
         self.express_billed_ms_mb += billed_ms * billed_mb
 
     def finish(self, doc: int, t: float, outcome: int) -> None:
-        """Document ``doc`` ended at ``t`` with ``outcome`` (only its first ending counts)."""
+        """Record how a document ended (only its first ending counts).
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        t
+            When, simulated s.
+        outcome
+            :data:`SUCCEEDED`, :data:`FAILED` or :data:`LOST`.
+        """
         if self.doc_outcome[doc] == IN_FLIGHT:
             self.doc_outcome[doc] = outcome
             self.doc_end[doc] = t
@@ -239,20 +338,33 @@ class Pattern:
 
 
 class Context:
-    """Everything a pattern's processes need for one (scenario, replication) run."""
+    """Everything a pattern's processes need for one (scenario, replication) run.
 
-    def __init__(self, scenario: Scenario, replication: int = 0, *, detail: bool = True, graph: Graph | None = None) -> None:
+    Parameters
+    ----------
+    scenario
+        The scenario to run.
+    replication
+        Replication index: (seed, replication) selects the random streams.
+    detail
+        Keep one record per invocation attempt.
+    rules
+        Billing units to meter with (the price book's ``rules``).
+    """
+
+    def __init__(self, scenario: Scenario, replication: int = 0, *, detail: bool = True, rules: BillingRules = DEFAULT_RULES) -> None:
         self.scenario = scenario
+        self.rules = rules  # billing units (book.rules): read once into the patterns' attributes
         self.replication = replication
         self.steps = scenario.steps()
-        self.graph = graph or linear_graph(scenario)
+        self.graph = linear_graph(scenario)
         self.window_s = scenario.window_hours * 3600.0
         seed = scenario.seed
         self.arrivals = arrival_times(scenario.workload, self.window_s, streams.stream(seed, replication, streams.ARRIVALS))
         self.n_docs = int(self.arrivals.size)
         self.draws = Draws(scenario, self.steps, self.n_docs, replication)
         self.platform = LambdaPlatform(scenario.lambda_, len(self.steps), streams.stream(seed, replication, streams.KEEP_ALIVE))
-        self.rec = Recorder(self.n_docs, self.steps, detail)
+        self.rec = Recorder(self.n_docs, self.steps, detail, rules)
         self.env = simpy.Environment()
         self.timeout_ms = [s.timeout_s * 1000.0 for s in self.steps]
         self.init_ms = [s.init_ms for s in self.steps]
@@ -262,8 +374,23 @@ class Context:
         self._u = self.draws.u
 
     def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
-        """Result and running ms (work, or up to the timeout) of ``doc``'s attempt number ``tries``
-        (0 = first) at step ``k``, from the common random numbers."""
+        """Result and running time of one attempt, from the common random numbers.
+
+        Parameters
+        ----------
+        k
+            Step index.
+        doc
+            Document index.
+        tries
+            Try number, 0 for the first.
+
+        Returns
+        -------
+        tuple
+            ``(result, running ms)``: :data:`TIMEOUT` with the timeout, else :data:`FATAL`,
+            :data:`ERROR` or :data:`OK` with the work time.
+        """
         if tries == 0:
             work_ms, u = self._work_ms[k][doc], self._u[k][doc]
         else:
@@ -277,15 +404,38 @@ class Context:
         return OK, work_ms
 
     def sdk_backoff_s(self, retry: int) -> float:
-        """AWS SDK standard retry mode: a full-jitter wait in [0, min(2**retry, 20)] s."""
+        """AWS SDK standard retry mode's wait: full jitter in [0, min(2**retry, 20)] s.
+
+        Parameters
+        ----------
+        retry
+            Retry number, 0 for the first.
+
+        Returns
+        -------
+        float
+            Seconds to wait.
+        """
         return self.jitter() * min(2.0**retry, 20.0)
 
     def jitter(self) -> float:
-        """A uniform draw from the jitter stream."""
+        """A uniform draw from the jitter stream.
+
+        Returns
+        -------
+        float
+            In [0, 1).
+        """
         return self.draws.jitter.next()
 
     def start_arrivals(self, start_doc: Callable[[int], None]) -> None:
-        """Call ``start_doc(i)`` at each document's arrival time (one pending event at a time)."""
+        """Call ``start_doc(i)`` at each document's arrival time (one pending event at a time).
+
+        Parameters
+        ----------
+        start_doc
+            Starts document ``i``'s pipeline run.
+        """
         env = self.env
         times = _doubles(self.arrivals)
         n = self.n_docs

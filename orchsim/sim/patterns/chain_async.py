@@ -21,13 +21,20 @@ from typing import Any
 from orchsim.aws.rules import ASYNC_RETRY_DELAYS_S, failure_outcome_recorded, throttle_backoff_s
 from orchsim.model.graph import task_chain
 from orchsim.sim.patterns.base import FAILED, LOST, NORMAL, OK, SUCCEEDED, Context, Pattern, Wake, later
-from orchsim.sim.platform import THROTTLED
+from orchsim.sim.platform import COLD, THROTTLED
 
 __all__ = ["start"]
 
 
 def start(ctx: Context) -> None:
-    """Start the arrivals of an asynchronous Lambda chain."""
+    """Start the arrivals of an asynchronous Lambda chain.
+
+    Parameters
+    ----------
+    ctx
+        The run's context: its documents are started at their arrival times on ``ctx.env``,
+        and metered through ``ctx.rec``.
+    """
     chain = _Chain(ctx)
     ctx.start_arrivals(lambda doc: _Doc(chain, doc).invoke())
 
@@ -83,7 +90,7 @@ class _Doc:
                 return
             later(env, wait, self.invoke)
             return
-        self.cold = cold = status == 1
+        self.cold = cold = status == COLD
         res, run_ms = c.attempt(k, self.doc, self.attempt)
         self.attempt += 1
         self.res = res

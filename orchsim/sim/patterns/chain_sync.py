@@ -45,13 +45,20 @@ from orchsim.sim.patterns.base import (
     Wake,
     later,
 )
-from orchsim.sim.platform import THROTTLED
+from orchsim.sim.platform import COLD, THROTTLED
 
 __all__ = ["start"]
 
 
 def start(ctx: Context) -> None:
-    """Start the arrivals of a synchronous Lambda chain."""
+    """Start the arrivals of a synchronous Lambda chain.
+
+    Parameters
+    ----------
+    ctx
+        The run's context: its documents are started at their arrival times on ``ctx.env``,
+        and metered through ``ctx.rec``.
+    """
     chain = _Chain(ctx)
     env = ctx.env
     ctx.start_arrivals(lambda doc: _Run(chain, _Doc(doc, env.now, chain.n), [], False).invoke(0))
@@ -182,7 +189,7 @@ class _Run:
             self._sleep_until(now + ctx.sdk_backoff_s(self.throttles - 1), owner, self._invoke_next)
             return
         self.throttles = 0
-        cold = status == 1
+        cold = status == COLD
         d = self.d
         tries = d.tries[pos]
         d.tries[pos] = tries + 1

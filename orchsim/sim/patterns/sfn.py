@@ -26,8 +26,6 @@ import math
 from typing import Any
 
 from orchsim.aws.rules import (
-    EXPRESS_LIMIT_S,
-    EXPRESS_ROUNDING_MS,
     HISTORY_EVENT_CAP,
     asl_wait_s,
     billed_ms,
@@ -49,7 +47,7 @@ from orchsim.sim.patterns.base import (
     Wake,
     later,
 )
-from orchsim.sim.platform import THROTTLED, TokenBucket, sfn_quotas
+from orchsim.sim.platform import COLD, THROTTLED, TokenBucket, sfn_quotas
 
 __all__ = ["start_standard", "start_express"]
 
@@ -59,12 +57,26 @@ _EVENTS_PER_EXECUTION = 2  # ExecutionStarted, ExecutionSucceeded|Failed
 
 
 def start_standard(ctx: Context) -> None:
-    """Start the arrivals of a Standard state machine."""
+    """Start the arrivals of a Standard state machine.
+
+    Parameters
+    ----------
+    ctx
+        The run's context: its documents are started at their arrival times on ``ctx.env``,
+        and metered through ``ctx.rec``.
+    """
     _Machine(ctx, express=False).start()
 
 
 def start_express(ctx: Context) -> None:
-    """Start the arrivals of an Express state machine."""
+    """Start the arrivals of an Express state machine.
+
+    Parameters
+    ----------
+    ctx
+        The run's context: its documents are started at their arrival times on ``ctx.env``,
+        and metered through ``ctx.rec``.
+    """
     _Machine(ctx, express=True).start()
 
 
@@ -80,14 +92,16 @@ class _Machine(Pattern):
         self.trans_bucket = None if express else TokenBucket(quotas["transition"].size, quotas["transition"].refill_per_s)
         self.latency_s = sc.step_functions.transition_latency_ms / 1000.0
         self.dup_rate = sc.step_functions.express_duplicate_rate if express and not self.trigger_sync else 0.0
-        self.chunk_mb = int(express_billed_memory_mb(sc.step_functions.express_memory_mb))
+        rules = ctx.rules
+        self.chunk_mb = int(express_billed_memory_mb(sc.step_functions.express_memory_mb, rules.express_memory_chunk_mb))
+        self.unit_ms = rules.express_rounding_ms
         logging = express and sc.step_functions.express_logging
         self.log_bytes = sc.step_functions.log_bytes_per_transition if logging else 0.0
         recorded = failure_outcome_recorded(
             "sfn-express" if express else "sfn-standard", trigger_async=not self.trigger_sync, express_logging=logging
         )
         self.fail_outcome = FAILED if recorded else LOST
-        self.limit_s = EXPRESS_LIMIT_S if express else math.inf
+        self.limit_s = rules.express_max_duration_s if express else math.inf
         self.states = ctx.graph.states
         for st in ctx.graph.states.values():
             if not isinstance(st, Task | Wait | Choice | Succeed | Fail):
@@ -235,7 +249,7 @@ class _Execution:
             return
         res, run_ms = m.attempt(k, doc, self.attempt)
         self.res = res
-        self.cold = cold = status == 1
+        self.cold = cold = status == COLD
         self.t_start = t_start = now + delay
         end = t_start + ((m.init_ms[k] if cold else 0.0) + run_ms) / 1000.0
         if end > self.deadline:
@@ -289,7 +303,7 @@ class _Execution:
         now = ctx.env.now
         rec = ctx.rec
         if m.express:
-            rec.express(billed_ms((now - self.t0) * 1000.0, EXPRESS_ROUNDING_MS), m.chunk_mb)
+            rec.express(billed_ms((now - self.t0) * 1000.0, m.unit_ms), m.chunk_mb)
             rec.log_bytes += m.log_bytes * self.transitions
         if self.duplicate:
             rec.duplicates += 1

@@ -1,0 +1,162 @@
+"""Helpers shared by the test files: the repository root, the ``orchsim`` command line run in process
+(fast; most CLI tests) or as a real subprocess (the few smoke tests of the installed entry point), and
+the one check of the CLI's error contract.
+
+Import them with ``from conftest import REPO, cli, check_one_error_line, run_orchsim``.
+
+The CLI's error contract (orchsim/cli.py, STYLE.md practice 3): bad input exits with status 2 and
+prints exactly one line on stderr, ``orchsim: error: ...``, naming the option or field and what it
+accepts; no traceback and nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The charts no longer choose a backend on import; tests draw off screen. Set before anything
+# imports matplotlib (this file is imported before any test module).
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Protocol  # noqa: E402
+
+__all__ = ["REPO", "CliResult", "check_one_error_line", "cli", "run_orchsim"]
+
+REPO = Path(__file__).resolve().parents[1]
+"""The repository root, absolute. Build every test path from it (or from ``orchsim.resources``)."""
+
+SUBPROCESS_TIMEOUT_S = 300
+
+
+def run_orchsim(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m orchsim.cli *args`` as a real subprocess (for smoke tests only: about 1 s each).
+
+    Parameters
+    ----------
+    *args
+        The command line after ``orchsim``.
+    env
+        Variables added to (overriding) the current environment.
+    cwd
+        Working directory; default the repository root.
+
+    Returns
+    -------
+    subprocess.CompletedProcess[str]
+        With ``returncode``, ``stdout`` and ``stderr`` as text; never raises on a non-zero status.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "orchsim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO if cwd is None else cwd,
+        env={**os.environ, **(env or {})},
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
+    )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What an in-process ``orchsim`` run printed and its exit status (``returncode`` is an alias)."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def returncode(self) -> int:
+        """The exit status, named as on :class:`subprocess.CompletedProcess`."""
+        return self.exit_code
+
+
+def cli(*args: str) -> CliResult:
+    """Run ``orchsim *args`` in this process through :func:`orchsim.cli.main`, capturing its output.
+
+    ``main()`` is the console script's entry point, so input errors take the same path as in a real
+    process (one ``orchsim: error:`` line, exit status 2). An exception that ``main()`` lets through
+    is not caught: the test fails with its traceback.
+
+    Returns
+    -------
+    CliResult
+        The exit status (0 when ``main()`` returns normally) and the captured stdout and stderr.
+    """
+    from orchsim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            if exc.code is None:
+                code = 0
+            elif isinstance(exc.code, int):
+                code = exc.code
+            else:  # sys.exit("message"): printed on stderr with status 1, as Python does
+                print(exc.code, file=sys.stderr)
+                code = 1
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+class _Ran(Protocol):
+    stdout: str
+    stderr: str
+
+
+def _exit_status(result: object) -> int:
+    for name in ("returncode", "exit_code"):
+        value = getattr(result, name, None)
+        if isinstance(value, int):
+            return value
+    raise TypeError(f"expected a result with returncode or exit_code, got {type(result).__name__}")
+
+
+def check_one_error_line(
+    result: _Ran, option: str | Iterable[str], accepted_regex: str, *, case: str = ""
+) -> str:
+    """Assert the CLI's error contract on ``result`` and return the error line.
+
+    Parameters
+    ----------
+    result
+        A :class:`CliResult` from :func:`cli`, a :class:`subprocess.CompletedProcess` from
+        :func:`run_orchsim`, or anything with ``stdout``, ``stderr`` and ``returncode``/``exit_code``.
+    option
+        The option or field path the line must name (``"--memory-mb"``, ``"workload.docs_per_day"``);
+        several alternatives may be given, any one of which is enough.
+    accepted_regex
+        A regular expression (``re.search``) for what the line says is accepted.
+    case
+        A label prefixed to the assertion messages (e.g. the parametrised case's id).
+
+    Returns
+    -------
+    str
+        The single ``orchsim: error:`` line.
+    """
+    where = f"{case}: " if case else ""
+    code = _exit_status(result)
+    assert code == 2, f"{where}expected exit status 2, got {code}; stderr {result.stderr!r}"
+    assert "Traceback" not in result.stderr + result.stdout, f"{where}expected no traceback, got:\n{result.stderr}"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, f"{where}expected exactly one line on stderr, got {len(lines)}: {result.stderr!r}"
+    line = lines[0]
+    assert line.startswith("orchsim: error:"), f"{where}expected the line to start with 'orchsim: error:', got {line!r}"
+    names = [option] if isinstance(option, str) else list(option)
+    assert any(n in line for n in names), f"{where}expected the line to name {' or '.join(map(repr, names))}, got {line!r}"
+    assert re.search(accepted_regex, line), (
+        f"{where}expected the line to state what is accepted ({accepted_regex!r}), got {line!r}"
+    )
+    assert result.stdout == "", f"{where}expected nothing on stdout, got {result.stdout!r}"
+    return line
