@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from orchsim.aws.calculator import price_express, price_lambda, price_standard
     from orchsim.aws.cost import COMPONENTS, Cost, LineItem, price_metering
     from orchsim.aws.metering import Metering
+    from orchsim.aws.rules import BillingRules
     from orchsim.aws.pricebook import PriceBook, load_price_book
     from orchsim.errors import InputError
     from orchsim.model.scenario import PATTERNS, Scenario, load_scenario, scenario_from_dict
-    from orchsim.sim.result import SimulationResult
+    from orchsim.sim.result import SimulationResult, Summary
     from orchsim.sim.run import simulate, simulate_patterns
     from orchsim.study.analysis import ci95, crossover, crossover_table, express_breakeven, summarize
     from orchsim.study.sweep import expand_grid, sweep
@@ -28,10 +29,11 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("price_express", "price_lambda", "price_standard"), "orchsim.aws.calculator"),
     **dict.fromkeys(("COMPONENTS", "Cost", "LineItem", "price_metering"), "orchsim.aws.cost"),
     "Metering": "orchsim.aws.metering",
+    "BillingRules": "orchsim.aws.rules",
     **dict.fromkeys(("PriceBook", "load_price_book"), "orchsim.aws.pricebook"),
     "InputError": "orchsim.errors",
     **dict.fromkeys(("PATTERNS", "Scenario", "load_scenario", "scenario_from_dict"), "orchsim.model.scenario"),
-    "SimulationResult": "orchsim.sim.result",
+    **dict.fromkeys(("SimulationResult", "Summary"), "orchsim.sim.result"),
     **dict.fromkeys(("simulate", "simulate_patterns"), "orchsim.sim.run"),
     **dict.fromkeys(("ci95", "crossover", "crossover_table", "express_breakeven", "summarize"), "orchsim.study.analysis"),
     **dict.fromkeys(("expand_grid", "sweep"), "orchsim.study.sweep"),
@@ -58,6 +60,7 @@ __all__ = [
     "simulate_patterns",
     "summarize",
     "sweep",
+    "BillingRules",
     "COMPONENTS",
     "Cost",
     "InputError",
@@ -67,6 +70,7 @@ __all__ = [
     "PriceBook",
     "Scenario",
     "SimulationResult",
+    "Summary",
 ]
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -21,11 +21,13 @@ except ImportError:  # pragma: no cover - older typer on the real click package
 from orchsim.aws.calculator import check_number, price_express, price_lambda, price_standard
 from orchsim.aws.cost import Cost
 from orchsim.aws.pricebook import load_price_book
-from orchsim.aws.rules import check_pattern
 from orchsim.errors import InputError
-from orchsim.model.scenario import PATTERNS, load_scenario
+from orchsim.model.scenario import PATTERNS, check_pattern, load_scenario
 from orchsim.resources import scenario_path
 from orchsim.version import package_version
+
+if TYPE_CHECKING:
+    from orchsim.sim.result import Summary
 
 __all__ = ["app", "main"]
 
@@ -250,35 +252,35 @@ def _check_patterns(patterns: list[str] | None) -> list[str]:
     return [check_pattern(p, "--pattern") for p in chosen]
 
 
-def format_simulation(rows: list[dict[str, Any]], title: str) -> str:
+def format_simulation(summaries: list[Summary], title: str) -> str:
     """One comparison table: a row per figure, a column per pattern."""
-    spec: list[tuple[str, Any]] = [
-        ("documents arrived", lambda r: f"{r['docs_arrived']:,}"),
-        ("succeeded", lambda r: f"{r['docs_succeeded']:,}"),
-        ("failed (recorded)", lambda r: f"{r['docs_failed']:,}"),
-        ("lost (no record)", lambda r: f"{r['docs_lost']:,}"),
-        ("in flight at end", lambda r: f"{r['docs_in_flight']:,}"),
-        ("duplicate executions", lambda r: f"{r['duplicates']:,}"),
-        ("Lambda invocations", lambda r: f"{r['lambda_invocations']:,}"),
-        ("Lambda throttles", lambda r: f"{r['lambda_throttles']:,}"),
-        ("cold starts", lambda r: f"{r['cold_starts']:,}"),
-        ("orphaned invocations", lambda r: f"{r['orphaned_invocations']:,}"),
-        ("state transitions", lambda r: f"{r['state_transitions']:,}"),
-        ("billed GB-s", lambda r: f"{r['billed_gb_s']:,.1f}"),
-        ("latency p50 (s)", lambda r: _sec(r["latency_ms"]["p50"])),
-        ("latency p95 (s)", lambda r: _sec(r["latency_ms"]["p95"])),
-        ("latency p99 (s)", lambda r: _sec(r["latency_ms"]["p99"])),
-        ("Lambda requests $/month", lambda r: f"{r['cost_usd']['lambda_requests']:,.2f}"),
-        ("Lambda compute $/month", lambda r: f"{r['cost_usd']['lambda_compute']:,.2f}"),
-        ("Standard transitions $/month", lambda r: f"{r['cost_usd']['sfn_transitions']:,.2f}"),
-        ("Express requests $/month", lambda r: f"{r['cost_usd']['express_requests']:,.2f}"),
-        ("Express duration $/month", lambda r: f"{r['cost_usd']['express_duration']:,.2f}"),
-        ("CloudWatch Logs $/month", lambda r: f"{r['cost_usd']['logs']:,.2f}"),
-        ("total $/month", lambda r: f"{r['cost_usd']['total']:,.2f}"),
-        ("$ per 1,000 documents", lambda r: f"{r['cost_per_1000_docs_usd']:,.4f}"),
-        ("wasted $/month", lambda r: f"{r['wasted_usd']:,.2f}"),
+    spec: list[tuple[str, Callable[[Summary], str]]] = [
+        ("documents arrived", lambda r: f"{r.docs_arrived:,}"),
+        ("succeeded", lambda r: f"{r.docs_succeeded:,}"),
+        ("failed (recorded)", lambda r: f"{r.docs_failed:,}"),
+        ("lost (no record)", lambda r: f"{r.docs_lost:,}"),
+        ("in flight at end", lambda r: f"{r.docs_in_flight:,}"),
+        ("duplicate executions", lambda r: f"{r.duplicates:,}"),
+        ("Lambda invocations", lambda r: f"{r.lambda_invocations:,}"),
+        ("Lambda throttles", lambda r: f"{r.lambda_throttles:,}"),
+        ("cold starts", lambda r: f"{r.cold_starts:,}"),
+        ("orphaned invocations", lambda r: f"{r.orphaned_invocations:,}"),
+        ("state transitions", lambda r: f"{r.state_transitions:,}"),
+        ("billed GB-s", lambda r: f"{r.billed_gb_s:,.1f}"),
+        ("latency p50 (s)", lambda r: _sec(r.latency_ms.p50)),
+        ("latency p95 (s)", lambda r: _sec(r.latency_ms.p95)),
+        ("latency p99 (s)", lambda r: _sec(r.latency_ms.p99)),
+        ("Lambda requests $/month", lambda r: f"{r.cost_usd['lambda_requests']:,.2f}"),
+        ("Lambda compute $/month", lambda r: f"{r.cost_usd['lambda_compute']:,.2f}"),
+        ("Standard transitions $/month", lambda r: f"{r.cost_usd['sfn_transitions']:,.2f}"),
+        ("Express requests $/month", lambda r: f"{r.cost_usd['express_requests']:,.2f}"),
+        ("Express duration $/month", lambda r: f"{r.cost_usd['express_duration']:,.2f}"),
+        ("CloudWatch Logs $/month", lambda r: f"{r.cost_usd['logs']:,.2f}"),
+        ("total $/month", lambda r: f"{r.cost_usd['total']:,.2f}"),
+        ("$ per 1,000 documents", lambda r: f"{r.cost_per_1000_docs_usd:,.4f}"),
+        ("wasted $/month", lambda r: f"{r.wasted_usd:,.2f}"),
     ]
-    table = [[""] + [r["pattern"] for r in rows]] + [[label] + [fn(r) for r in rows] for label, fn in spec]
+    table = [[""] + [r.pattern for r in summaries]] + [[label] + [fn(r) for r in summaries] for label, fn in spec]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = [title]
     for j, row in enumerate(table):
@@ -315,15 +317,14 @@ def _simulate(
         sc = sc.with_overrides(overrides)
     book = load_price_book(str(prices) if prices else None)
     results = simulate_patterns(sc, chosen, prices=book, detail=False)
-    rows = [r.to_dict() for r in results]
     if as_json:
-        emit_json(rows)
+        emit_json([r.to_dict() for r in results])
         return
     title = (
         f"{sc.name}: {sc.workload.docs_per_day:,.0f} documents/day, {len(sc.steps())} steps, "
         f"{sc.window_hours:g} h simulated (seed {sc.seed}); costs per 730-hour month\n{book.footer(sc.region)}"
     )
-    typer.echo(format_simulation(rows, title))
+    typer.echo(format_simulation([r.summary for r in results], title))
 
 
 @app.command("breakeven")

@@ -19,13 +19,17 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import contextlib  # noqa: E402
 import io  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Protocol  # noqa: E402
+from typing import Any, Protocol  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
 
 __all__ = ["REPO", "CliResult", "check_one_error_line", "cli", "run_orchsim"]
 
@@ -160,3 +164,49 @@ def check_one_error_line(
     )
     assert result.stdout == "", f"{where}expected nothing on stdout, got {result.stdout!r}"
     return line
+
+
+# the smallest sizes that still exercise every step (on top of `quick`)
+TOY: dict[str, dict[str, Any]] = {
+    "all": {"quick": True},
+    "01-scenario-explorer": {"interactive": False},
+    "02-cost-crossover": {"volume_points": 4, "steps_max": 5, "sim_volumes": [10000.0], "replications": 2},
+    "03-express-vs-standard": {"transitions_max": 12},  # also shows that a params file reaches its notebook
+    "04-failures-and-retries": {"max_attempts": [0, 2]},
+    "05-seed-article-check": {"steps_max": 6},
+}
+
+
+@dataclass(frozen=True)
+class QuickReport:
+    """The shared toy-size report: its folder and what ``orchsim report`` printed and returned."""
+
+    site: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _shared_folder(factory: pytest.TempPathFactory) -> Path:
+    """One folder per test run: shared by the xdist workers (their base temp folders' parent)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    base = factory.getbasetemp()
+    return base.parent / f"orchsim-quick-report-{run}" if run else base / "orchsim-quick-report"
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
+    """``orchsim report --quick --params toy.yaml``, run once per test run (a real subprocess)."""
+    from filelock import FileLock
+
+    folder = _shared_folder(tmp_path_factory)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = folder / "result.json"
+    with FileLock(str(folder / "build.lock")):
+        if not record.exists():
+            params = folder / "toy.yaml"
+            params.write_text(yaml.safe_dump(TOY, sort_keys=False))
+            proc = run_orchsim("report", "--quick", "--out", str(folder / "site"), "--params", str(params))
+            record.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+    data = json.loads(record.read_text())
+    return QuickReport(folder / "site", data["returncode"], data["stdout"], data["stderr"])

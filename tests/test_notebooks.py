@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-import yaml
-from conftest import run_orchsim
+from conftest import QuickReport
 
 from orchsim import InputError
 from orchsim.report.params import check_params, notebook_names, notebook_parameters
@@ -35,52 +32,6 @@ EXPECTED_CHARTS: dict[str, list[str]] = {
     "04-failures-and-retries": ["failure-sweep", "outcomes", "execution-history"],
     "05-seed-article-check": ["daily-cost-breakdown", "cost-vs-steps"],
 }
-
-# the smallest sizes that still exercise every step (on top of `quick`)
-TOY: dict[str, dict[str, Any]] = {
-    "all": {"quick": True},
-    "01-scenario-explorer": {"interactive": False},
-    "02-cost-crossover": {"volume_points": 4, "steps_max": 5, "sim_volumes": [10000.0], "replications": 2},
-    "03-express-vs-standard": {"transitions_max": 12},  # also shows that a params file reaches its notebook
-    "04-failures-and-retries": {"max_attempts": [0, 2]},
-    "05-seed-article-check": {"steps_max": 6},
-}
-
-
-@dataclass(frozen=True)
-class QuickReport:
-    """The shared toy-size report: its folder and what ``orchsim report`` printed and returned."""
-
-    site: Path
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def _shared_folder(factory: pytest.TempPathFactory) -> Path:
-    """One folder per test run: shared by the xdist workers (their base temp folders' parent)."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    base = factory.getbasetemp()
-    return base.parent / f"orchsim-quick-report-{run}" if run else base / "orchsim-quick-report"
-
-
-@pytest.fixture(scope="session")
-def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
-    """``orchsim report --quick --params toy.yaml``, run once per test run (a real subprocess)."""
-    from filelock import FileLock
-
-    folder = _shared_folder(tmp_path_factory)
-    folder.mkdir(parents=True, exist_ok=True)
-    record = folder / "result.json"
-    with FileLock(str(folder / "build.lock")):
-        if not record.exists():
-            params = folder / "toy.yaml"
-            params.write_text(yaml.safe_dump(TOY, sort_keys=False))
-            proc = run_orchsim("report", "--quick", "--out", str(folder / "site"), "--params", str(params))
-            record.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
-    data = json.loads(record.read_text())
-    return QuickReport(folder / "site", data["returncode"], data["stdout"], data["stderr"])
-
 
 def _load(path: Path) -> Any:
     return nbformat.read(path, as_version=4)

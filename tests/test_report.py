@@ -2,7 +2,7 @@
 index linking them with their takeaways; bad parameter files fail fast with one line and exit 2;
 a notebook failing at run time fails the report, naming it.
 
-The full report runs once per test run (the shared toy-size :func:`test_notebooks.quick_report`);
+The full report runs once per test run (the shared toy-size :func:`conftest.quick_report`);
 the failure paths run in this process, before or instead of any notebook."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import check_one_error_line, cli
+from conftest import QuickReport, check_one_error_line, cli
 from markupsafe import escape
-from test_notebooks import QuickReport, quick_report  # noqa: F401  (the shared session fixture)
 
 from orchsim.report.params import notebook_names
 from orchsim.resources import notebook_dir
@@ -26,7 +25,7 @@ def _ok(report: QuickReport) -> Path:
     return report.site
 
 
-def test_quick_report_writes_index_linking_every_notebook(quick_report: QuickReport) -> None:  # noqa: F811
+def test_quick_report_writes_index_linking_every_notebook(quick_report: QuickReport) -> None:
     site = _ok(quick_report)
     assert quick_report.stdout.startswith("seed-article: 10,000 documents/day"), "the four-pattern comparison should be printed first"
     assert "cheapest:" in quick_report.stdout.split("running the notebooks")[0]
@@ -44,7 +43,7 @@ def test_quick_report_writes_index_linking_every_notebook(quick_report: QuickRep
             assert (site / link).exists(), f"the index links {link}, which the report did not write"
 
 
-def test_html_pages_have_no_code(quick_report: QuickReport) -> None:  # noqa: F811
+def test_html_pages_have_no_code(quick_report: QuickReport) -> None:
     site = _ok(quick_report)
     for name in notebook_names():
         page = (site / f"{name}.html").read_text()
@@ -55,7 +54,7 @@ def test_html_pages_have_no_code(quick_report: QuickReport) -> None:  # noqa: F8
         assert "<img" in page, f"{name}.html should show its charts"
 
 
-def test_params_file_overrides_reach_the_notebook(quick_report: QuickReport) -> None:  # noqa: F811
+def test_params_file_overrides_reach_the_notebook(quick_report: QuickReport) -> None:
     site = _ok(quick_report)
     executed = json.loads((site / "03-express-vs-standard.ipynb").read_text())
     injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]

@@ -57,7 +57,7 @@ def test_seed_article_standard_cost_matches_article() -> None:
     """5 transitions x 10,000 docs/day at $0.025 per 1,000 -> $1.25/day (article), within Poisson noise."""
     res = seed_day("sfn-standard")
     per_day = res.cost.by_component()["sfn_transitions"] / (730 / 24)
-    expected = res.summary["state_transitions"] * 0.025 / 1000  # the window is one day
+    expected = res.summary.state_transitions * 0.025 / 1000  # the window is one day
     assert per_day == pytest.approx(expected, rel=1e-9), "expected the transition cost of the simulated day"
     assert per_day == pytest.approx(1.25, rel=0.05), f"expected about $1.25/day of Standard transitions, got {per_day}"
 
@@ -198,7 +198,7 @@ def test_express_memory_billed_in_64_mb_chunks(memory_mb: float, billed_mb: int)
         "step_functions": {"transition_latency_ms": 0, "express_memory_mb": memory_mb},
     }
     res = simulate(scenario_from_dict(data), "sfn-express", detail=False)
-    executions = res.summary["express_executions"]
+    executions = res.summary.express_executions
     assert executions > 5, "expected a few Express executions"
     expected = executions * 300 / 1000 * billed_mb / 1024 / 3600  # 250 ms -> 300 ms billed
     assert res.metering.express_gb_hours == pytest.approx(expected, rel=1e-12), (

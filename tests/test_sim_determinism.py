@@ -165,8 +165,8 @@ def test_crn_same_arrivals_in_every_pattern(quiet_results: dict[str, Any]) -> No
         assert np.array_equal(res.documents["arrival_s"].to_numpy(), ref), (
             f"{p}: expected the same arrival times as sfn-standard (common random numbers)"
         )
-        assert res.summary["lambda_throttles"] == 0, f"{p}: expected no contention in the CRN scenario"
-        assert res.summary["docs_failed"] + res.summary["docs_lost"] == 0, f"{p}: expected no failures"
+        assert res.summary.lambda_throttles == 0, f"{p}: expected no contention in the CRN scenario"
+        assert res.summary.docs_failed + res.summary.docs_lost == 0, f"{p}: expected no failures"
 
 
 def test_crn_identical_per_document_gb_s(quiet_results: dict[str, Any]) -> None:

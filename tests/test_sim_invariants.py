@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,13 +145,13 @@ def check_conservation(res: Any) -> None:
 
 
 def check_costs(res: Any) -> None:
-    cost = res.summary["cost_usd"]
+    cost = res.summary.cost_usd
     for comp in (*COMPONENTS, "total"):
         assert cost[comp] >= 0, f"{res.pattern}: expected cost component {comp} >= 0, got {cost[comp]}"
     for li in res.cost.line_items:
         assert li.usd >= 0 and li.quantity >= 0, f"{res.pattern}: expected line item {li.name} >= 0, got {li}"
-    assert res.summary["wasted_usd"] >= -1e-12, f"{res.pattern}: expected wasted_usd >= 0"
-    assert res.summary["wasted_usd"] <= cost["total"] + 1e-9, f"{res.pattern}: expected wasted_usd <= total cost"
+    assert res.summary.wasted_usd >= -1e-12, f"{res.pattern}: expected wasted_usd >= 0"
+    assert res.summary.wasted_usd <= cost["total"] + 1e-9, f"{res.pattern}: expected wasted_usd <= total cost"
 
 
 def check_billing(res: Any) -> None:
@@ -325,16 +324,16 @@ def test_aggregates_without_detail_match(data: dict[str, Any]) -> None:
         full = simulate(sc, p).summary
         lean = simulate(sc, p, detail=False)
         assert lean.documents is None and lean.invocations is None, f"{p}: expected no tables with detail=False"
-        assert pd.Series(lean.summary).drop(["latency_ms", "cost_usd"]).equals(
-            pd.Series(full).drop(["latency_ms", "cost_usd"])
-        ), f"{p}: expected detail=False to give the same summary counts"
+        counts = {k: v for k, v in full.to_dict().items() if k not in ("latency_ms", "cost_usd")}
+        lean_counts = {k: v for k, v in lean.summary.to_dict().items() if k not in ("latency_ms", "cost_usd")}
+        assert lean_counts == counts, f"{p}: expected detail=False to give the same summary counts"
 
 
 def test_empty_run_keeps_typed_tables() -> None:
     """A run with no arrivals still gives tidy, typed (empty) tables and zero counts."""
     res = simulate(scenario_from_dict({"window_hours": 0.001, "workload": {"docs_per_day": 200}}), "sfn-standard")
-    assert res.summary["docs_arrived"] == 0, "expected no arrivals in 3.6 s at 200 documents/day"
-    assert res.summary["cost_usd"]["total"] == 0, "expected no cost without documents"
+    assert res.summary.docs_arrived == 0, "expected no arrivals in 3.6 s at 200 documents/day"
+    assert res.summary.cost_total_usd == 0, "expected no cost without documents"
     inv = res.invocations
     assert np.issubdtype(inv["billed_ms"].dtype, np.integer), f"expected integer billed_ms, got {inv['billed_ms'].dtype}"
     assert np.issubdtype(inv["start_s"].dtype, np.floating), f"expected float start_s, got {inv['start_s'].dtype}"

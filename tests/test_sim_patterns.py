@@ -312,7 +312,7 @@ def test_first_invocation_of_each_function_is_cold(pattern: str) -> None:
     ran = inv[inv["result"] != "throttled"].sort_values("start_s")
     for step, g in ran.groupby("step"):
         assert bool(g["cold"].iloc[0]), f"{pattern}: expected the first invocation of {step} to be a cold start"
-    assert 3 <= res.summary["cold_starts"] < len(ran), f"{pattern}: expected warm reuse after the first cold starts"
+    assert 3 <= res.summary.cold_starts < len(ran), f"{pattern}: expected warm reuse after the first cold starts"
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
@@ -324,7 +324,7 @@ def test_keep_alive_zero_makes_every_invocation_cold(pattern: str) -> None:
     inv = res.invocations
     ran = inv[inv["result"] != "throttled"]
     assert ran["cold"].all(), f"{pattern}: expected every invocation cold with keep_alive_s 0"
-    assert res.summary["cold_starts"] >= len(ran), f"{pattern}: expected one cold start per invocation"
+    assert res.summary.cold_starts >= len(ran), f"{pattern}: expected one cold start per invocation"
     if pattern == "lambda-chain-sync":
         # step k waits for every callee, INIT included: (n - k + 1) x (init + work)
         want = (n - ran["step_index"]) * (init_ms + work_ms)
@@ -396,7 +396,7 @@ def test_scaling_per_10s_limits_new_environments(pattern: str) -> None:
     )
     res = run(data, pattern)
     inv = res.invocations
-    assert res.summary["lambda_throttles"] > 0, f"{pattern}: expected throttles when scaling is the bottleneck"
+    assert res.summary.lambda_throttles > 0, f"{pattern}: expected throttles when scaling is the bottleneck"
     for step, g in inv[inv["cold"].astype(bool)].groupby("step"):
         t = np.sort(g["start_s"].to_numpy())
         excess = np.arange(1, t.size + 1) - (2 + 0.2 * t)

@@ -42,7 +42,6 @@ from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
     DEFAULT_RULES,
     BillingRules,
-    check_pattern,
     express_billed_memory_mb,
     express_gb_hours,
     failure_outcome_recorded,
@@ -50,7 +49,7 @@ from orchsim.aws.rules import (
 )
 from orchsim.errors import InputError
 from orchsim.model.dists import Fixed
-from orchsim.model.scenario import PATTERNS, KeepAlive, Scenario
+from orchsim.model.scenario import PATTERNS, KeepAlive, Scenario, check_pattern
 
 __all__ = ["AnalyticParams", "grid_params", "params_from_scenarios", "per_document", "monthly_cost", "estimate"]
 

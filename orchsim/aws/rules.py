@@ -15,13 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from orchsim.errors import InputError
-from orchsim.model.scenario import PATTERNS, RetryPolicy
+from orchsim.model.scenario import RetryPolicy
 
 if TYPE_CHECKING:
     from orchsim.aws.pricebook import Tier
@@ -31,8 +30,6 @@ __all__ = [
     "DEFAULT_RULES",
     "MONTH_HOURS",
     "BillingRules",
-    "Pattern",
-    "check_pattern",
     "billed_ms",
     "round_up",
     "lambda_billed_ms",
@@ -56,40 +53,6 @@ __all__ = [
     "failure_outcome_recorded",
     "throttle_backoff_s",
 ]
-
-Pattern = Literal["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express"]
-"""The four ways to run a pipeline (the names of :data:`orchsim.model.scenario.PATTERNS`)."""
-
-assert get_args(Pattern) == PATTERNS, "Pattern and orchsim.model.scenario.PATTERNS must list the same names"
-
-
-def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
-    """The one check of a pattern name, used by both engines and the CLI.
-
-    Parameters
-    ----------
-    pattern
-        A pattern name.
-    field
-        Name of the parameter or option to blame in the error (``pattern``, ``--pattern``).
-
-    Returns
-    -------
-    Pattern
-        ``pattern``, typed as one of the four names.
-
-    Raises
-    ------
-    InputError
-        If ``pattern`` is not one of :data:`orchsim.PATTERNS`.
-
-    >>> check_pattern("sfn-express")
-    'sfn-express'
-    """
-    if pattern not in PATTERNS:
-        raise InputError(field, f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
-    return pattern  # type: ignore[return-value]
-
 
 MONTH_HOURS = 730.0
 """Hours in a billing month as AWS prices it ("730 hours in a month", AWS pricing calculator)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,8 @@ from orchsim.model.dists import Duration, LogNormal
 from orchsim.resources import scenario_path
 
 __all__ = [
+    "Pattern",
+    "check_pattern",
     "Arrival",
     "ChainConfig",
     "KeepAlive",
@@ -35,8 +37,38 @@ __all__ = [
     "PATTERNS",
 ]
 
-PATTERNS: tuple[str, ...] = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
+Pattern = Literal["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express"]
+PATTERNS: tuple[Pattern, ...] = get_args(Pattern)
 """The four orchestration patterns, named the same everywhere."""
+
+
+def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
+    """The one check of a pattern name, used by both engines and the CLI.
+
+    Parameters
+    ----------
+    pattern
+        A pattern name.
+    field
+        Name of the parameter or option to blame in the error (``pattern``, ``--pattern``).
+
+    Returns
+    -------
+    Pattern
+        ``pattern``, typed as one of the four names.
+
+    Raises
+    ------
+    InputError
+        If ``pattern`` is not one of :data:`orchsim.PATTERNS`.
+
+    >>> check_pattern("sfn-express")
+    'sfn-express'
+    """
+    if pattern not in PATTERNS:
+        raise InputError(field, f"unknown pattern {pattern!r}; accepted: {', '.join(PATTERNS)}")
+    return pattern  # type: ignore[return-value]
+
 
 
 class _Frozen(BaseModel):

@@ -7,7 +7,7 @@ another price book without simulating again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -17,47 +17,15 @@ import pandas as pd
 from orchsim.aws.cost import COMPONENTS, Cost, price_metering, wasted_usd
 from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
-from orchsim.aws.rules import DEFAULT_RULES, BillingRules, Pattern, to_month
+from orchsim.aws.rules import DEFAULT_RULES, BillingRules, to_month
 from orchsim.errors import InputError
-from orchsim.model.scenario import Scenario
+from orchsim.model.scenario import Pattern, Scenario
 
 __all__ = ["Latency", "SimulationResult", "Summary", "price_window"]
 
 
-class _ItemAccess:
-    """TEMPORARY: ``summary["docs_succeeded"]`` and ``pd.Series(summary)`` as when the summary was a
-    dict. Use attributes (``summary.docs_succeeded``) or :meth:`Summary.to_dict`; this goes away."""
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    def keys(self) -> list[str]:
-        return [f.name for f in fields(self)]  # type: ignore[arg-type]
-
-    def values(self) -> list[Any]:
-        return [getattr(self, k) for k in self.keys()]
-
-    def items(self) -> list[tuple[str, Any]]:
-        return [(k, getattr(self, k)) for k in self.keys()]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.keys()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self.keys())
-
-
-Mapping.register(_ItemAccess)  # TEMPORARY, with _ItemAccess: pandas and json see a mapping
-
-
 @dataclass(frozen=True)
-class Latency(_ItemAccess):
+class Latency:
     """End-to-end latency percentiles of the succeeded documents, ms (NaN when none succeeded)."""
 
     p50: float
@@ -66,7 +34,7 @@ class Latency(_ItemAccess):
 
 
 @dataclass(frozen=True)
-class Summary(_ItemAccess):
+class Summary:
     """One run's figures: counts over the simulated window, monthly cost, per-document means.
 
     Counts are over the window; ``cost_usd`` (component -> USD, and ``total``),

@@ -25,8 +25,8 @@ import pandas as pd
 
 from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
-from orchsim.aws.rules import BillingRules, Pattern, check_pattern, express_gb_hours
-from orchsim.model.scenario import PATTERNS, Scenario
+from orchsim.aws.rules import BillingRules, express_gb_hours
+from orchsim.model.scenario import PATTERNS, Pattern, Scenario, check_pattern
 from orchsim.sim.patterns import chain_async, chain_sync, sfn
 from orchsim.sim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
 from orchsim.sim.result import Latency, SimulationResult, Summary, price_window
