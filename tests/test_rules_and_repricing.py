@@ -141,7 +141,7 @@ def test_summary_is_typed_and_json_shape_kept() -> None:
     assert list(d["cost_usd"])[0] == "total" and math.isclose(sum(v for k, v in d["cost_usd"].items() if k != "total"), d["cost_usd"]["total"]), (
         "expected cost_usd with total first and components summing to it"
     )
-    assert s["docs_succeeded"] == s.docs_succeeded, "expected the temporary item access to read the attribute"
+    assert s.docs_succeeded == d["docs_succeeded"] and s.latency_ms.p95 == d["latency_ms"]["p95"], "expected to_dict() to hold the typed fields"
 
 
 def test_engines_share_column_names() -> None:

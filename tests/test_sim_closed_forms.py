@@ -34,21 +34,21 @@ def test_seed_article_five_invocations_per_document(pattern: str) -> None:
     docs = res.documents
     ok = docs["outcome"] == "succeeded"
     s = res.summary
-    assert s["docs_arrived"] > 9_000, f"expected about 10,000 documents in 24 h, got {s['docs_arrived']}"
-    assert s["docs_failed"] + s["docs_lost"] == 0, f"{pattern}: expected no failures in the seed article"
-    assert s["docs_succeeded"] >= s["docs_arrived"] - 5, f"{pattern}: expected all but the last few docs to succeed"
+    assert s.docs_arrived > 9_000, f"expected about 10,000 documents in 24 h, got {s.docs_arrived}"
+    assert s.docs_failed + s.docs_lost == 0, f"{pattern}: expected no failures in the seed article"
+    assert s.docs_succeeded >= s.docs_arrived - 5, f"{pattern}: expected all but the last few docs to succeed"
     assert (docs.loc[ok, "attempts"] == 5).all(), f"{pattern}: expected exactly 5 Lambda invocations per succeeded doc"
-    assert s["lambda_throttles"] == 0, f"{pattern}: expected no throttles at 10,000 docs/day"
+    assert s.lambda_throttles == 0, f"{pattern}: expected no throttles at 10,000 docs/day"
     if pattern == "sfn-standard":
         assert (docs.loc[ok, "transitions"] == 5).all(), "sfn-standard: expected exactly 5 transitions per succeeded doc"
-        assert s["state_transitions"] == docs["transitions"].sum(), "sfn-standard: expected transitions to add up"
-        assert 5 * s["docs_succeeded"] <= s["state_transitions"] <= 5 * s["docs_arrived"], (
+        assert s.state_transitions == docs["transitions"].sum(), "sfn-standard: expected transitions to add up"
+        assert 5 * s.docs_succeeded <= s.state_transitions <= 5 * s.docs_arrived, (
             "sfn-standard: expected 5 transitions per document (in-flight ones partly counted)"
         )
     else:
-        assert s["state_transitions"] == 0, f"{pattern}: expected no Standard transitions"
+        assert s.state_transitions == 0, f"{pattern}: expected no Standard transitions"
     if pattern == "sfn-express":
-        assert s["express_executions"] == s["docs_arrived"] - s["docs_in_flight"], (
+        assert s.express_executions == s.docs_arrived - s.docs_in_flight, (
             "sfn-express: expected one execution per finished document (no duplicates in the seed scenario)"
         )
 
@@ -120,8 +120,8 @@ def test_express_billed_duration_closed_form(n: int, d: float) -> None:
     data = equal_steps(n, d)
     res = simulate(scenario_from_dict(data), "sfn-express")
     s = res.summary
-    assert s["docs_failed"] + s["docs_lost"] == 0, "sfn-express: expected no failures"
-    assert s["express_executions"] == s["docs_succeeded"], "sfn-express: expected one execution per succeeded document"
+    assert s.docs_failed + s.docs_lost == 0, "sfn-express: expected no failures"
+    assert s.express_executions == s.docs_succeeded, "sfn-express: expected one execution per succeeded document"
     # Without contention an execution started at its arrival ends n * (d + latency) ms later; it is
     # metered when it ends inside the window.
     arrival_s = res.documents["arrival_s"].to_numpy()

@@ -108,10 +108,10 @@ def test_same_seed_same_results_in_a_fresh_process(busy_results: dict[str, Any])
 def test_scenario_is_exercised(busy_results: dict[str, Any]) -> None:
     """The determinism scenario really has failures, retries, throttles and duplicates."""
     s = {p: r.summary for p, r in busy_results.items()}
-    assert s["sfn-standard"]["docs_failed"] > 0, "expected failures in the determinism scenario"
-    assert sum(x["lambda_throttles"] for x in s.values()) > 0, "expected throttles in the determinism scenario"
-    assert s["sfn-express"]["duplicates"] > 0, "expected Express duplicates in the determinism scenario"
-    assert s["sfn-standard"]["state_transitions"] > s["sfn-standard"]["docs_arrived"] * 3, "expected retries"
+    assert s["sfn-standard"].docs_failed > 0, "expected failures in the determinism scenario"
+    assert sum(x.lambda_throttles for x in s.values()) > 0, "expected throttles in the determinism scenario"
+    assert s["sfn-express"].duplicates > 0, "expected Express duplicates in the determinism scenario"
+    assert s["sfn-standard"].state_transitions > s["sfn-standard"].docs_arrived * 3, "expected retries"
 
 
 def test_different_seed_different_arrivals() -> None:

@@ -124,11 +124,11 @@ def run_all(data: dict[str, Any]) -> dict[str, Any]:
 def check_conservation(res: Any) -> None:
     s = res.summary
     docs = res.documents
-    counts = {o: s[f"docs_{o}"] for o in OUTCOMES}
-    assert sum(counts.values()) == s["docs_arrived"], (
-        f"{res.pattern}: expected outcome counts {counts} to add up to docs_arrived={s['docs_arrived']}"
+    counts = {o: getattr(s, f"docs_{o}") for o in OUTCOMES}
+    assert sum(counts.values()) == s.docs_arrived, (
+        f"{res.pattern}: expected outcome counts {counts} to add up to docs_arrived={s.docs_arrived}"
     )
-    assert len(docs) == s["docs_arrived"], f"{res.pattern}: expected one documents row per arrived document"
+    assert len(docs) == s.docs_arrived, f"{res.pattern}: expected one documents row per arrived document"
     assert docs["doc"].is_unique, f"{res.pattern}: expected each document exactly once in the documents table"
     vc = docs["outcome"].value_counts()
     assert set(docs["outcome"].astype(str).unique()) <= set(OUTCOMES), f"{res.pattern}: unexpected outcome names"
@@ -176,27 +176,27 @@ def check_billing(res: Any) -> None:
     )
     assert (inv.loc[throttled, "billed_ms"] == 0).all(), f"{res.pattern}: expected throttled rows to bill 0 ms"
     assert (~inv.loc[throttled, "cold"].astype(bool)).all(), f"{res.pattern}: expected throttled rows not cold"
-    assert int(throttled.sum()) == s["lambda_throttles"], (
+    assert int(throttled.sum()) == s.lambda_throttles, (
         f"{res.pattern}: expected one throttled row per throttle: {int(throttled.sum())} rows vs "
-        f"summary lambda_throttles={s['lambda_throttles']}"
+        f"summary lambda_throttles={s.lambda_throttles}"
     )
-    assert len(ran) == s["lambda_invocations"], (
-        f"{res.pattern}: expected lambda_invocations={s['lambda_invocations']} == billed invocation rows {len(ran)}"
+    assert len(ran) == s.lambda_invocations, (
+        f"{res.pattern}: expected lambda_invocations={s.lambda_invocations} == billed invocation rows {len(ran)}"
     )
-    assert int(res.documents["attempts"].sum()) == s["lambda_invocations"], (
+    assert int(res.documents["attempts"].sum()) == s.lambda_invocations, (
         f"{res.pattern}: expected documents.attempts to add up to lambda_invocations"
     )
     assert res.metering.lambda_requests == len(ran), (
         f"{res.pattern}: expected metered Lambda requests {res.metering.lambda_requests} == the {len(ran)} "
         "non-throttled rows of the invocations table"
     )
-    assert np.isclose(ran["billed_gb_s"].sum(), s["billed_gb_s"], rtol=1e-9, atol=1e-9), (
+    assert np.isclose(ran["billed_gb_s"].sum(), s.billed_gb_s, rtol=1e-9, atol=1e-9), (
         f"{res.pattern}: expected the invocations' billed_gb_s to add up to summary billed_gb_s"
     )
-    assert np.isclose(res.documents["billed_gb_s"].sum(), s["billed_gb_s"], rtol=1e-9, atol=1e-9), (
+    assert np.isclose(res.documents["billed_gb_s"].sum(), s.billed_gb_s, rtol=1e-9, atol=1e-9), (
         f"{res.pattern}: expected the documents' billed_gb_s to add up to summary billed_gb_s"
     )
-    assert s["cold_starts"] >= int(ran["cold"].sum()), (
+    assert s.cold_starts >= int(ran["cold"].sum()), (
         f"{res.pattern}: expected cold_starts >= cold rows (in-flight cold starts are not rows yet)"
     )
 
@@ -204,7 +204,7 @@ def check_billing(res: Any) -> None:
 def check_platform(res: Any, data: dict[str, Any]) -> None:
     s = res.summary
     limit = data["lambda"]["concurrency_limit"]
-    assert s["peak_concurrency"] <= limit, f"{res.pattern}: expected peak concurrency <= limit {limit}, got {s['peak_concurrency']}"
+    assert s.peak_concurrency <= limit, f"{res.pattern}: expected peak concurrency <= limit {limit}, got {s.peak_concurrency}"
     inv = res.invocations
     arrival = res.documents.set_index("doc")["arrival_s"]
     early = inv["start_s"].to_numpy() < arrival.reindex(inv["doc"]).to_numpy() - 1e-9
@@ -222,19 +222,19 @@ def check_transitions(res: Any) -> None:
     s = res.summary
     docs = res.documents
     if res.pattern != "sfn-standard":
-        assert s["state_transitions"] == 0, f"{res.pattern}: expected no Standard state transitions"
+        assert s.state_transitions == 0, f"{res.pattern}: expected no Standard state transitions"
         assert int(docs["transitions"].sum()) == 0, f"{res.pattern}: expected no per-document transitions"
         return
-    assert s["state_transitions"] >= s["lambda_invocations"], (
-        f"sfn-standard: expected transitions {s['state_transitions']} >= Lambda invocations {s['lambda_invocations']}"
+    assert s.state_transitions >= s.lambda_invocations, (
+        f"sfn-standard: expected transitions {s.state_transitions} >= Lambda invocations {s.lambda_invocations}"
     )
-    assert int(docs["transitions"].sum()) == s["state_transitions"], (
+    assert int(docs["transitions"].sum()) == s.state_transitions, (
         "sfn-standard: expected per-document transitions to add up to state_transitions"
     )
     # Counted apart from the per-document arrays: every invocation-table row (throttled ones included) is
     # one Task attempt, hence one transition; an in-flight document may have entered one more Task whose
     # attempt has no row yet (waiting for its token, or still running).
-    attempt_rows, in_flight = len(res.invocations), s["docs_in_flight"]
+    attempt_rows, in_flight = len(res.invocations), s.docs_in_flight
     assert attempt_rows <= res.metering.sfn_transitions <= attempt_rows + in_flight, (
         f"sfn-standard: expected metered transitions {res.metering.sfn_transitions} between the {attempt_rows} "
         f"attempt rows and those plus one per in-flight document ({attempt_rows + in_flight})"
@@ -253,20 +253,20 @@ def check_transitions(res: Any) -> None:
 def check_express(res: Any, data: dict[str, Any]) -> None:
     s = res.summary
     if res.pattern != "sfn-express":
-        assert s["express_executions"] == 0, f"{res.pattern}: expected no Express executions"
-        assert s["duplicates"] == 0, f"{res.pattern}: expected no duplicate executions"
+        assert s.express_executions == 0, f"{res.pattern}: expected no Express executions"
+        assert s.duplicates == 0, f"{res.pattern}: expected no duplicate executions"
         return
-    started = s["docs_arrived"] - s["docs_in_flight"]  # the start bucket (6,000/s) never binds here
-    assert s["express_executions"] == started + s["duplicates"], (
-        f"sfn-express: expected executions {s['express_executions']} == documents that started and ended "
-        f"({started}) + duplicates ({s['duplicates']})"
+    started = s.docs_arrived - s.docs_in_flight  # the start bucket (6,000/s) never binds here
+    assert s.express_executions == started + s.duplicates, (
+        f"sfn-express: expected executions {s.express_executions} == documents that started and ended "
+        f"({started}) + duplicates ({s.duplicates})"
     )
     # Counted apart from the executions counter: the finished rows of the documents table (one execution
     # each), plus at most one duplicate per document (async starts only).
     docs = res.documents
     finished = int((docs["outcome"] != "in_flight").sum())
     if data["workload"]["trigger"] == "sync":
-        assert s["duplicates"] == 0, "sfn-express: expected no duplicates with a synchronous start (at-most-once)"
+        assert s.duplicates == 0, "sfn-express: expected no duplicates with a synchronous start (at-most-once)"
     if data["workload"]["trigger"] == "sync" or data["step_functions"]["express_duplicate_rate"] == 0:
         assert res.metering.express_requests == finished, (
             f"sfn-express: expected metered Express requests {res.metering.express_requests} == the {finished} "
@@ -277,7 +277,7 @@ def check_express(res: Any, data: dict[str, Any]) -> None:
             f"sfn-express: expected metered Express requests {res.metering.express_requests} between the {finished} "
             f"finished documents and those plus one duplicate per document ({finished + len(docs)})"
         )
-    if s["express_executions"]:
+    if s.express_executions:
         assert res.metering.express_gb_hours > 0, "sfn-express: expected billed Express duration"
 
 
@@ -293,7 +293,7 @@ def check_lost(res: Any, data: dict[str, Any]) -> None:
         or (res.pattern == "lambda-chain-sync" and sync)
     )
     if never_lost:
-        assert s["docs_lost"] == 0, f"{res.pattern}: expected no lost documents (failures are recorded), got {s['docs_lost']}"
+        assert s.docs_lost == 0, f"{res.pattern}: expected no lost documents (failures are recorded), got {s.docs_lost}"
 
 
 @PROPS

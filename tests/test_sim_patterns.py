@@ -118,12 +118,12 @@ def test_sync_chain_timeout_orphans_downstream_work(trigger: str, outcome: str) 
     res = run(scenario(ORPHANING, workload={"trigger": trigger}), "lambda-chain-sync")
     s = res.summary
     done = finished(res)
-    assert s["orphaned_invocations"] > 0, "expected orphaned invocations when the caller times out"
+    assert s.orphaned_invocations > 0, "expected orphaned invocations when the caller times out"
     assert (done["outcome"] == outcome).all(), f"trigger={trigger}: expected timed-out documents to be {outcome}"
-    assert s["docs_succeeded"] == 0, "expected no document to succeed"
+    assert s.docs_succeeded == 0, "expected no document to succeed"
     inv = res.invocations
     orphans = inv[inv["orphan"]]
-    assert len(orphans) == s["orphaned_invocations"], "expected one orphan row per orphaned invocation"
+    assert len(orphans) == s.orphaned_invocations, "expected one orphan row per orphaned invocation"
     assert (orphans["billed_ms"] > 0).all(), "expected orphaned downstream work to be billed"
     assert (orphans["step"] == "slow").all() and (orphans["billed_ms"] == 5000).all(), (
         "expected the orphan to be the slow step, billed its full 5,000 ms"
@@ -131,7 +131,7 @@ def test_sync_chain_timeout_orphans_downstream_work(trigger: str, outcome: str) 
     callers = inv[(inv["step"] == "caller")]
     assert (callers["result"] == "timeout").all(), "expected every caller to time out"
     assert (callers["billed_ms"] == 2000).all(), "expected a timed-out caller to be billed up to its 2 s timeout"
-    assert s["wasted_usd"] > 0, "expected the orphaned and timed-out work to count as wasted money"
+    assert s.wasted_usd > 0, "expected the orphaned and timed-out work to count as wasted money"
     if trigger == "async":
         assert (done["attempts"] == 2 * 3).all(), "expected the async trigger to retry the chain twice (3 x 2 invocations)"
 
@@ -191,13 +191,13 @@ def test_express_fails_past_five_minutes(trigger: str, logging: bool, outcome: s
     )
     lat = done["latency_ms"].to_numpy()
     assert np.allclose(lat, 300_000, atol=1e-3), f"expected States.Timeout at 300 s after the start, got {lat[:3]}"
-    executions = s["express_executions"]
+    executions = s.express_executions
     assert executions == len(done), "expected one Express execution per finished document"
     expected_gb_h = executions * 300_000 / 1000 * 64 / 1024 / 3600
     assert res.metering.express_gb_hours == pytest.approx(expected_gb_h, rel=1e-12), (
         "expected each timed-out execution billed 300 s (x 64 MB)"
     )
-    assert s["orphaned_invocations"] > 0, "expected the Lambda running at the limit to carry on as an orphan"
+    assert s.orphaned_invocations > 0, "expected the Lambda running at the limit to carry on as an orphan"
     orphans = res.invocations[res.invocations["orphan"]]
     assert (orphans["billed_ms"] == 200_000).all(), "expected the orphaned Lambda billed its full work"
 
@@ -210,23 +210,23 @@ def test_express_duplicates(trigger: str) -> None:
     data = scenario(3, workload={"trigger": trigger}, step_functions={"express_duplicate_rate": 1.0})
     res = run(data, "sfn-express")
     s = res.summary
-    n = s["docs_arrived"]
-    assert s["docs_in_flight"] == 0 and s["docs_succeeded"] == n, "expected every document to finish"
+    n = s.docs_arrived
+    assert s.docs_in_flight == 0 and s.docs_succeeded == n, "expected every document to finish"
     if trigger == "async":
-        assert s["duplicates"] == n, f"expected one duplicate per started document with rate 1.0, got {s['duplicates']}"
-        assert s["express_executions"] == 2 * n, "expected Express executions to double"
-        assert s["lambda_invocations"] == 2 * 3 * n, "expected the duplicates to invoke (and bill) every step again"
+        assert s.duplicates == n, f"expected one duplicate per started document with rate 1.0, got {s.duplicates}"
+        assert s.express_executions == 2 * n, "expected Express executions to double"
+        assert s.lambda_invocations == 2 * 3 * n, "expected the duplicates to invoke (and bill) every step again"
     else:
-        assert s["duplicates"] == 0, "expected no duplicates with a synchronous start (at-most-once)"
-        assert s["express_executions"] == n, "expected one execution per document"
-        assert s["lambda_invocations"] == 3 * n, "expected one invocation per step per document"
+        assert s.duplicates == 0, "expected no duplicates with a synchronous start (at-most-once)"
+        assert s.express_executions == n, "expected one execution per document"
+        assert s.lambda_invocations == 3 * n, "expected one invocation per step per document"
 
 
 def test_duplicates_only_affect_express() -> None:
     data = scenario(3, step_functions={"express_duplicate_rate": 1.0})
     for p in ("lambda-chain-sync", "lambda-chain-async", "sfn-standard"):
         s = run(data, p, detail=False).summary
-        assert s["duplicates"] == 0, f"{p}: expected express_duplicate_rate to create no duplicates"
+        assert s.duplicates == 0, f"{p}: expected express_duplicate_rate to create no duplicates"
 
 
 # --- (e) Standard StateTransition token bucket ---------------------------------------------------------
@@ -261,9 +261,9 @@ def test_waiting_for_a_transition_token_holds_no_lambda_slot() -> None:
     """Lambda is invoked only after the transition is granted: 1 ms tasks need ~1 concurrent environment."""
     res = run(BUCKET, "sfn-standard", detail=False)
     s = res.summary
-    assert s["lambda_throttles"] == 0, f"expected no Lambda throttles, got {s['lambda_throttles']}"
-    assert s["peak_concurrency"] <= 10, (
-        f"expected peak Lambda concurrency of a few environments (800 invocations/s x 1 ms), got {s['peak_concurrency']}"
+    assert s.lambda_throttles == 0, f"expected no Lambda throttles, got {s.lambda_throttles}"
+    assert s.peak_concurrency <= 10, (
+        f"expected peak Lambda concurrency of a few environments (800 invocations/s x 1 ms), got {s.peak_concurrency}"
     )
 
 
@@ -285,15 +285,15 @@ def test_concurrency_limit_throttles_and_throttles_are_not_billed(pattern: str) 
     res = run(BURSTY, pattern)
     s = res.summary
     inv = res.invocations
-    assert s["lambda_throttles"] > 0, f"{pattern}: expected throttles with concurrency 2 and bursts"
-    assert s["peak_concurrency"] <= 2, f"{pattern}: expected concurrency never above 2, got {s['peak_concurrency']}"
+    assert s.lambda_throttles > 0, f"{pattern}: expected throttles with concurrency 2 and bursts"
+    assert s.peak_concurrency <= 2, f"{pattern}: expected concurrency never above 2, got {s.peak_concurrency}"
     billed = inv["billed_ms"] > 0
-    assert s["lambda_invocations"] == int(billed.sum()), (
-        f"{pattern}: expected billed invocations ({s['lambda_invocations']}) == rows with billed_ms > 0 ({int(billed.sum())})"
+    assert s.lambda_invocations == int(billed.sum()), (
+        f"{pattern}: expected billed invocations ({s.lambda_invocations}) == rows with billed_ms > 0 ({int(billed.sum())})"
     )
     throttled = inv["result"] == "throttled"
     assert (inv.loc[throttled, "billed_ms"] == 0).all(), f"{pattern}: expected throttled rows unbilled"
-    assert int(throttled.sum()) == s["lambda_throttles"], f"{pattern}: expected one row per throttle"
+    assert int(throttled.sum()) == s.lambda_throttles, f"{pattern}: expected one row per throttle"
     assert res.metering.lambda_requests == int((~throttled).sum()), (
         f"{pattern}: expected metered Lambda requests {res.metering.lambda_requests} == the "
         f"{int((~throttled).sum())} non-throttled invocation rows (throttles not metered)"

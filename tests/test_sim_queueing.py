@@ -65,10 +65,10 @@ def loss_scenario(c: int, a: float, seed: int) -> dict[str, Any]:
 def test_throttled_fraction_is_erlang_b(c: int, a: float) -> None:
     res = simulate(scenario_from_dict(loss_scenario(c, a, seed=1000 + c)), "lambda-chain-sync")
     s = res.summary
-    n = s["docs_arrived"]
+    n = s.docs_arrived
     assert n > 0.9 * TARGET_ARRIVALS, f"expected about {TARGET_ARRIVALS} arrivals, got {n}"
-    assert s["peak_concurrency"] <= c, f"expected concurrency never above the limit {c}, got {s['peak_concurrency']}"
-    throttled = s["lambda_throttles"] / n
+    assert s.peak_concurrency <= c, f"expected concurrency never above the limit {c}, got {s.peak_concurrency}"
+    throttled = s.lambda_throttles / n
     b = erlang_b(c, a)
     # Successive arrivals' blocking is positively correlated (they see the same busy periods), so the
     # binomial standard error understates the noise by a factor ~1.5-2.5 here; take the larger of it
@@ -81,11 +81,11 @@ def test_throttled_fraction_is_erlang_b(c: int, a: float) -> None:
     assert abs(throttled - b) <= tol, (
         f"M/M/{c}/{c} with a={a}: expected throttled fraction Erlang B = {b:.4f} +/- {tol:.4f} "
         f"(4 sigma; binomial SE {se_binomial:.4f}, batch-means SE {se_batches:.4f}), "
-        f"got {throttled:.4f} ({s['lambda_throttles']} of {n})"
+        f"got {throttled:.4f} ({s.lambda_throttles} of {n})"
     )
     assert abs(throttled - b) <= 6 * se_binomial, "expected the throttled fraction within 6 binomial sigma too"
     # Each throttled document fails (synchronous client, one SDK attempt); the others succeed.
-    assert s["docs_failed"] == s["lambda_throttles"], "expected every throttled document to fail, and no other"
-    assert s["lambda_invocations"] + s["docs_in_flight"] + s["lambda_throttles"] == n, (
+    assert s.docs_failed == s.lambda_throttles, "expected every throttled document to fail, and no other"
+    assert s.lambda_invocations + s.docs_in_flight + s.lambda_throttles == n, (
         "expected every arrival to be either invoked once or throttled once"
     )
