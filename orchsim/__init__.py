@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from orchsim.aws.calculator import price_express, price_lambda, price_standard
     from orchsim.aws.cost import COMPONENTS, Cost, LineItem, price_metering
     from orchsim.aws.metering import Metering
-    from orchsim.aws.rules import BillingRules
     from orchsim.aws.pricebook import PriceBook, load_price_book
+    from orchsim.aws.rules import BillingRules
     from orchsim.errors import InputError
     from orchsim.model.scenario import PATTERNS, Scenario, load_scenario, scenario_from_dict
     from orchsim.sim.result import SimulationResult, Summary

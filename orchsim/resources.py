@@ -3,13 +3,14 @@
 The repository keeps ``data/`` and ``notebooks/`` at its top level; the build maps them into the
 package as ``orchsim.data`` and ``orchsim.notebooks`` (``[tool.setuptools.package-dir]`` in
 ``pyproject.toml``), so a wheel, an editable install and a source checkout all find them here.
-``ORCHSIM_DATA_DIR`` and ``ORCHSIM_NOTEBOOK_DIR`` override the locations.
+``ORCHSIM_DATA_DIR`` and ``ORCHSIM_NOTEBOOK_DIR`` override the locations. The folders are found
+with :func:`importlib.util.find_spec` (they are namespace packages, with no ``__init__.py``).
 """
 
 from __future__ import annotations
 
 import os
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 __all__ = ["data_dir", "notebook_dir", "scenario_path"]
@@ -21,11 +22,14 @@ def _located(package: str, env: str, checkout: Path) -> Path:
     override = os.environ.get(env)
     if override:
         return Path(override)
-    try:
-        found = Path(str(resources.files(package)))
-    except (ModuleNotFoundError, TypeError):
-        found = checkout  # a source tree on sys.path without an install
-    return found if found.is_dir() else checkout
+    try:  # ``orchsim.data`` has no __init__.py: a namespace package, found by its search locations
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        if Path(location).is_dir():
+            return Path(location)
+    return checkout  # a source tree on sys.path without an install
 
 
 def data_dir() -> Path:

@@ -25,6 +25,7 @@ from orchsim.aws.rules import (
     express_billed_memory_mb,
     express_billed_ms,
     express_gb_hours,
+    failure_outcome_recorded,
     gb_seconds,
     lambda_billed_ms,
     split_free_allowance,
@@ -273,3 +274,35 @@ def test_book_rules_are_aws_published_units() -> None:
     assert (rules.included_ephemeral_storage_mb, rules.express_max_duration_s, rules.month_hours) == (512, 300, 730), (
         f"expected 512 MB included, a 300 s Express limit and 730-hour months, got {rules}"
     )
+
+
+# DESIGN.md, "Documents and outcomes": failed = recorded where a person can find it, lost = no record.
+# (pattern, trigger_async, dead_letter, express_logging, first_hop) -> recorded
+RECORDED_CASES = [
+    ("sfn-standard", True, False, False, False, True),  # every execution keeps its history
+    ("sfn-express", True, False, False, False, False),  # async start, no logging: nothing records it
+    ("sfn-express", True, False, True, False, True),  # logging on
+    ("sfn-express", False, False, False, False, True),  # a sync start returns the error
+    ("lambda-chain-async", True, False, False, False, False),  # no DLQ: discarded
+    ("lambda-chain-async", True, True, False, False, True),  # the DLQ records it
+    ("lambda-chain-async", False, False, False, True, True),  # the sync client sees the first hop's error
+    ("lambda-chain-async", False, False, False, False, False),  # later hops are async: lost without a DLQ
+    ("lambda-chain-sync", False, False, False, True, True),  # errors propagate to the waiting client
+    ("lambda-chain-sync", True, False, False, True, False),  # an async trigger: nobody waits
+    ("lambda-chain-sync", True, True, False, True, True),  # ... unless a DLQ is configured
+]
+
+
+@pytest.mark.parametrize(("pattern", "trigger_async", "dead_letter", "logging", "first_hop", "want"), RECORDED_CASES)
+def test_failure_outcome_recorded(
+    pattern: str, trigger_async: bool, dead_letter: bool, logging: bool, first_hop: bool, want: bool
+) -> None:
+    got = bool(failure_outcome_recorded(
+        pattern, trigger_async=trigger_async, dead_letter=dead_letter, express_logging=logging, first_hop=first_hop
+    ))
+    assert got is want, f"{pattern}: expected a failure to be {'recorded' if want else 'lost'}"
+
+
+def test_failure_outcome_recorded_is_vectorised() -> None:
+    got = failure_outcome_recorded("lambda-chain-async", trigger_async=np.array([True, True]), dead_letter=np.array([False, True]))
+    assert got.tolist() == [False, True], "expected one answer per element"

@@ -36,7 +36,10 @@ def test_cold_fraction_matches_simulation(docs: float, mean_ms: float, keep_s: f
     mean, lo, hi = ci95(fractions)
     lam = docs / 86_400.0
     want = float(p_cold(lam, mean_ms / 1000.0, keep_s))
-    tol = (hi - lo) / 2 + 0.08 * mean  # the closed form is an approximation: CI plus 8%
+    # The closed form is an approximation. Against 30 replications its bias was -3.8%, -12% (+/-7.4%,
+    # P(cold) under 1%), -3.8%, -1.9% and +2.2% of the simulated mean for these cases: where the
+    # simulation resolves it (CI <= 3%), within 4%. Allowed: the 6-replication CI plus 5%.
+    tol = (hi - lo) / 2 + 0.05 * mean
     assert abs(want - mean) <= tol, f"analytic P(cold) {want:.5f} vs simulated {mean:.5f} [{lo:.5f}, {hi:.5f}]"
 
 

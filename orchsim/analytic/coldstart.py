@@ -56,7 +56,20 @@ def _log_factorial() -> NDArray[np.float64]:
 
 
 def p_cold_exact(rho: float, a: float) -> float:
-    """``sum_n pi_n exp(-a pi_n / F(n))`` by direct summation (see the module docstring)."""
+    """``sum_n pi_n exp(-a pi_n / F(n))`` by direct summation (see the module docstring).
+
+    Parameters
+    ----------
+    rho
+        Offered load of the function: invocation rate (per s) x hold time (s), dimensionless.
+    a
+        Keep-alive in units of the mean gap: invocation rate (per s) x keep-alive (s), dimensionless.
+
+    Returns
+    -------
+    float
+        Probability that an invocation finds no warm environment (is cold), 0-1.
+    """
     if rho <= 0:
         return 1.0
     prob, rate = _levels(rho)
@@ -90,6 +103,11 @@ def p_cold(lam_per_s: ArrayLike, hold_s: ArrayLike, keep_alive_s: ArrayLike) -> 
         How long one invocation holds its environment, seconds.
     keep_alive_s
         How long an idle environment stays warm, seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probability that an invocation is cold, 0-1, broadcast over the inputs.
     """
     return p_cold_log10(safe_log10(lam_per_s), safe_log10(hold_s), safe_log10(keep_alive_s))
 
@@ -98,7 +116,22 @@ def p_cold_log10(
     log_lam: NDArray[np.float64], log_hold: NDArray[np.float64], log_keep: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """:func:`p_cold` from base-10 logarithms (callers that reuse ``log_hold`` and ``log_keep``
-    across steps save the work)."""
+    across steps save the work).
+
+    Parameters
+    ----------
+    log_lam
+        log10 of the invocation rate, per second.
+    log_hold
+        log10 of the hold time of one invocation, seconds.
+    log_keep
+        log10 of the keep-alive, seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probability that an invocation is cold, 0-1 (a 0-d array for scalar inputs).
+    """
     table = _table().ravel()
     ncol = _LOG_A.size
     x = np.atleast_1d((log_lam + log_hold - _LOG_RHO[0]) * (1.0 / (_LOG_RHO[1] - _LOG_RHO[0])))

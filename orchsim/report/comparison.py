@@ -12,7 +12,23 @@ __all__ = ["format_comparison"]
 
 
 def format_comparison(df: pd.DataFrame, scenario: Scenario, book: PriceBook) -> str:
-    """Plain-text table: monthly cost per pattern and its main meters."""
+    """Plain-text table: monthly cost per pattern and its main meters.
+
+    Parameters
+    ----------
+    df
+        :func:`orchsim.study.compare.compare`'s frame, one row per pattern (USD per month and
+        per-document meters).
+    scenario
+        The scenario the rows describe (its name, volume and step count head the table).
+    book
+        The price book that priced the rows (its footer names region and as-of date).
+
+    Returns
+    -------
+    str
+        The table, one line per pattern, ending with the cheapest pattern.
+    """
     lines = [
         f"{scenario.name}: {scenario.workload.docs_per_day:,.0f} documents/day, {len(scenario.steps())} steps "
         f"(analytic engine, no contention)",
