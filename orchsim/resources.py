@@ -9,8 +9,8 @@ with :func:`importlib.util.find_spec` (they are namespace packages, with no ``__
 
 from __future__ import annotations
 
-import os
 import importlib.util
+import os
 from pathlib import Path
 
 __all__ = ["data_dir", "notebook_dir", "scenario_path"]
