@@ -89,7 +89,8 @@ def _table() -> NDArray[np.float64]:
 
 def safe_log10(x: ArrayLike) -> NDArray[np.float64]:
     """log10, with zero (and below) mapped to -300 rather than -inf."""
-    return np.log10(np.maximum(np.asarray(x, dtype=float), 1e-300))
+    out = np.maximum(np.asarray(x, dtype=float), 1e-300)
+    return np.log10(out, out=out) if isinstance(out, np.ndarray) else np.log10(out)  # in place for arrays
 
 
 def p_cold(lam_per_s: ArrayLike, hold_s: ArrayLike, keep_alive_s: ArrayLike) -> NDArray[np.float64]:

@@ -290,7 +290,10 @@ def price_monthly(
         "logs": q["logs_gb"] * up.logs_gb,
     }
     assert tuple(out) == COMPONENTS
-    out["total"] = np.sum([out[c] for c in COMPONENTS], axis=0)
+    total = np.zeros(shape)
+    for c in COMPONENTS:
+        total += out[c]
+    out["total"] = total
     return out
 
 

@@ -393,10 +393,16 @@ def tiered_cost(quantity: ArrayLike, tiers: Sequence[Tier]) -> NDArray[np.float6
     """
     q = np.asarray(quantity, dtype=float)
     cost = np.zeros_like(q)
+    top = float(q.max(initial=0.0))
     lower = 0.0
     for tier in tiers:
+        if top <= lower:  # no point reaches this tier (nor any above it)
+            break
         upper = np.inf if tier.up_to is None else float(tier.up_to)
-        cost += (np.minimum(q, upper) - np.minimum(q, lower)) * tier.usd_per_unit
+        in_tier = np.minimum(q, upper)
+        if lower:
+            in_tier -= np.minimum(q, lower)
+        cost += in_tier * tier.usd_per_unit
         lower = upper
     return cost
 
