@@ -64,7 +64,7 @@ def test_params_file_overrides_reach_the_notebook(quick_report: QuickReport) -> 
 
 BAD_PARAMS = {
     "missing": (None, "cannot read"),
-    "malformed": ("02-cost-crossover: {replications: 3\n", "YAML syntax error"),
+    "malformed": ("02-cost-crossover: {replications: 3\n", "not valid YAML at line"),
     "not a mapping": ("- 01-scenario-explorer\n", "must be a mapping"),
     "unknown notebook": ("06-nope:\n  quick: true\n", "unknown notebook '06-nope'"),
     "unknown parameter": ("02-cost-crossover:\n  replicas: 3\n", "02-cost-crossover.replicas: no such parameter"),

@@ -210,7 +210,7 @@ def other_bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
 
 
 OTHER = [
-    ("yaml-syntax", "syntax.yaml", r"YAML syntax error .* line [34]\b"),
+    ("yaml-syntax", "syntax.yaml", r"not valid YAML at line [34]\b"),
     ("unknown-pattern", "--pattern", r"sfn-turbo.*accepted: lambda-chain-sync, lambda-chain-async, sfn-standard, sfn-express"),
     ("bad-window-option", "window_hours", r"greater than 0|> ?0"),
     ("missing-file", "nope.yaml", r"cannot read"),

@@ -15,12 +15,12 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchsim.aws.rules import BillingRules
 from orchsim.errors import InputError, from_validation_error
 from orchsim.resources import data_dir
+from orchsim.yamlfile import read_yaml
 
 __all__ = [
     "ARCHITECTURES",
@@ -366,16 +366,7 @@ class PriceBook:
 
 
 def _read(path: Path) -> _PriceFileIn:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputError("prices", f"cannot read price file {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError("prices", f"price file {str(path)!r} is not valid YAML{where}") from None
+    data = read_yaml(path, "prices", "price file")
     if not isinstance(data, dict):
         raise InputError("prices", f"price file {str(path)!r} must be a mapping at the top level")
     try:

@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchsim.errors import InputError, from_validation_error
 from orchsim.model.dists import Duration, LogNormal
 from orchsim.resources import scenario_path
+from orchsim.yamlfile import read_yaml
 
 __all__ = [
     "Pattern",
@@ -387,17 +387,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if not p.exists() and p.parent == Path(".") and p.suffix in ("", ".yaml"):
         shipped = scenario_path(p.name)
         p = shipped if shipped.exists() else p
-    try:
-        text = p.read_text()
-    except OSError as exc:
-        raise InputError("scenario", f"cannot read {str(p)!r}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise InputError("scenario", f"YAML syntax error in {str(p)!r}{where}: {problem}") from None
+    data = read_yaml(p, "scenario", "scenario")
     return scenario_from_dict(data)
 
 

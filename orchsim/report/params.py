@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from orchsim import resources
 from orchsim.errors import InputError
+from orchsim.yamlfile import read_yaml
 
 __all__ = [
     "RESERVED",
@@ -363,16 +363,7 @@ def load_params_file(path: str | Path, notebooks: Sequence[str] | None = None) -
     """
     p = Path(path)
     names = list(notebooks) if notebooks is not None else notebook_names()
-    try:
-        text = p.read_text()
-    except OSError as exc:
-        raise InputError("--params", f"cannot read {str(p)!r}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise InputError("--params", f"YAML syntax error in {str(p)!r}{where}: {getattr(exc, 'problem', None) or 'syntax error'}") from None
+    data = read_yaml(p, "--params", "params file")
     if data is None:
         return {}
     if not isinstance(data, dict):
