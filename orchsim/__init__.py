@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from orchsim.aws.pricebook import PriceBook, load_price_book
     from orchsim.aws.rules import BillingRules
     from orchsim.errors import InputError
-    from orchsim.model.scenario import PATTERNS, Scenario, load_scenario, scenario_from_dict
+    from orchsim.model.scenario import PATTERNS, Scenario, ScenarioDefaultsWarning, load_scenario, scenario_from_dict
     from orchsim.sim.result import SimulationResult, Summary
     from orchsim.sim.run import simulate, simulate_patterns
     from orchsim.study.analysis import ci95, crossover, crossover_table, express_breakeven, summarize
@@ -32,7 +32,9 @@ _HOMES: dict[str, str] = {
     "BillingRules": "orchsim.aws.rules",
     **dict.fromkeys(("PriceBook", "load_price_book"), "orchsim.aws.pricebook"),
     "InputError": "orchsim.errors",
-    **dict.fromkeys(("PATTERNS", "Scenario", "load_scenario", "scenario_from_dict"), "orchsim.model.scenario"),
+    **dict.fromkeys(
+        ("PATTERNS", "Scenario", "ScenarioDefaultsWarning", "load_scenario", "scenario_from_dict"), "orchsim.model.scenario"
+    ),
     **dict.fromkeys(("SimulationResult", "Summary"), "orchsim.sim.result"),
     **dict.fromkeys(("simulate", "simulate_patterns"), "orchsim.sim.run"),
     **dict.fromkeys(("ci95", "crossover", "crossover_table", "express_breakeven", "summarize"), "orchsim.study.analysis"),
@@ -69,6 +71,7 @@ __all__ = [
     "PATTERNS",
     "PriceBook",
     "Scenario",
+    "ScenarioDefaultsWarning",
     "SimulationResult",
     "Summary",
 ]

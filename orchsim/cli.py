@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,11 +19,18 @@ try:  # typer >= 0.26 vendors click: its usage errors derive from the public Typ
 except ImportError:  # pragma: no cover - older typer on the real click package
     from click.exceptions import ClickException as _ClickError  # type: ignore[assignment]
 
-from orchsim.aws.calculator import check_number, price_express, price_lambda, price_standard
+from orchsim.aws.calculator import (
+    MAX_PER_MONTH,
+    MAX_TRANSITIONS_PER_EXECUTION,
+    check_number,
+    price_express,
+    price_lambda,
+    price_standard,
+)
 from orchsim.aws.cost import Cost
 from orchsim.aws.pricebook import load_price_book
 from orchsim.errors import InputError
-from orchsim.model.scenario import PATTERNS, check_pattern, load_scenario
+from orchsim.model.scenario import PATTERNS, Scenario, ScenarioDefaultsWarning, check_pattern, load_scenario
 from orchsim.resources import scenario_path
 from orchsim.version import package_version
 
@@ -199,27 +207,43 @@ def _report(
     from orchsim.report.index import write_index
     from orchsim.report.params import load_params_file
     from orchsim.report.runner import ReportError, run_notebooks, run_report
+    from orchsim.report.staging import keep_files, staged_folder
 
     start = time.perf_counter()
     overrides = load_params_file(params) if params is not None else {}
     book = load_price_book(str(prices) if prices else None)  # a bad price file fails here, before any notebook starts
-    # the notebooks start (in child processes) while this process prints the comparison
-    with ThreadPoolExecutor(max_workers=1) as background:
-        notebooks = background.submit(run_notebooks, out, overrides, quick=quick, prices=prices)
-        text, paths = run_report(out, prices=book)
-        typer.echo(text)
-        for p in paths:
-            typer.echo(f"wrote {p}")
-        typer.echo(f"\nrunning the notebooks{' at toy sizes' if quick else ''} into {out} ...")
-        try:
-            runs = notebooks.result()
-        except ReportError as exc:
-            typer.echo(f"orchsim: error: {exc}", err=True)
-            sys.exit(1)  # not typer.Exit: main() runs click with standalone_mode=False, which returns its code
-    for r in runs:
-        typer.echo(f"{r.name} ({r.seconds:.0f} s): {r.takeaway}")
-    index = write_index(out, runs, text, paths)
-    typer.echo(f"\nreport: {index} ({time.perf_counter() - start:.0f} s)")
+    doing = "preparing the output folder"
+    try:
+        with staged_folder(out, "--out") as stage:
+
+            def final(p: Path) -> Path:  # where a file built in the stage ends up
+                return out / Path(p).relative_to(stage)
+
+            # the notebooks start (in child processes) while this process prints the comparison
+            with ThreadPoolExecutor(max_workers=1) as background:
+                notebooks = background.submit(run_notebooks, stage, overrides, quick=quick, prices=prices)
+                doing = "comparing the patterns (the notebooks starting meanwhile)"
+                text, paths = run_report(stage, prices=book)
+                typer.echo(text)
+                for p in paths:
+                    typer.echo(f"wrote {final(p)}")
+                typer.echo(f"\nrunning the notebooks{' at toy sizes' if quick else ''} into {out} ...")
+                doing = "running the notebooks"
+                try:
+                    runs = notebooks.result()
+                except ReportError as exc:
+                    keep_files(stage, out, "*.ipynb")  # the executed copies the message points to
+                    typer.echo(f"orchsim: error: {exc}".replace(str(stage), str(out.resolve())), err=True)
+                    sys.exit(1)  # not typer.Exit: main() runs click with standalone_mode=False, which returns its code
+            for r in runs:
+                typer.echo(f"{r.name} ({r.seconds:.0f} s): {r.takeaway}")
+            doing = "writing the index"
+            write_index(stage, runs, text, paths)
+            doing = "moving the report into place"
+    except KeyboardInterrupt:
+        typer.echo(f"\norchsim: interrupted while {doing}; no report was written to {out}", err=True)
+        sys.exit(130)
+    typer.echo(f"\nreport: {(out / 'index.html').resolve()} ({time.perf_counter() - start:.0f} s)")
 
 
 @app.command("compare")
@@ -232,19 +256,32 @@ def _compare(
     """Monthly cost of one scenario under the four patterns (analytic engine)."""
     from orchsim.charts.cost import comparison_chart
     from orchsim.report.comparison import format_comparison
+    from orchsim.report.outdir import prepare_out_dir
     from orchsim.study.compare import compare
 
+    if out is not None:
+        prepare_out_dir(out, "--out")  # a bad --out fails before any work
     book = load_price_book(str(prices) if prices else None)
-    sc = load_scenario(scenario)
+    sc = _load_scenario(scenario)
     df = compare(sc, prices=book)
     if as_json:
         emit_json(json.loads(df.to_json(orient="records")))
     else:
         typer.echo(format_comparison(df, sc, book))
     if out is not None:
-        paths = comparison_chart(df, sc, out, prices=book)
+        paths = comparison_chart(df, sc, prepare_out_dir(out, "--out"), prices=book)
         if not as_json:
             typer.echo(f"chart: {paths[0]}")
+
+
+def _load_scenario(path: Path) -> Scenario:
+    """:func:`load_scenario`, with a note on stderr (not a Python warning) when every value is a default."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioDefaultsWarning)
+        sc = load_scenario(path)
+    if sc.all_defaults:
+        typer.echo(f"orchsim: note: scenario {str(path)!r} gives no key: every value is a default", err=True)
+    return sc
 
 
 def _check_patterns(patterns: list[str] | None) -> list[str]:
@@ -277,10 +314,14 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
         ("Express duration $/month", lambda r: f"{r.cost_usd['express_duration']:,.2f}"),
         ("CloudWatch Logs $/month", lambda r: f"{r.cost_usd['logs']:,.2f}"),
         ("total $/month", lambda r: f"{r.cost_usd['total']:,.2f}"),
-        ("$ per 1,000 documents", lambda r: f"{r.cost_per_1000_docs_usd:,.4f}"),
+        ("$ per 1,000 documents", lambda r: _per_1000(r.cost_per_1000_docs_usd)),
         ("wasted $/month", lambda r: f"{r.wasted_usd:,.2f}"),
     ]
     table = [[""] + [r.pattern for r in summaries]] + [[label] + [fn(r) for r in summaries] for label, fn in spec]
+    empty = [r.pattern for r in summaries if not r.docs_arrived]
+    if empty:
+        title += (f"\nno documents arrived in the simulated window under {', '.join(empty)}: per-document figures "
+                  "show '-' (lengthen window_hours or raise workload.docs_per_day)")
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = [title]
     for j, row in enumerate(table):
@@ -288,6 +329,10 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
         if j == 0:
             lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
     return "\n".join(lines)
+
+
+def _per_1000(usd: float | None) -> str:
+    return "-" if usd is None or usd != usd else f"{usd:,.4f}"
 
 
 def _sec(ms: float | None) -> str:
@@ -307,7 +352,7 @@ def _simulate(
     from orchsim.sim.run import simulate_patterns
 
     chosen = _check_patterns(pattern)
-    sc = load_scenario(scenario)
+    sc = _load_scenario(scenario)
     overrides: dict[str, Any] = {}
     if seed is not None:
         overrides["seed"] = seed
@@ -340,9 +385,9 @@ def _breakeven(
     """Execution duration at which Express costs as much as Standard (none if Express always wins)."""
     from orchsim.study.analysis import express_breakeven
 
-    t = parse_number("--transitions", transitions, low=1, what="state transitions per execution")
+    t = parse_number("--transitions", transitions, low=1, high=MAX_TRANSITIONS_PER_EXECUTION, what="state transitions per execution")
     m = parse_number("--memory-mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of Express workflow memory")
-    n = None if executions is None else parse_number("--executions", executions, low=0, low_open=True, what="executions per month")
+    n = None if executions is None else parse_number("--executions", executions, low=0, low_open=True, high=MAX_PER_MONTH, what="executions per month")
     book = load_price_book(str(prices) if prices else None)
     book.standard_prices(region)
     value = float(express_breakeven(t, m, n, region=region, free_tier=free_tier, prices=book))
@@ -381,8 +426,10 @@ def _crossover(
     from orchsim.study.analysis import crossover_table
     from orchsim.study.sweep import sweep
 
-    chosen = _check_patterns(patterns)
-    sc = load_scenario(scenario)
+    chosen = list(dict.fromkeys(check_pattern(p, "--patterns") for p in (patterns or PATTERNS)))
+    if len(chosen) < 2:
+        raise InputError("--patterns", f"give two different patterns (or none for every pair); accepted: {', '.join(PATTERNS)}")
+    sc = _load_scenario(scenario)
     a = parse_number("--from", start, low=-math.inf, what=f"first value of {vary}")
     b = parse_number("--to", stop, low=-math.inf, what=f"last value of {vary}")
     if a == b:

@@ -2,7 +2,8 @@
 errors they can have, each one line naming the file and, for syntax, the line.
 
 Duplicate keys are refused (PyYAML would keep the last silently, so a repeated ``docs_per_day`` or a
-repeated price would change numbers without a word).
+repeated price would change numbers without a word). A file larger than ``max_bytes`` (1 MB unless the
+caller says otherwise) is refused before it is parsed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import yaml
 
 from orchsim.errors import InputError
 
-__all__ = ["read_yaml"]
+__all__ = ["MAX_YAML_BYTES", "read_yaml"]
+
+MAX_YAML_BYTES = 1_000_000
+"""Largest scenario or params file accepted, bytes (1 MB); price books pass their own limit."""
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -38,7 +42,7 @@ def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = Fals
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def read_yaml(path: str | os.PathLike[str], field: str, what: str) -> Any:
+def read_yaml(path: str | os.PathLike[str], field: str, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """Parse one YAML file, raising :class:`InputError` with one line on any problem.
 
     Parameters
@@ -49,6 +53,8 @@ def read_yaml(path: str | os.PathLike[str], field: str, what: str) -> Any:
         What the error names (``scenario``, ``prices``, ``--params``).
     what
         How the message calls the file (``scenario``, ``price file``, ``params file``).
+    max_bytes
+        Largest file accepted, bytes; a larger one is refused before parsing.
 
     Returns
     -------
@@ -58,7 +64,8 @@ def read_yaml(path: str | os.PathLike[str], field: str, what: str) -> Any:
     Raises
     ------
     InputError
-        Unreadable file, not UTF-8, a YAML syntax error or a duplicate key (with its line and column).
+        Unreadable file, larger than ``max_bytes``, not UTF-8, a YAML syntax error or a duplicate key
+        (with its line and column).
 
     Examples
     --------
@@ -68,11 +75,16 @@ def read_yaml(path: str | os.PathLike[str], field: str, what: str) -> Any:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(field, f"{what} {str(p)!r} is not UTF-8 text (byte {exc.start})") from None
+        with p.open("rb") as fh:  # read at most one byte past the limit (a FIFO or /dev/zero has no size)
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(field, f"cannot read {what} {str(p)!r}: {exc.strerror}") from None
+    if len(raw) > max_bytes:
+        raise InputError(field, f"{what} {str(p)!r} is larger than the {max_bytes:,} byte limit; accepted: at most {max_bytes:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(field, f"{what} {str(p)!r} is not UTF-8 text (byte {exc.start})") from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -22,7 +22,19 @@ from orchsim.aws.rules import (
 )
 from orchsim.errors import InputError
 
-__all__ = ["check_number", "price_lambda", "price_standard", "price_express"]
+__all__ = [
+    "MAX_PER_MONTH",
+    "MAX_TRANSITIONS_PER_EXECUTION",
+    "check_number",
+    "price_lambda",
+    "price_standard",
+    "price_express",
+]
+
+MAX_PER_MONTH = 1e15
+"""Largest monthly count accepted (invocations, executions): 1e15, about 380 million a second."""
+MAX_TRANSITIONS_PER_EXECUTION = 1_000_000
+"""Largest transitions per execution accepted (a Standard execution's history holds 25,000 events)."""
 
 LAMBDA_TIMEOUT_MAX_MS = 900_000
 """Longest Lambda invocation: the 900 s timeout (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
@@ -31,7 +43,9 @@ MEMORY_MAX_MB = 10_240
 
 
 def _shown(value: float) -> str:
-    return str(int(value)) if math.isfinite(value) and float(value).is_integer() else str(value)
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return f"{value:g}"
 
 
 def check_number(
@@ -66,7 +80,8 @@ def check_number(
     5.0
     """
     bound = f"> {low:g}" if low_open else f">= {low:g}"
-    rng = bound if high == math.inf else f"{bound} and <= {high:,.0f}"
+    top = f"{high:,.0f}" if high < 1e7 else f"{high:g}"
+    rng = bound if high == math.inf else f"{bound} and <= {top}"
     if not isinstance(value, Real) or isinstance(value, bool):
         raise InputError(field, f"must be a number {rng} ({what}); got {value!r}")
     v = float(value)
@@ -111,7 +126,7 @@ def price_lambda(
     Parameters
     ----------
     requests
-        Invocations per month, >= 0.
+        Invocations per month, 0 to :data:`MAX_PER_MONTH` (1e15).
     duration_ms
         Duration of each invocation, ms, > 0 and at most the 900 s timeout.
     memory_mb
@@ -147,7 +162,7 @@ def price_lambda(
     """
     book = _book(prices, region, "lambda")
     rules = book.rules
-    n = check_number("requests", requests, low=0, what="invocations per month")
+    n = check_number("requests", requests, low=0, high=MAX_PER_MONTH, what="invocations per month")
     d = check_number("duration_ms", duration_ms, low=0, low_open=True, high=LAMBDA_TIMEOUT_MAX_MS, what="ms per invocation, at most the 900 s timeout")
     m = _memory("memory_mb", memory_mb, book, region)
     if arch not in ARCHITECTURES:
@@ -177,9 +192,9 @@ def price_standard(
     Parameters
     ----------
     executions
-        Executions per month, >= 0.
+        Executions per month, 0 to :data:`MAX_PER_MONTH` (1e15).
     transitions
-        State transitions per execution, retries included, >= 1.
+        State transitions per execution, retries included, 1 to 1,000,000.
     free_tier
         Apply the 4,000 free transitions per month.
     region
@@ -198,8 +213,8 @@ def price_standard(
     1.25
     """
     book = _book(prices, region, "standard")
-    n = check_number("executions", executions, low=0, what="executions per month")
-    t = check_number("transitions", transitions, low=1, what="state transitions per execution, retries included")
+    n = check_number("executions", executions, low=0, high=MAX_PER_MONTH, what="executions per month")
+    t = check_number("transitions", transitions, low=1, high=MAX_TRANSITIONS_PER_EXECUTION, what="state transitions per execution, retries included")
     return price_metering(Metering(sfn_transitions=n * t), region, free_tier=free_tier, prices=book)
 
 
@@ -219,7 +234,7 @@ def price_express(
     Parameters
     ----------
     executions
-        Executions per month, >= 0.
+        Executions per month, 0 to :data:`MAX_PER_MONTH` (1e15).
     duration_ms
         Duration of each execution, ms, > 0 and at most Express's 5-minute limit.
     memory_mb
@@ -243,7 +258,7 @@ def price_express(
     """
     book = _book(prices, region, "express")
     rules = book.rules
-    n = check_number("executions", executions, low=0, what="executions per month")
+    n = check_number("executions", executions, low=0, high=MAX_PER_MONTH, what="executions per month")
     d = check_number("duration_ms", duration_ms, low=0, low_open=True, high=rules.express_max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")
     m = check_number("memory_mb", memory_mb, low=0, low_open=True, high=MEMORY_MAX_MB, what="MB of workflow memory, billed in 64 MB chunks")
     billed = float(billed_ms(d, rules.express_rounding_ms))

@@ -10,15 +10,19 @@ explicitly; such prices are flagged as assumed in every output.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from orchsim.aws.rules import BillingRules
-from orchsim.errors import InputError, from_validation_error
+from orchsim.errors import InputError, accepted_range, from_validation_error
+from orchsim.model.strict import StrictInputModel
 from orchsim.resources import data_dir
 from orchsim.yamlfile import read_yaml
 
@@ -42,18 +46,47 @@ def default_prices_path() -> Path:
     """The shipped price book, ``pricing/aws-prices.yaml`` under :func:`orchsim.resources.data_dir`."""
     return data_dir() / "pricing" / "aws-prices.yaml"
 
-NonNeg = Annotated[float, Field(ge=0)]
+MAX_PRICE_FILE_BYTES = 4_000_000
+"""Largest price file accepted, bytes (the shipped one is under 10 kB)."""
+
+# Every number in a price file is a real number (never true/false, never a string), finite and in a
+# stated range; the ranges are wide enough for any real AWS price and keep every total finite.
+NonNeg = Annotated[float, Field(strict=True, ge=0, le=1_000)]
+"""A price in USD per unit (0 to 1,000)."""
+Quantity = Annotated[float, Field(strict=True, ge=0, le=1e15)]
+"""A monthly allowance (requests, GB-s, transitions): 0 to 1e15."""
+TierBound = Annotated[float, Field(strict=True, gt=0, le=1e15)]
+"""A tier's upper bound (GB-s or GB-hours per month): above 0, at most 1e15."""
+MemoryMb = Annotated[int, Field(strict=True, ge=1, le=1_048_576)]
+"""A memory size or chunk, whole MB (1 to 1,048,576)."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def _real_date(value: Any) -> Any:
+    """A YAML date (unquoted) as its ``YYYY-MM-DD`` text; any text must be a real calendar date."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date; accepted: a real date YYYY-MM-DD") from None
+    return value
+
+
+class _Frozen(StrictInputModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Provenance(_Frozen):
     """Where a price comes from: its source address and the date it was read."""
 
     source: str = Field(min_length=1)
-    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a real date YYYY-MM-DD")
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return _real_date(v)
 
 
 class Tier(_Frozen):
@@ -75,8 +108,8 @@ def _tiers(raw: list[dict[str, Any]], qty_key: str, price_key: str) -> tuple[Tie
 
 
 class _TierIn(_Frozen):
-    up_to_gb_s: float | None = None
-    up_to_gb_hours: float | None = None
+    up_to_gb_s: TierBound | None = None
+    up_to_gb_hours: TierBound | None = None
     usd_per_gb_s: NonNeg | None = None
     usd_per_gb_hour: NonNeg | None = None
 
@@ -100,17 +133,27 @@ class _SameAs(_Frozen):
 
 
 class _FreeTierLambda(Provenance):
-    requests: NonNeg
-    gb_s: NonNeg
+    requests: Quantity
+    gb_s: Quantity
 
 
 class _LambdaIn(Provenance):
-    memory_mb_min: int = Field(ge=1)
-    memory_mb_max: int = Field(ge=1)
-    duration_rounding_ms: int = Field(ge=1)
-    included_ephemeral_storage_mb: int = Field(ge=0)
+    memory_mb_min: MemoryMb
+    memory_mb_max: MemoryMb
+    duration_rounding_ms: int = Field(strict=True, ge=1, le=60_000)
+    included_ephemeral_storage_mb: int = Field(strict=True, ge=0, le=1_048_576)
     free_tier: _FreeTierLambda
     regions: dict[str, _LambdaRegionIn | _SameAs]
+
+    @model_validator(mode="after")
+    def _memory_ordered(self) -> _LambdaIn:
+        if self.memory_mb_min > self.memory_mb_max:
+            raise InputError(
+                "lambda.memory_mb_max",
+                f"is {self.memory_mb_max:,} MB, below memory_mb_min ({self.memory_mb_min:,} MB); "
+                "accepted: memory_mb_min <= memory_mb_max",
+            )
+        return self
 
 
 class _StandardRegionIn(Provenance):
@@ -118,7 +161,7 @@ class _StandardRegionIn(Provenance):
 
 
 class _FreeTierStandard(Provenance):
-    transitions: NonNeg
+    transitions: Quantity
 
 
 class _StandardIn(_Frozen):
@@ -132,9 +175,9 @@ class _ExpressRegionIn(Provenance):
 
 
 class _ExpressIn(_Frozen):
-    memory_chunk_mb: int = Field(ge=1)
-    duration_rounding_ms: int = Field(ge=1)
-    max_duration_s: float = Field(gt=0)
+    memory_chunk_mb: MemoryMb
+    duration_rounding_ms: int = Field(strict=True, ge=1, le=60_000)
+    max_duration_s: float = Field(strict=True, gt=0, le=31_622_400)
     regions: dict[str, _ExpressRegionIn | _SameAs]
 
 
@@ -154,11 +197,16 @@ class _LogsIn(Provenance):
 class _PriceFileIn(_Frozen):
     schema_version: Literal[1]
     currency: Literal["USD"]
-    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    month_hours: float = Field(gt=0)
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a real date YYYY-MM-DD")
+    month_hours: float = Field(strict=True, ge=672, le=744, description="hours in a billing month (AWS: 730)")
     lambda_: _LambdaIn = Field(alias="lambda")
     step_functions: _SfnIn
     cloudwatch_logs: _LogsIn
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return _real_date(v)
 
     @model_validator(mode="after")
     def _same_as_targets(self) -> _PriceFileIn:
@@ -365,15 +413,47 @@ class PriceBook:
         return f"AWS prices {region}, price book as of {self.as_of} ({self.path.name}){note}"
 
 
+def _field_at(loc: tuple[Any, ...]) -> FieldInfo | None:
+    """The price-file field at an error location, skipping region names, list indices and union tags."""
+    current: Any = _PriceFileIn
+    info: FieldInfo | None = None
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or isinstance(part, int):
+            continue
+        found = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
+        if found is None:
+            continue  # a region name or a union member's tag
+        info = found
+        current = _model_in(found.annotation)
+    return info
+
+
+def _model_in(annotation: Any) -> Any:
+    """The first model class inside ``annotation`` (``dict[str, A | B]`` gives A)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _read(path: Path) -> _PriceFileIn:
-    data = read_yaml(path, "prices", "price file")
+    data = read_yaml(path, "prices", "price file", max_bytes=MAX_PRICE_FILE_BYTES)
     if not isinstance(data, dict):
         raise InputError("prices", f"price file {str(path)!r} must be a mapping at the top level")
     try:
         raw = _PriceFileIn.model_validate(data)
     except ValidationError as exc:
         err = from_validation_error(exc)
-        raise InputError(f"prices:{err.field}", f"{err.message} in {str(path)!r}") from None
+        message = err.message
+        first = exc.errors(include_url=False)[0]
+        if "accepted" not in message and first["type"] not in ("missing", "extra_forbidden"):
+            info = _field_at(first["loc"])
+            rng = accepted_range(info) if info is not None else None
+            message = f"{message}; {rng}" if rng else message
+        raise InputError(f"prices:{err.field}", f"{message} in {str(path)!r}") from None
     except ValueError as exc:
         raise InputError("prices", f"{exc} in {str(path)!r}") from None
     # Tier tables are validated eagerly so a bad file fails at load, not at first use. Only regions

@@ -37,6 +37,7 @@ from orchsim.charts.style import (
     add_footer,
     figure,
     label,
+    plain_text,
     save,
     scenario_assumptions,
     share_formatter,
@@ -482,7 +483,7 @@ def plot_metric(
     handles: list[Any] = [Line2D([], [], color=COLORS[p], lw=2, marker=PATTERN_MARKERS[p], label=PATTERN_LABELS[p]) for p in pats]
     if style_by:
         handles += [Line2D([], [], color="#444444", ls=styles[j % len(styles)], marker="o", mfc="white" if j else "#444444",
-                           label=f"{label(style_by)}: {gv}") for j, gv in enumerate(groups)]
+                           label=plain_text(f"{label(style_by)}: {gv}")) for j, gv in enumerate(groups)]
     if logx:
         ax.set_xscale("log")
     if logy:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ from matplotlib.figure import Figure
 
 from orchsim.aws.cost import COMPONENTS
 from orchsim.aws.pricebook import PriceBook, load_price_book
+from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Scenario
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "add_footer",
     "figure",
     "label",
+    "plain_text",
     "save",
     "scenario_assumptions",
     "share_formatter",
@@ -186,6 +189,34 @@ _AXIS_SPACE_IN = 0.75  # room under an axes for tick labels and the x label, inc
 _FOOTER_LINE_IN = 0.13  # height of one footer line, inches
 
 
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def plain_text(text: object) -> str:
+    """``text`` as a string matplotlib shows literally: every ``$`` escaped, so no mathtext.
+
+    Every user-supplied text a chart shows (titles, labels, legend entries, the footer) goes
+    through it: a scenario named ``a_$x^$`` would otherwise fail to parse, and ``cost $5 vs $10``
+    would render ``5 vs `` as maths. Idempotent (an escaped ``\\$`` stays as it is).
+
+    Parameters
+    ----------
+    text
+        Any text (or object, shown with ``str``).
+
+    Returns
+    -------
+    str
+        The text with ``$`` replaced by ``\\$``.
+
+    Examples
+    --------
+    >>> plain_text("cost $5 vs $10")
+    'cost \\\\$5 vs \\\\$10'
+    """
+    return _UNESCAPED_DOLLAR.sub(r"\\$", str(text))
+
+
 def label(key: str) -> str:
     """The axis label (with unit) of ``key`` from :data:`LABELS`.
 
@@ -204,7 +235,7 @@ def label(key: str) -> str:
     >>> label("cost_total_usd")
     'Monthly cost (USD)'
     """
-    return LABELS.get(key, key)
+    return plain_text(LABELS.get(key, key))
 
 
 STYLE: dict[str, Any] = {
@@ -424,9 +455,9 @@ def add_footer(ax: Axes, provenance: str, assumptions: Sequence[str] = ()) -> Ax
         if t.get_gid() == _FOOTER_GID:
             t.remove()
     width_chars = max(60, int(fig.get_figwidth() * 17))
-    lines = textwrap.wrap(provenance, width_chars) or [""]
+    lines = textwrap.wrap(plain_text(provenance), width_chars) or [""]
     if assumptions:
-        lines += textwrap.wrap("Assumptions: " + "; ".join(assumptions), width_chars)
+        lines += textwrap.wrap(plain_text("Assumptions: " + "; ".join(assumptions)), width_chars)
     fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=_FOOTER_FONTSIZE, color="#444444", gid=_FOOTER_GID)
     need = (_AXIS_SPACE_IN + len(lines) * _FOOTER_LINE_IN + 0.05) / fig.get_figheight()
     if not fig.get_constrained_layout() and fig.subplotpars.bottom < need:
@@ -449,10 +480,19 @@ def save(fig: Figure, path: str | Path) -> list[Path]:
     -------
     list[Path]
         The PNG and the SVG written.
+
+    Raises
+    ------
+    InputError
+        When the folder cannot be created (a file in the way, no permission).
     """
     base = Path(path)
     base = base.with_suffix("") if base.suffix in (".png", ".svg") else base
-    base.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # an existing file (or /dev/null) where the folder should be, no permission
+        plt.close(fig)
+        raise InputError("path", f"cannot write the chart under {str(base.parent)!r} ({exc.strerror or exc}); give a folder path") from None
     out = [base.parent / f"{base.name}.png", base.parent / f"{base.name}.svg"]
     fig.savefig(out[0], dpi=200, bbox_inches="tight")
     fig.savefig(out[1], bbox_inches="tight")
@@ -504,7 +544,7 @@ def _finish(
     data: pd.DataFrame | None = None,
 ) -> Axes:
     """Title (``default_title`` when ``title`` is None; "" for none) and footer, shared by every chart."""
-    ax.set_title(default_title if title is None else title)
+    ax.set_title(plain_text(default_title if title is None else title))
     if region is None:
         region = str(data["region"].iloc[0]) if data is not None and "region" in data and len(data) else "us-east-1"
     add_footer(ax, load_price_book(prices).footer(region), assumptions)

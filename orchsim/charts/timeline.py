@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from orchsim.aws.pricebook import PriceBook
-from orchsim.charts.style import COLORS, PATTERN_LABELS, SEGMENT_COLORS, _finish, figure, label, styled
+from orchsim.charts.style import COLORS, PATTERN_LABELS, SEGMENT_COLORS, _finish, figure, label, plain_text, styled
 from orchsim.model.scenario import PATTERNS
 from orchsim.sim.result import SimulationResult
 
@@ -164,7 +164,7 @@ def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int
         y += 0.8
         for k, step in enumerate(steps):
             ticks.append(y + k)
-            names.append(step.name)
+            names.append(plain_text(step.name))
             for s in segs[segs["step_index"] == k].to_dict("records"):
                 kind = str(s["kind"])
                 h = _HEIGHTS[kind]

@@ -19,11 +19,13 @@ finishing within ``x_ms``, for timeouts).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from orchsim.model.strict import strict_scalar
 
 __all__ = ["Fixed", "Exponential", "LogNormal", "Uniform", "Duration", "Z95"]
 
@@ -34,7 +36,13 @@ Z95 = 1.6448536269514722
 class _Dist(BaseModel):
     """What every distribution answers (each subclass implements these; the docs are shared)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("ms", "mean_ms_", "median_ms", "p95_ms", "low_ms", "high_ms", mode="before", check_fields=False)
+    @classmethod
+    def _strict(cls, value: Any, info: ValidationInfo) -> Any:
+        # not the `dist` tag: pydantic allows no before-validator on a discriminator
+        return strict_scalar(cls, value, info, check_bounds=True)
 
     @property
     def mean_ms(self) -> float:  # pragma: no cover - overridden
@@ -168,7 +176,7 @@ class Uniform(_Dist):
     """Uniform between ``low_ms`` and ``high_ms``."""
 
     dist: Literal["uniform"] = "uniform"
-    low_ms: float = Field(ge=0, description="lower bound, ms")
+    low_ms: float = Field(ge=0, le=3_600_000, description="lower bound, ms")
     high_ms: float = Field(ge=0, le=3_600_000, description="upper bound, ms")
 
     @model_validator(mode="after")

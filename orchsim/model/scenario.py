@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchsim.errors import InputError, from_validation_error
 from orchsim.model.dists import Duration, LogNormal
+from orchsim.model.strict import StrictInputModel
 from orchsim.resources import scenario_path
 from orchsim.yamlfile import read_yaml
 
@@ -29,6 +31,7 @@ __all__ = [
     "Pipeline",
     "RetryPolicy",
     "Scenario",
+    "ScenarioDefaultsWarning",
     "Step",
     "StepFunctionsConfig",
     "Workload",
@@ -71,8 +74,12 @@ def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
 
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+class _Frozen(StrictInputModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+
+class ScenarioDefaultsWarning(UserWarning):
+    """A scenario file gave no key at all (empty, or comments only): every value is a default."""
 
 
 class Arrival(_Frozen):
@@ -84,8 +91,8 @@ class Arrival(_Frozen):
     kind: Literal["poisson", "uniform", "diurnal", "burst"] = "poisson"
     peak_ratio: float = Field(2.0, ge=1.0, le=2.0, description="diurnal peak / mean rate, 1-2")
     peak_hour: float = Field(14.0, ge=0.0, lt=24.0, description="hour of the diurnal peak")
-    burst_every_s: float = Field(3600.0, gt=0, description="seconds between burst starts")
-    burst_duration_s: float = Field(60.0, gt=0, description="seconds each burst lasts")
+    burst_every_s: float = Field(3600.0, ge=1, le=31_622_400, description="seconds between burst starts (1 s to 366 days)")
+    burst_duration_s: float = Field(60.0, ge=0.001, le=31_622_400, description="seconds each burst lasts (1 ms to 366 days)")
     burst_factor: float = Field(20.0, ge=1.0, le=10_000, description="rate multiplier in a burst")
 
     @model_validator(mode="after")
@@ -132,7 +139,7 @@ class Pipeline(_Frozen):
     """A linear pipeline: ``steps`` identical copies of ``step``, or a list of named step mappings
     (each overriding keys of ``step``)."""
 
-    steps: int | list[dict[str, Any]] = 5
+    steps: int | list[dict[str, Any]] = Field(5, description="an integer 1-100 or a list of 1-100 step mappings")
     step: Step = Step()
 
     @field_validator("steps")
@@ -151,6 +158,7 @@ class Pipeline(_Frozen):
     def _resolvable(self) -> Pipeline:
         if isinstance(self.steps, list):
             template = self.step.model_dump(by_alias=True)
+            first_at: dict[str, int] = {}
             for i, entry in enumerate(self.steps):
                 if not isinstance(entry, dict):
                     raise InputError(f"pipeline.steps[{i}]", "must be a mapping of step keys")
@@ -160,6 +168,14 @@ class Pipeline(_Frozen):
                     Step.model_validate({**template, **entry})
                 except ValidationError as exc:
                     raise from_validation_error(exc, f"pipeline.steps[{i}]", Step) from None
+                name = entry["name"]
+                if name in first_at:
+                    raise InputError(
+                        f"pipeline.steps[{i}].name",
+                        f"duplicate step name {name!r} (also pipeline.steps[{first_at[name]}].name); "
+                        "accepted: a name used by no other step",
+                    )
+                first_at[name] = i
         return self
 
     def resolved(self) -> tuple[Step, ...]:
@@ -257,7 +273,7 @@ class Scenario(_Frozen):
     name: str = Field("scenario", min_length=1, max_length=200)
     seed: int = Field(1, ge=0, le=2**63 - 1)
     window_hours: float = Field(24.0, gt=0, le=24 * 366, description="simulated window, hours")
-    region: str = Field("us-east-1", min_length=1)
+    region: str = Field("us-east-1", min_length=1, max_length=64)
     free_tier: bool = False
     workload: Workload = Workload()
     pipeline: Pipeline = Pipeline()
@@ -265,6 +281,11 @@ class Scenario(_Frozen):
     lambda_: LambdaConfig = Field(LambdaConfig(), alias="lambda")
     chain: ChainConfig = ChainConfig()
     step_functions: StepFunctionsConfig = StepFunctionsConfig()
+
+    @property
+    def all_defaults(self) -> bool:
+        """True when no key was given (an empty scenario file or mapping): every value is a default."""
+        return not self.model_fields_set
 
     def steps(self) -> tuple[Step, ...]:
         """The resolved steps, in order (:meth:`Pipeline.resolved`).
@@ -381,14 +402,25 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     Raises
     ------
     InputError
-        File unreadable, YAML syntax error (with its line) or an invalid field (with its path).
+        File unreadable, over 1 MB, YAML syntax error (with its line) or an invalid field (with its path).
+
+    Warns
+    -----
+    ScenarioDefaultsWarning
+        When the file gives no key at all (empty or comments only): the scenario is all defaults
+        (:attr:`Scenario.all_defaults` is then True).
     """
     p = Path(path)
     if not p.exists() and p.parent == Path(".") and p.suffix in ("", ".yaml"):
         shipped = scenario_path(p.name)
         p = shipped if shipped.exists() else p
     data = read_yaml(p, "scenario", "scenario")
-    return scenario_from_dict(data)
+    scenario = scenario_from_dict(data)
+    if scenario.all_defaults:
+        warnings.warn(
+            ScenarioDefaultsWarning(f"scenario {str(p)!r} gives no key: every value is a default"), stacklevel=2
+        )
+    return scenario
 
 
 

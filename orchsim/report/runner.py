@@ -21,6 +21,7 @@ from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.errors import InputError
 from orchsim.report.comparison import format_comparison
 from orchsim.report.execute import NotebookJob, NotebookOutcome, execute_notebook
+from orchsim.report.outdir import prepare_out_dir
 from orchsim.report.params import notebook_names
 from orchsim.resources import scenario_path
 
@@ -78,6 +79,11 @@ def run_report(out_dir: str | Path = "reports", *, scenario: str | Path = DEFAUL
     -------
     tuple[str, list[Path]]
         The comparison as a plain-text table (USD per month) and the chart files written.
+
+    Raises
+    ------
+    InputError
+        When ``out_dir`` cannot be a folder (an existing file, a path under a file).
     """
     from orchsim.charts.cost import comparison_chart
     from orchsim.model.scenario import load_scenario
@@ -86,7 +92,7 @@ def run_report(out_dir: str | Path = "reports", *, scenario: str | Path = DEFAUL
     book = load_price_book(prices)
     sc = load_scenario(scenario)
     df = compare(sc, prices=book)
-    paths = comparison_chart(df, sc, out_dir, prices=book)
+    paths = comparison_chart(df, sc, prepare_out_dir(out_dir), prices=book)
     return format_comparison(df, sc, book), paths
 
 
@@ -144,12 +150,12 @@ def run_notebooks(
     Raises
     ------
     InputError
-        A notebook rejected its parameters (names the notebook and the parameter).
+        A notebook rejected its parameters (names the notebook and the parameter), or ``out_dir``
+        cannot be a folder.
     ReportError
         A notebook failed at run time or wrote no summary; names the notebook and the error.
     """
-    out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(out_dir)
     (out / "index.html").unlink(missing_ok=True)  # a failed run must not leave a stale index behind
     names = list(notebooks) if notebooks is not None else notebook_names()
     folder = resources.notebook_dir()
@@ -161,8 +167,11 @@ def run_notebooks(
                          dict((overrides or {}).get(n, {})), work, {"output_dir": str(out / n), **fixed}) for n in names]
     outcomes: list[NotebookOutcome] = []
     if tasks:
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context("spawn"))
+        try:
             outcomes = list(pool.map(execute_notebook, tasks))
+        finally:  # on Ctrl-C (or any error) no notebook that has not started starts
+            pool.shutdown(cancel_futures=True)
     failed = [o for o in outcomes if o.error is not None]
     for o in failed:
         if o.input_error:

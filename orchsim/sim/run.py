@@ -26,6 +26,7 @@ import pandas as pd
 from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import BillingRules, express_gb_hours
+from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Pattern, Scenario, check_pattern
 from orchsim.sim.patterns import chain_async, chain_sync, sfn
 from orchsim.sim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
@@ -75,9 +76,11 @@ def simulate(
     Raises
     ------
     InputError
-        For an unknown pattern or a region the price book does not price.
+        For an unknown pattern, a negative or non-integer ``replication``, or a region the price
+        book does not price.
     """
     name = check_pattern(pattern)
+    check_replication(replication)
     book = load_price_book(prices)
     book.check_region(scenario.region)
     rules = book.rules
@@ -125,8 +128,31 @@ def simulate_patterns(
     """
     for p in patterns:
         check_pattern(p)
+    check_replication(replication)
     book = load_price_book(prices)
     return [simulate(scenario, p, replication=replication, prices=book, detail=detail) for p in patterns]
+
+
+def check_replication(replication: object, field: str = "replication") -> int:
+    """``replication`` if it is an integer >= 0; otherwise :class:`InputError` naming ``field``.
+
+    Parameters
+    ----------
+    replication
+        A replication index (with the scenario's seed it selects the random streams).
+    field
+        The parameter name the error names.
+
+    Returns
+    -------
+    int
+        ``replication``.
+    """
+    if isinstance(replication, np.integer):
+        replication = int(replication)
+    if not isinstance(replication, int) or isinstance(replication, bool) or replication < 0:
+        raise InputError(field, f"must be an integer >= 0 (got {replication!r})")
+    return replication
 
 
 def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules) -> SimulationResult:

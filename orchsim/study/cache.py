@@ -231,12 +231,16 @@ def open_cache(cache: bool | str | os.PathLike[str]) -> ResultCache | None:
     Raises
     ------
     InputError
-        For anything else (``cache`` names the accepted values).
+        For anything else, or a path that is an existing file (``cache`` names the accepted
+        values). A folder that cannot be created only warns when a row is stored.
     """
     if cache is False:
         return None
     if cache is True:
         return ResultCache(default_cache_dir())
     if isinstance(cache, str | os.PathLike):
-        return ResultCache(Path(cache).expanduser())
+        folder = Path(cache).expanduser()
+        if folder.exists() and not folder.is_dir():  # a folder that cannot be made only warns, at the first write
+            raise InputError("cache", f"{str(folder)!r} is a file, not a folder; give True, False or a folder path")
+        return ResultCache(folder)
     raise InputError("cache", f"must be True (the user cache folder), False or a folder path (got {cache!r})")

@@ -31,6 +31,7 @@ __all__ = [
     "agreement_table",
     "breakeven_grid",
     "cheapest_share",
+    "describe_agreement",
     "compare",
     "crossovers",
     "comparison_table",
@@ -348,7 +349,8 @@ def agreement_table(
     -------
     pandas.DataFrame
         One row per (``x``, pattern): ``analytic``, ``simulated`` (mean), ``ci_low``, ``ci_high``,
-        ``replications``, ``rel_diff`` (simulated / analytic - 1) and ``within_ci``.
+        ``replications``, ``rel_diff`` (simulated / analytic - 1) and ``within_ci`` (nullable
+        boolean: ``<NA>`` where there is no CI, i.e. fewer than two replications).
 
     Raises
     ------
@@ -368,8 +370,39 @@ def agreement_table(
     out = summ.rename(columns={value: "simulated", f"{value}_ci_low": "ci_low", f"{value}_ci_high": "ci_high"})
     out["analytic"] = [float(analytic[(p, v)]) for p, v in zip(out["pattern"], out[x], strict=True)]
     out["rel_diff"] = out["simulated"] / out["analytic"] - 1.0
-    out["within_ci"] = (out["ci_low"] <= out["analytic"]) & (out["analytic"] <= out["ci_high"])
+    inside = (out["ci_low"] <= out["analytic"]) & (out["analytic"] <= out["ci_high"])
+    has_ci = (out["replications"] >= 2) & out["ci_low"].notna() & out["ci_high"].notna()
+    within = pd.array(inside.to_numpy(dtype=bool), dtype="boolean")
+    within[~has_ci.to_numpy(dtype=bool)] = pd.NA  # no CI from one replication
+    out["within_ci"] = within
     return out[[x, "pattern", "analytic", "simulated", "ci_low", "ci_high", "replications", "rel_diff", "within_ci"]]
+
+
+def describe_agreement(check: pd.DataFrame) -> str:
+    """One sentence on how many simulated means have the analytic value inside their 95% CI.
+
+    Parameters
+    ----------
+    check
+        :func:`agreement_table`'s frame.
+
+    Returns
+    -------
+    str
+        ``"k of n simulated costs have the analytic value inside their 95% CI"``, or, for rows
+        without a CI (fewer than two replications), a sentence saying the CI is not available.
+
+    Examples
+    --------
+    >>> describe_agreement(pd.DataFrame({"within_ci": pd.array([pd.NA, pd.NA], dtype="boolean")}))
+    'CI not available: a 95% CI needs at least 2 replications per point (2 simulated costs, no CI)'
+    """
+    known = check["within_ci"].dropna()
+    missing = len(check) - len(known)
+    if not len(known):
+        return f"CI not available: a 95% CI needs at least 2 replications per point ({len(check)} simulated costs, no CI)"
+    text = f"{int(known.astype(bool).sum())} of {len(known)} simulated costs have the analytic value inside their 95% CI"
+    return text + (f" ({missing} more without a CI: fewer than 2 replications)" if missing else "")
 
 
 def cheapest_share(df: pd.DataFrame, *, patterns: Sequence[str] | None = None, value: str = "cost_total_usd") -> pd.Series:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -106,10 +107,7 @@ def _error_rows(patterns: Sequence[str], replication: int, base: Scenario, error
 def _executor(executor: Any, workers: int | None) -> tuple[Any, bool]:
     """An Executor to use and whether we own (and must shut down) it."""
     if executor is None:
-        import multiprocessing
-
-        n = workers or os.cpu_count() or 1
-        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")), True
+        return _spawn_pool(workers or os.cpu_count() or 1), True
     if hasattr(executor, "get_executor") and not isinstance(executor, Executor):  # a dask distributed Client
         return executor.get_executor(), False
     if not hasattr(executor, "submit"):
@@ -170,8 +168,10 @@ def sweep(
     Raises
     ------
     InputError
-        For a bad grid, engine, pattern, replication count, ``cache`` or price file. A grid point
-        that is invalid or fails becomes rows with its ``error`` instead.
+        For a bad grid, engine, pattern, replication count, ``workers`` (an integer >= 1),
+        ``cache`` (an existing file) or price file. A grid point that is invalid or fails becomes
+        rows with its ``error`` instead; so does a point whose worker process is killed (the
+        other points of a broken local pool are run again on fresh processes).
     """
     if engine not in ENGINES:
         raise InputError("engine", f"unknown engine {engine!r}; accepted: {', '.join(ENGINES)}")
@@ -180,9 +180,13 @@ def sweep(
             raise InputError("patterns", f"unknown pattern {p!r}; accepted: {', '.join(PATTERNS)}")
     if not patterns:
         raise InputError("patterns", "give at least one pattern")
-    if not isinstance(replications, int) or replications < 1:
+    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
         raise InputError("replications", f"must be an integer >= 1 (got {replications!r})")
-    store = open_cache(cache) if engine == "simulate" else None
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise InputError("workers", f"must be None (the CPU count) or an integer >= 1 (got {workers!r})")
+    store = open_cache(cache)  # checked whatever the engine: a bad value is refused, not ignored
+    if engine != "simulate":
+        store = None
     book = load_price_book(prices)
     points = expand_grid(base, grid)
     scenarios: list[Scenario | str] = []
@@ -272,27 +276,17 @@ def _simulated_rows(
             for i, r, s, key in todo:
                 results[(i, r)] = _run_one(s, patterns, r, book, cache, key)
                 bar.update()
+        elif executor is None:
+            _run_local_pool(todo, patterns, book, cache, workers or os.cpu_count() or 1, results, bar)
         else:
-            ex, owned = _executor(executor, workers)
-            try:
-                futures: dict[Future[Any], tuple[int, int, Scenario, str | None]] = {
-                    ex.submit(_simulate_task, s, list(patterns), r, book): (i, r, s, key) for i, r, s, key in todo
-                }
-                from concurrent.futures import as_completed
-
-                for fut in as_completed(futures):
-                    i, r, s, key = futures[fut]
-                    try:
-                        task_rows = fut.result()
-                    except Exception as exc:  # a failing point becomes data, not a crash
-                        task_rows = _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
-                    else:
-                        _store(cache, key, task_rows)
-                    results[(i, r)] = task_rows
-                    bar.update()
-            finally:
-                if owned:
-                    ex.shutdown()
+            ex, _ = _executor(executor, workers)
+            futures: dict[Future[Any], tuple[int, int, Scenario, str | None]] = {
+                ex.submit(_simulate_task, s, list(patterns), r, book): (i, r, s, key) for i, r, s, key in todo
+            }
+            for fut in as_completed(futures):
+                i, r, s, key = futures[fut]
+                results[(i, r)] = _collect(fut, patterns, r, s, cache, key)
+                bar.update()
         bar.close()
     rows: list[dict[str, Any]] = []
     for i, point in enumerate(points):
@@ -300,6 +294,84 @@ def _simulated_rows(
             for row in results[(i, r)]:
                 rows.append({**point, "point": i, **row, "error": row.get("error")})
     return rows
+
+
+Task = tuple[int, int, Scenario, str | None]
+"""One unit of simulated work: (point index, replication, scenario, cache key)."""
+
+WORKER_DIED = "worker process died while simulating this point (killed by the OS, e.g. out of memory?)"
+"""The error of a task whose worker process was killed."""
+
+
+def _collect(fut: Future[Any], patterns: Sequence[str], r: int, s: Scenario, cache: ResultCache | None, key: str | None) -> list[dict[str, Any]]:
+    """A finished future's rows (stored in the cache), or error rows if it raised."""
+    try:
+        task_rows: list[dict[str, Any]] = fut.result()
+    except Exception as exc:  # a failing point becomes data, not a crash
+        return _error_rows(patterns, r, s, f"{type(exc).__name__}: {exc}")
+    _store(cache, key, task_rows)
+    return task_rows
+
+
+def _spawn_pool(n: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _run_local_pool(todo: list[Task], patterns: Sequence[str], book: PriceBook, cache: ResultCache | None, n: int,
+                    results: dict[tuple[int, int], list[dict[str, Any]]], bar: Any) -> None:
+    """Run ``todo`` on ``n`` local worker processes, surviving a worker that is killed.
+
+    A killed worker breaks the whole pool: every task not finished yet fails with
+    ``BrokenProcessPool``, though only one of them was running in the killed worker. Those tasks are
+    retried on ``n`` fresh single-worker pools, one task per pool at a time, so a worker that dies
+    again names its task exactly: that task alone becomes error rows (:data:`WORKER_DIED`).
+    """
+    pool = _spawn_pool(n)
+    retry: list[Task] = []
+    try:
+        futures = {pool.submit(_simulate_task, s, list(patterns), r, book): (i, r, s, key) for i, r, s, key in todo}
+        for fut in as_completed(futures):
+            i, r, s, key = futures[fut]
+            if isinstance(fut.exception(), BrokenProcessPool):
+                retry.append((i, r, s, key))
+                continue
+            results[(i, r)] = _collect(fut, patterns, r, s, cache, key)
+            bar.update()
+    finally:
+        pool.shutdown(cancel_futures=True)
+    if retry:
+        _run_isolated(retry, patterns, book, cache, n, results, bar)
+
+
+def _run_isolated(todo: list[Task], patterns: Sequence[str], book: PriceBook, cache: ResultCache | None, n: int,
+                  results: dict[tuple[int, int], list[dict[str, Any]]], bar: Any) -> None:
+    """Run ``todo`` on ``n`` single-worker pools, one task each at a time (see :func:`_run_local_pool`)."""
+    queue = list(reversed(todo))
+    slots: dict[Future[Any], tuple[ProcessPoolExecutor, Task]] = {}
+    idle: list[ProcessPoolExecutor] = []
+    try:
+        while queue or slots:
+            while queue and len(slots) < n:
+                task = queue.pop()
+                pool = idle.pop() if idle else _spawn_pool(1)
+                slots[pool.submit(_simulate_task, task[2], list(patterns), task[1], book)] = (pool, task)
+            done, _ = wait(slots, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pool, (i, r, s, key) = slots.pop(fut)
+                if isinstance(fut.exception(), BrokenProcessPool):
+                    pool.shutdown(wait=False)
+                    results[(i, r)] = _error_rows(patterns, r, s, WORKER_DIED)
+                else:
+                    idle.append(pool)
+                    results[(i, r)] = _collect(fut, patterns, r, s, cache, key)
+                bar.update()
+    finally:
+        for pool, _ in slots.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        for pool in idle:
+            pool.shutdown()
 
 
 def _cache_key(cache: ResultCache | None, s: Scenario, patterns: Sequence[str], r: int, book: PriceBook, fingerprints: dict[str, str]) -> str | None:
