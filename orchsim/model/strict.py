@@ -7,6 +7,7 @@ refuses both before pydantic converts anything, naming the field's accepted rang
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import typing
@@ -57,18 +58,10 @@ def strict_scalar(cls: type[BaseModel], value: Any, info: ValidationInfo, *, che
     ValueError
         With the accepted range when the field has bounds.
     """
-    name = info.field_name
-    field = cls.model_fields.get(name) if name is not None else None
-    if field is None:
+    spec = _field_spec(cls, info.field_name)
+    if spec is None:
         return value
-    kinds = _kinds(field.annotation)
-    numeric = bool(kinds & {int, float})
-    rng = accepted_range(field) if numeric else None
-    if rng is None and numeric:
-        rng = _inner_range(field.annotation)
-    if rng is None and field.description:
-        rng = f"accepted: {field.description}"
-    hint = f"; {rng}" if rng else ""
+    field, kinds, numeric, hint = spec
     is_flag = isinstance(value, bool | np.bool_)
     if is_flag and numeric and bool not in kinds:
         raise ValueError(f"must be a number, not true/false{hint}")
@@ -91,6 +84,23 @@ def strict_scalar(cls: type[BaseModel], value: Any, info: ValidationInfo, *, che
                 raise ValueError(f"must be {broken}{hint}")
     return value
 
+
+
+@functools.cache
+def _field_spec(cls: type[BaseModel], name: str | None) -> tuple[FieldInfo, frozenset[type], bool, str] | None:
+    """A field's admitted scalar kinds, whether it is a number and its accepted range as text, worked
+    out once per (model, field): the check runs for every field of every scenario a sweep builds."""
+    field = cls.model_fields.get(name) if name is not None else None
+    if field is None:
+        return None
+    kinds = frozenset(_kinds(field.annotation))
+    numeric = bool(kinds & {int, float})
+    rng = accepted_range(field) if numeric else None
+    if rng is None and numeric:
+        rng = _inner_range(field.annotation)
+    if rng is None and field.description:
+        rng = f"accepted: {field.description}"
+    return field, kinds, numeric, f"; {rng}" if rng else ""
 
 def _broken_bound(field: FieldInfo, value: float) -> str | None:
     """The first ``ge``/``gt``/``le``/``lt`` bound of ``field`` that ``value`` breaks (``">= 0"``)."""
