@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from orchsim.analytic.engine import estimate
+from orchsim.analytic.engine import estimate, grid_params, monthly_cost, per_document
 from orchsim.aws.pricebook import default_prices_path
 from orchsim.errors import InputError
 from orchsim.model.scenario import load_scenario
@@ -225,20 +225,27 @@ def test_bad_cache_argument(small) -> None:
 
 # --- the analytic engine past one block of 16,384 points ------------------------------------------
 
-def test_analytic_sweep_beyond_one_block_matches_points_one_at_a_time(small) -> None:
-    volumes = np.round(np.geomspace(100, 1e8, 8_200)).tolist()
-    steps = [2, 1]  # innermost and unsorted: the engine sorts points by step count across blocks
-    df = sweep(small, {"workload.docs_per_day": volumes, "pipeline.steps": steps}, progress=False)
-    n_points = len(volumes) * len(steps)
-    assert n_points > 16_384 and len(df) == 4 * n_points, "more points than one analytic block, four rows each"
-    assert df["error"].isna().all(), "no point failed"
+def test_analytic_engine_beyond_one_block_matches_points_one_at_a_time(small) -> None:
+    """More points than one block of 16,384, step counts unsorted (the engine sorts points by step
+    count across blocks): every pattern's metering and cost equal evaluating the point alone. The
+    sweep's analytic engine is this path (``estimate`` of many scenarios, in blocks)."""
+    base = small.with_overrides({"pipeline.steps": 2})
+    n_points = 16_400
+    volumes = np.round(np.geomspace(100, 1e8, n_points))
+    steps = np.where(np.arange(n_points) % 2 == 0, 2, 1)  # 2, 1, 2, 1, ...: unsorted
+    params = grid_params(base, docs_per_day=volumes, n_steps=steps)
+    assert params.points > 16_384, "more points than one analytic block"
     rng = np.random.default_rng(3)
     picks = sorted({0, 16_383, 16_384, n_points - 1, *rng.integers(0, n_points, 8).tolist()})
-    metrics = ["invocations", "transitions", "gb_s_x86_64", "express_gb_hours", "latency_ms", "p_succeeded", "cost_total_usd"]
-    for point in picks:
-        rows = df[df["point"] == point].set_index("pattern")
-        sc = small.with_overrides({"workload.docs_per_day": rows["workload.docs_per_day"].iloc[0], "pipeline.steps": int(rows["pipeline.steps"].iloc[0])})
-        alone = estimate(sc).set_index("pattern")
-        for m in metrics:
-            np.testing.assert_allclose(rows[m].to_numpy(dtype=float), alone.loc[rows.index, m].to_numpy(dtype=float), rtol=1e-12, atol=0,
-                                       err_msg=f"point {point}, {m}: the big sweep must equal evaluating the point alone")
+    metrics = ["invocations", "transitions", "gb_s_x86_64", "express_gb_hours", "latency_ms", "p_succeeded"]
+    for pattern in ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express"):
+        doc = per_document(params, pattern)
+        cost = monthly_cost(doc, params.docs_per_day)
+        for point in picks:
+            sc = base.with_overrides({"workload.docs_per_day": float(volumes[point]), "pipeline.steps": int(steps[point])})
+            alone = estimate(sc, [pattern]).iloc[0]
+            for m in metrics:
+                np.testing.assert_allclose(doc[m][point], alone[m], rtol=1e-12, atol=0,
+                                           err_msg=f"{pattern}, point {point}, {m}: the block must equal the point alone")
+            np.testing.assert_allclose(cost["total"][point], alone["cost_total_usd"], rtol=1e-12, atol=0,
+                                       err_msg=f"{pattern}, point {point}: monthly cost in the block must equal the point alone")
