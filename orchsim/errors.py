@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-__all__ = ["InputError", "from_validation_error"]
+__all__ = ["InputError", "accepted_range", "from_validation_error", "model_in"]
 
 
 class InputError(ValueError):
@@ -66,15 +66,27 @@ def _field_info(model: type[BaseModel] | None, loc: Iterable[Any]) -> FieldInfo 
         info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
         if info is None:
             return None
-        current = _model_in(info.annotation)
+        current = model_in(info.annotation)
     return info
 
 
-def _model_in(annotation: Any) -> Any:
+def model_in(annotation: Any) -> Any:
+    """The first pydantic model class inside ``annotation`` (``dict[str, A | B]`` gives A), or None.
+
+    Parameters
+    ----------
+    annotation
+        A field's type annotation.
+
+    Returns
+    -------
+    type or None
+        The model class, or None when the annotation holds none.
+    """
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = model_in(arg)
         if found is not None:
             return found
     return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import functools
 import os
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 
 from orchsim.aws.rules import BillingRules
-from orchsim.errors import InputError, accepted_range, from_validation_error
+from orchsim.errors import InputError, accepted_range, from_validation_error, model_in
 from orchsim.model.strict import StrictInputModel
 from orchsim.resources import data_dir
 from orchsim.yamlfile import read_yaml
@@ -424,19 +423,8 @@ def _field_at(loc: tuple[Any, ...]) -> FieldInfo | None:
         if found is None:
             continue  # a region name or a union member's tag
         info = found
-        current = _model_in(found.annotation)
+        current = model_in(found.annotation)
     return info
-
-
-def _model_in(annotation: Any) -> Any:
-    """The first model class inside ``annotation`` (``dict[str, A | B]`` gives A)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _read(path: Path) -> _PriceFileIn:
