@@ -59,6 +59,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a t
 FreeOpt = Annotated[bool, typer.Option("--free-tier", help="apply the always-free monthly allowances")]
 
 
+ESTIMATE_SHOWN_S = 5.0
+"""``simulate`` prints its estimate on stderr for runs estimated to take at least this long."""
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"orchsim {package_version()}")
@@ -202,11 +206,10 @@ def _report(
     """Run the main job: the four-pattern comparison of the default scenario with its chart, then
     every notebook (papermill, two at a time) into HTML pages and an index.html with their takeaways."""
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     from orchsim.report.index import write_index
     from orchsim.report.params import load_params_file
-    from orchsim.report.runner import ReportError, run_notebooks, run_report
+    from orchsim.report.runner import ReportError, notebook_batch, run_report
     from orchsim.report.staging import keep_files, staged_folder
 
     start = time.perf_counter()
@@ -219,9 +222,9 @@ def _report(
             def final(p: Path) -> Path:  # where a file built in the stage ends up
                 return out / Path(p).relative_to(stage)
 
-            # the notebooks start (in child processes) while this process prints the comparison
-            with ThreadPoolExecutor(max_workers=1) as background:
-                notebooks = background.submit(run_notebooks, stage, overrides, quick=quick, prices=prices)
+            # the notebooks start (in child processes) while this process prints the comparison;
+            # leaving the block early (Ctrl-C) stops them at once
+            with notebook_batch(stage, overrides, quick=quick, prices=prices) as notebooks:
                 doing = "comparing the patterns (the notebooks starting meanwhile)"
                 text, paths = run_report(stage, prices=book)
                 typer.echo(text)
@@ -347,11 +350,23 @@ def _simulate(
     window_hours: Annotated[float | None, typer.Option("--window-hours", help="simulated hours (overrides the scenario's)")] = None,
     prices: PricesOpt = None,
     as_json: JsonOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="run even when the estimate is over the budget")] = False,
+    max_memory_gb: Annotated[str, typer.Option("--max-memory-gb", help="memory budget, GB: a run estimated above it is refused")] = "2",
+    max_minutes: Annotated[str, typer.Option("--max-minutes", help="time budget, minutes: a run estimated above it is refused")] = "10",
 ) -> None:
-    """Simulate a scenario under each pattern (SimPy) and compare them, priced per month."""
+    """Simulate a scenario under each pattern (SimPy) and compare them, priced per month.
+
+    The run's size is estimated first (documents, events, time, memory) and, for a run of 5 s or
+    more, printed on stderr; a run over the budget is refused with what would fit, unless --force.
+    """
+    from orchsim.sim.budget import RunBudget, check_budget, estimate_run
     from orchsim.sim.run import simulate_patterns
 
     chosen = _check_patterns(pattern)
+    budget = RunBudget(
+        memory_gb=parse_number("--max-memory-gb", max_memory_gb, low=0, low_open=True, high=1e6, what="GB"),
+        minutes=parse_number("--max-minutes", max_minutes, low=0, low_open=True, high=1e7, what="minutes"),
+    )
     sc = _load_scenario(scenario)
     overrides: dict[str, Any] = {}
     if seed is not None:
@@ -361,7 +376,13 @@ def _simulate(
     if overrides:
         sc = sc.with_overrides(overrides)
     book = load_price_book(str(prices) if prices else None)
-    results = simulate_patterns(sc, chosen, prices=book, detail=False)
+    book.check_region(sc.region)
+    est = estimate_run(sc, chosen)
+    check_budget(est, budget, sc, force=force, hint="--force")
+    if est.seconds >= ESTIMATE_SHOWN_S:
+        typer.echo(f"orchsim: estimate: {est.describe()}", err=True)
+    with _progress_bar(enabled=not as_json, desc="simulating") as bar:
+        results = simulate_patterns(sc, chosen, prices=book, detail=False, force=True, progress=bar)
     if as_json:
         emit_json([r.to_dict() for r in results])
         return
@@ -370,6 +391,24 @@ def _simulate(
         f"{sc.window_hours:g} h simulated (seed {sc.seed}); costs per 730-hour month\n{book.footer(sc.region)}"
     )
     typer.echo(format_simulation([r.summary for r in results], title))
+
+
+@contextmanager
+def _progress_bar(*, enabled: bool, desc: str) -> Iterator[Callable[[float], None] | None]:
+    """A tqdm bar on stderr fed with fractions done, when stderr is a terminal (not in --json or CI)."""
+    import os
+
+    if not enabled or os.environ.get("CI") or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=100, desc=desc, unit="%", file=sys.stderr, leave=False,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}") as bar:
+        def update(fraction: float) -> None:
+            bar.update(round(fraction * 100) - bar.n)
+
+        yield update
 
 
 @app.command("breakeven")

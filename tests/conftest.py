@@ -39,6 +39,39 @@ REPO = Path(__file__).resolve().parents[1]
 SUBPROCESS_TIMEOUT_S = 300
 
 
+def edited_price_book(folder: Path, name: str, **edits: Any) -> Path:
+    """A copy of the shipped price book with ``edits`` applied, written to ``folder / name``.
+
+    Parameters
+    ----------
+    folder
+        Where to write it.
+    name
+        File name.
+    **edits
+        Slash-separated paths to new values, e.g. ``{"lambda/duration_rounding_ms": 1000}``.
+
+    Returns
+    -------
+    Path
+        The file.
+    """
+    import copy
+
+    from orchsim.aws.pricebook import default_prices_path
+
+    data = copy.deepcopy(yaml.safe_load(default_prices_path().read_text()))
+    for dotted, value in edits.items():
+        node = data
+        *parents, last = dotted.split("/")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    path = folder / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
 def run_orchsim(
     *args: str, env: dict[str, str] | None = None, cwd: Path | str | None = None
 ) -> subprocess.CompletedProcess[str]:

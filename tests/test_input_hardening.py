@@ -218,3 +218,25 @@ def test_cli_says_an_empty_scenario_is_all_defaults(tmp_path: Path) -> None:
         f"expected one note line on stderr, got {result.stderr!r}"
     )
     assert result.stdout.lstrip().startswith("["), "expected stdout to stay pure JSON"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((True, 64), "transitions"),
+        (("5", 64), "transitions"),
+        ((5, False), "memory_mb"),
+        ((5, ["64"]), "memory_mb"),
+        ((5, 64, True), "executions"),
+        ((5, 64, "1e6"), "executions"),
+        (([5, float("inf")], 64), "transitions"),
+        ((5, 64, 1e308), "executions"),
+        ((5, [64, float("nan")]), "memory_mb"),
+    ],
+)
+def test_express_breakeven_api_takes_only_finite_real_numbers(args: tuple[object, ...], field: str) -> None:
+    from orchsim.study.analysis import express_breakeven
+
+    with pytest.raises(InputError) as info:
+        express_breakeven(*args)  # type: ignore[arg-type]
+    assert info.value.field == field and "must be" in info.value.message, f"{args}: expected an error naming {field}, got {info.value}"

@@ -25,6 +25,7 @@ from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, load_scenario, scenario_from_dict
 from orchsim.sim.result import Latency, Summary
 from orchsim.sim.run import simulate
+from tests.conftest import edited_price_book
 
 RAW: dict[str, Any] = yaml.safe_load(default_prices_path().read_text())
 FIXED = {  # 3 steps of exactly 120.5 ms: 121 ms billed at 1 ms rounding, 1000 ms at 1000 ms rounding
@@ -35,22 +36,9 @@ FIXED = {  # 3 steps of exactly 120.5 ms: 121 ms billed at 1 ms rounding, 1000 m
 }
 
 
-def _book(tmp_path: Path, name: str, **edits: Any) -> Path:
-    data = copy.deepcopy(RAW)
-    for dotted, value in edits.items():
-        node = data
-        *parents, last = dotted.split("/")
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
 @pytest.fixture(scope="module")
 def second_rounding(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _book(tmp_path_factory.mktemp("prices"), "second.yaml", **{"lambda/duration_rounding_ms": 1000})
+    return edited_price_book(tmp_path_factory.mktemp("prices"), "second.yaml", **{"lambda/duration_rounding_ms": 1000})
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +83,7 @@ def test_lambda_rounding_from_the_price_book_moves_every_engine(second_rounding:
 
 
 def test_express_units_from_the_price_book(tmp_path: Path) -> None:
-    path = _book(tmp_path, "exp.yaml", **{"step_functions/express/memory_chunk_mb": 128, "step_functions/express/duration_rounding_ms": 1000})
+    path = edited_price_book(tmp_path, "exp.yaml", **{"step_functions/express/memory_chunk_mb": 128, "step_functions/express/duration_rounding_ms": 1000})
     sc = scenario_from_dict(FIXED)
     sim = simulate(sc, "sfn-express", prices=path, detail=False)
     done = sim.summary.express_executions

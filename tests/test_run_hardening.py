@@ -80,7 +80,7 @@ def test_report_interrupted_writes_nothing(tmp_path: Path, monkeypatch: pytest.M
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "run_notebooks", interrupted)
+    monkeypatch.setattr(runner, "run_report", interrupted)  # while the notebooks run in their children
     out = tmp_path / "site"
     out.mkdir()
     (out / "index.html").write_text("an older report")
@@ -208,3 +208,50 @@ def test_library_out_dir_raises_input_error() -> None:
     with pytest.raises(InputError) as info:
         run_report(os.devnull)
     assert info.value.field == "out_dir", f"expected the error to name out_dir, got {info.value}"
+
+
+def _marked(mark: str) -> list[str]:
+    """Command lines of the live processes whose environment carries ``mark``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                if mark.encode() not in fh.read():
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                found.append(fh.read().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists() or not hasattr(os, "killpg"), reason="needs /proc and process groups")
+def test_ctrl_c_during_the_notebooks_stops_them_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    mark = uuid.uuid4().hex
+    proc = subprocess.Popen([sys.executable, "-m", "orchsim.cli", "report", "--quick", "--out", str(tmp_path / "site")],
+                            cwd=REPO, env={**os.environ, "ORCHSIM_TEST_MARK": mark}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any("ipykernel" in c for c in _marked(mark)):
+            assert proc.poll() is None, f"the report ended before its kernels started: {proc.communicate()}"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+        _, err = proc.communicate(timeout=20)  # before: about 25 s, waiting for the running notebooks
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, f"expected exit status 130, got {proc.returncode}: {err!r}"
+    assert "Traceback" not in err and err.strip().splitlines() == [
+        f"orchsim: interrupted while running the notebooks; no report was written to {tmp_path / 'site'}"
+    ], f"expected one line saying what was interrupted, got {err!r}"
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _marked(mark) == [], f"expected no notebook process left running, found {_marked(mark)}"
+    assert not (tmp_path / "site" / "index.html").exists(), "expected no index"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from numbers import Real
 
+import numpy as np
+
 from orchsim.aws.cost import Cost, price_metering
 from orchsim.aws.metering import Metering
 from orchsim.aws.pricebook import ARCHITECTURES, PriceBook, load_price_book
@@ -24,6 +26,7 @@ from orchsim.errors import InputError
 
 __all__ = [
     "MAX_PER_MONTH",
+    "check_numbers",
     "MAX_TRANSITIONS_PER_EXECUTION",
     "check_number",
     "price_lambda",
@@ -89,6 +92,50 @@ def check_number(
     if not ok:
         raise InputError(field, f"must be {rng} ({what}); got {_shown(v)}")
     return v
+
+
+def check_numbers(
+    field: str, value: object, *, low: float, high: float = math.inf, low_open: bool = False, what: str
+) -> np.ndarray:
+    """:func:`check_number` for an array-like: every element a finite real number in range.
+
+    Booleans, strings and objects are refused (NumPy would read ``True`` as 1 and ``"5"`` as 5).
+
+    Parameters
+    ----------
+    field
+        The parameter's name, used in the error.
+    value
+        A number or array-like of numbers.
+    low, high
+        Accepted range; ``low`` excluded when ``low_open``.
+    low_open
+        Exclude ``low`` itself.
+    what
+        What the numbers mean, with their unit.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        ``value`` as floats.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, the accepted range and the first bad value.
+
+    >>> check_numbers("transitions", [1, 5], low=1, what="transitions").tolist()
+    [1.0, 5.0]
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf":  # bools, strings, objects: each element must be a real number
+        for item in arr.ravel().tolist() if arr.dtype.kind != "b" else [bool(arr.ravel()[0])]:
+            check_number(field, item, low=low, high=high, low_open=low_open, what=what)
+    out = arr.astype(float)
+    bad = ~np.isfinite(out) | ((out <= low) if low_open else (out < low)) | (out > high)
+    if np.any(bad):
+        check_number(field, float(out[bad].ravel()[0]), low=low, high=high, low_open=low_open, what=what)
+    return out
 
 
 def _book(prices: str | PriceBook | None, region: str, service: str) -> PriceBook:
@@ -259,7 +306,7 @@ def price_express(
     book = _book(prices, region, "express")
     rules = book.rules
     n = check_number("executions", executions, low=0, high=MAX_PER_MONTH, what="executions per month")
-    d = check_number("duration_ms", duration_ms, low=0, low_open=True, high=rules.express_max_duration_s * 1000, what="ms per execution, at most Express's 5-minute limit")
+    d = check_number("duration_ms", duration_ms, low=0, low_open=True, high=rules.express_max_duration_s * 1000, what=f"ms per execution, at most Express's {rules.express_max_duration_s:g} s limit")
     m = check_number("memory_mb", memory_mb, low=0, low_open=True, high=MEMORY_MAX_MB, what="MB of workflow memory, billed in 64 MB chunks")
     billed = float(billed_ms(d, rules.express_rounding_ms))
     billed_mb = float(express_billed_memory_mb(m, rules.express_memory_chunk_mb))

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import os
+import signal
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from orchsim.report.outdir import prepare_out_dir
 from orchsim.report.params import notebook_names
 from orchsim.resources import scenario_path
 
-__all__ = ["DEFAULT_SCENARIO", "NotebookRun", "ReportError", "run_notebooks", "run_report"]
+__all__ = ["DEFAULT_SCENARIO", "NotebookBatch", "NotebookRun", "ReportError", "notebook_batch", "run_notebooks", "run_report"]
 
 DEFAULT_SCENARIO = scenario_path("seed-article")
 
@@ -96,6 +99,26 @@ def run_report(out_dir: str | Path = "reports", *, scenario: str | Path = DEFAUL
     return format_comparison(df, sc, book), paths
 
 
+def _own_process_group() -> None:
+    """Pool initializer: the child (and the kernel it starts) in a process group of its own, so a
+    terminal's Ctrl-C reaches only the parent, which stops them (:func:`_stop_children`) without
+    their tracebacks."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
+
+
+def _stop_children(pool: ProcessPoolExecutor) -> None:
+    """Terminate each pool child's process group (the child and its kernel)."""
+    # ``_processes`` (pid -> Process) is how the executor tracks its children (CPython >= 3.2).
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass  # still starting: not yet a group of its own
+        proc.terminate()
+
+
 def _title(path: Path) -> str:
     nb = json.loads(path.read_text())
     for cell in nb.get("cells", []):
@@ -121,7 +144,8 @@ def run_notebooks(
 
     Each notebook runs in a child process (a ``spawn`` process pool), so the working directory
     and state of the calling process never change. The child checks the overrides against the
-    notebook's ``parameters`` cell before it starts a kernel.
+    notebook's ``parameters`` cell before it starts a kernel. :func:`notebook_batch` does the same
+    while the caller does other work.
 
     Parameters
     ----------
@@ -155,6 +179,87 @@ def run_notebooks(
     ReportError
         A notebook failed at run time or wrote no summary; names the notebook and the error.
     """
+    with notebook_batch(out_dir, overrides, quick=quick, prices=prices, jobs=jobs, notebooks=notebooks, cwd=cwd) as batch:
+        return batch.result()
+
+
+class NotebookBatch:
+    """Notebooks started in child processes (:func:`notebook_batch`); :meth:`result` waits for them."""
+
+    def __init__(self, out: Path, folder: Path, tasks: list[NotebookJob], jobs: int) -> None:
+        self.out = out
+        self.folder = folder
+        self.tasks = tasks
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Future[NotebookOutcome]] = []
+        if tasks:
+            self.pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_own_process_group)
+            self.futures = [self.pool.submit(execute_notebook, t) for t in tasks]
+
+    def result(self) -> list[NotebookRun]:
+        """Wait for every notebook and read what it wrote.
+
+        Returns
+        -------
+        list[NotebookRun]
+            One per notebook, in order.
+
+        Raises
+        ------
+        InputError, ReportError
+            As :func:`run_notebooks`.
+        """
+        out, folder = self.out, self.folder
+        outcomes = [f.result() for f in self.futures]
+        failed = [o for o in outcomes if o.error is not None]
+        for o in failed:
+            if o.input_error:
+                raise InputError(f"notebook {o.name}", str(o.error).removeprefix("InputError: "))
+        if failed:
+            raise ReportError("; ".join(f"notebook {o.name} failed: {o.error} (executed copy: {out / (o.name + '.ipynb')})" for o in failed))
+        runs = []
+        for o in outcomes:
+            summary = out / o.name / f"{o.name}.json"
+            if not summary.exists():
+                raise ReportError(f"notebook {o.name} ran but wrote no summary at {summary}")
+            data = json.loads(summary.read_text())
+            runs.append(NotebookRun(o.name, _title(folder / f"{o.name}.ipynb"), out / f"{o.name}.ipynb", out / f"{o.name}.html", summary,
+                                    str(data.get("takeaway", "")), tuple(out / o.name / c for c in data.get("charts", [])), o.seconds))
+        return runs
+
+    def stop(self) -> None:
+        """Stop the running notebooks now (their process groups) and start no other."""
+        if self.pool is not None:
+            for f in self.futures:
+                f.cancel()
+            _stop_children(self.pool)
+
+
+@contextmanager
+def notebook_batch(
+    out_dir: str | Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    quick: bool = False,
+    prices: str | Path | None = None,
+    jobs: int = 2,
+    notebooks: Sequence[str] | None = None,
+    cwd: str | Path | None = None,
+) -> Iterator[NotebookBatch]:
+    """Start the notebooks (as :func:`run_notebooks`) and yield at once; leaving the block early
+    (an error, Ctrl-C) stops the running ones at once, without their tracebacks.
+
+    Parameters
+    ----------
+    out_dir, overrides, quick, prices, jobs, notebooks, cwd
+        As :func:`run_notebooks`.
+
+    Yields
+    ------
+    NotebookBatch
+        Call :meth:`NotebookBatch.result` to wait for the notebooks.
+    """
     out = prepare_out_dir(out_dir)
     (out / "index.html").unlink(missing_ok=True)  # a failed run must not leave a stale index behind
     names = list(notebooks) if notebooks is not None else notebook_names()
@@ -165,25 +270,12 @@ def run_notebooks(
         fixed["prices"] = str(Path(prices).resolve())
     tasks = [NotebookJob(n, str(folder / f"{n}.ipynb"), str(out / f"{n}.ipynb"), str(out / f"{n}.html"),
                          dict((overrides or {}).get(n, {})), work, {"output_dir": str(out / n), **fixed}) for n in names]
-    outcomes: list[NotebookOutcome] = []
-    if tasks:
-        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context("spawn"))
-        try:
-            outcomes = list(pool.map(execute_notebook, tasks))
-        finally:  # on Ctrl-C (or any error) no notebook that has not started starts
-            pool.shutdown(cancel_futures=True)
-    failed = [o for o in outcomes if o.error is not None]
-    for o in failed:
-        if o.input_error:
-            raise InputError(f"notebook {o.name}", str(o.error).removeprefix("InputError: "))
-    if failed:
-        raise ReportError("; ".join(f"notebook {o.name} failed: {o.error} (executed copy: {out / (o.name + '.ipynb')})" for o in failed))
-    runs = []
-    for o in outcomes:
-        summary = out / o.name / f"{o.name}.json"
-        if not summary.exists():
-            raise ReportError(f"notebook {o.name} ran but wrote no summary at {summary}")
-        data = json.loads(summary.read_text())
-        runs.append(NotebookRun(o.name, _title(folder / f"{o.name}.ipynb"), out / f"{o.name}.ipynb", out / f"{o.name}.html", summary,
-                                str(data.get("takeaway", "")), tuple(out / o.name / c for c in data.get("charts", [])), o.seconds))
-    return runs
+    batch = NotebookBatch(out, folder, tasks, jobs)
+    try:
+        yield batch
+    except BaseException:
+        batch.stop()
+        raise
+    finally:
+        if batch.pool is not None:
+            batch.pool.shutdown(cancel_futures=True)

@@ -147,7 +147,11 @@ class SimulationResult:
         ``billed_gb_s``, ``latency_ms``; with the scenario, pattern, seed and replication. ``None``
         when run with ``detail=False``.
     invocations
-        One row per invocation attempt (throttles included, not billed); ``None`` without detail.
+        One row per invocation attempt (throttles included, not billed) of every
+        ``invocations_every``-th document (0, k, 2k, ...: all of them up to ``detail_docs``
+        documents); ``None`` without detail.
+    invocations_every
+        The sampling stride of ``invocations`` (1: every document).
     rules
         The billing rules the run was metered with (rounding, chunk, included storage, limit).
     waste
@@ -165,6 +169,7 @@ class SimulationResult:
     invocations: pd.DataFrame | None = field(default=None, repr=False)
     rules: BillingRules = DEFAULT_RULES
     waste: Waste = Waste()
+    invocations_every: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: counts, latency percentiles (ms), monthly cost by component (USD).

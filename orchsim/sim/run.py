@@ -28,6 +28,7 @@ from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import BillingRules, express_gb_hours
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Pattern, Scenario, check_pattern
+from orchsim.sim.budget import DETAIL_DOCS, RunBudget, check_budget, estimate_run
 from orchsim.sim.patterns import chain_async, chain_sync, sfn
 from orchsim.sim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
 from orchsim.sim.result import Latency, SimulationResult, Summary, price_window
@@ -49,6 +50,10 @@ def simulate(
     replication: int = 0,
     prices: str | PriceBook | None = None,
     detail: bool = True,
+    detail_docs: int = DETAIL_DOCS,
+    budget: RunBudget | None = None,
+    force: bool = False,
+    progress: Callable[[float], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` under ``pattern`` for its window, meter it, and price the metered month.
 
@@ -65,8 +70,19 @@ def simulate(
         (``book.rules``: rounding, Express chunk and limit, included storage) meter the run; its
         prices price it.
     detail
-        Keep the per-document and per-invocation tables; ``False`` keeps aggregates only, so memory
-        stays bounded on large runs.
+        Keep the per-document table and the per-invocation table (of at most ``detail_docs``
+        documents, every k-th; ``invocations_every`` on the result says k); ``False`` keeps
+        aggregates only.
+    detail_docs
+        With ``detail``, the most documents whose every invocation attempt is kept (>= 1).
+    budget
+        Memory and time the run may take (default :class:`RunBudget`: 2 GB, 10 minutes); a run
+        estimated over it is refused before anything is allocated (:func:`estimate_run`).
+    force
+        Run even when the estimate is over ``budget``.
+    progress
+        Called with the fraction of the window simulated (0-1], a hundred times a run; the numbers
+        are the same with or without it.
 
     Returns
     -------
@@ -76,22 +92,33 @@ def simulate(
     Raises
     ------
     InputError
-        For an unknown pattern, a negative or non-integer ``replication``, or a region the price
-        book does not price.
+        For an unknown pattern, a negative or non-integer ``replication``, a region the price
+        book does not price, or ``detail_docs`` < 1.
+    RunTooLarge
+        (an :class:`InputError`) When the run is estimated over ``budget`` and not ``force``.
     """
     name = check_pattern(pattern)
     check_replication(replication)
+    check_detail_docs(detail_docs)
     book = load_price_book(prices)
     book.check_region(scenario.region)
+    check_budget(estimate_run(scenario, [name], detail=detail, detail_docs=detail_docs), budget or RunBudget(), scenario, force=force)
     rules = book.rules
-    ctx = Context(scenario, replication, detail=detail, rules=rules)
+    ctx = Context(scenario, replication, detail=detail, rules=rules, detail_docs=detail_docs)
     PATTERN_STARTERS[name](ctx)
     # The model allocates many short-lived objects and makes no reference cycles, so reference
     # counting frees them all; pausing the cyclic collector spares its repeated full passes.
     paused = gc.isenabled()
     gc.disable()
     try:
-        ctx.env.run(until=ctx.window_s)
+        if progress is None:
+            ctx.env.run(until=ctx.window_s)
+        else:
+            # Stopping at a slice boundary only inserts a stop event; the model's events keep
+            # their order, so the run is the same as in one go.
+            for i in range(1, 101):
+                ctx.env.run(until=ctx.window_s * i / 100)
+                progress(i / 100)
     finally:
         if paused:
             gc.enable()
@@ -105,6 +132,10 @@ def simulate_patterns(
     replication: int = 0,
     prices: str | PriceBook | None = None,
     detail: bool = True,
+    detail_docs: int = DETAIL_DOCS,
+    budget: RunBudget | None = None,
+    force: bool = False,
+    progress: Callable[[float], None] | None = None,
 ) -> list[SimulationResult]:
     """:func:`simulate` for each pattern (same seed, same documents, same draws).
 
@@ -120,17 +151,57 @@ def simulate_patterns(
         Price file or :class:`PriceBook` (default: the shipped one).
     detail
         Keep the per-document and per-invocation tables.
+    detail_docs
+        With ``detail``, the most documents whose invocations are kept, per run.
+    budget
+        Memory and time all the runs together may take (default :class:`RunBudget`).
+    force
+        Run even when the estimate is over ``budget``.
+    progress
+        Called with the fraction of all the runs done (0-1].
 
     Returns
     -------
     list of SimulationResult
         One per pattern, in order.
+
+    Raises
+    ------
+    RunTooLarge
+        (an :class:`InputError`) When the runs together are estimated over ``budget``.
     """
-    for p in patterns:
-        check_pattern(p)
+    names = [check_pattern(p) for p in patterns]
     check_replication(replication)
+    check_detail_docs(detail_docs)
     book = load_price_book(prices)
-    return [simulate(scenario, p, replication=replication, prices=book, detail=detail) for p in patterns]
+    book.check_region(scenario.region)
+    check_budget(estimate_run(scenario, names, detail=detail, detail_docs=detail_docs), budget or RunBudget(), scenario, force=force)
+    out = []
+    for j, p in enumerate(names):
+        step = None if progress is None else (lambda f, j=j: progress((j + f) / len(names)))  # type: ignore[misc]
+        out.append(simulate(scenario, p, replication=replication, prices=book, detail=detail, detail_docs=detail_docs,
+                            force=True, progress=step))
+    return out
+
+
+def check_detail_docs(detail_docs: object) -> int:
+    """``detail_docs`` if it is an integer >= 1; otherwise :class:`InputError`.
+
+    Parameters
+    ----------
+    detail_docs
+        The most documents whose invocations a detailed run keeps.
+
+    Returns
+    -------
+    int
+        ``detail_docs``.
+    """
+    if isinstance(detail_docs, np.integer):
+        detail_docs = int(detail_docs)
+    if not isinstance(detail_docs, int) or isinstance(detail_docs, bool) or detail_docs < 1:
+        raise InputError("detail_docs", f"must be an integer >= 1 (got {detail_docs!r})")
+    return detail_docs
 
 
 def check_replication(replication: object, field: str = "replication") -> int:
@@ -246,17 +317,17 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
             }
         )
         names = [s.name for s in steps]
-        cols = list(zip(*rec.invocation_rows, strict=True)) if rec.invocation_rows else [()] * 8
+        cols = rec.rows.arrays()
         inv = pd.DataFrame(
             {
-                "doc": np.asarray(cols[0], dtype=np.int64),
-                "step_index": np.asarray(cols[1], dtype=np.int64),
-                "start_s": np.asarray(cols[2], dtype=float),
-                "end_s": np.asarray(cols[3], dtype=float),
-                "billed_ms": np.asarray(cols[4], dtype=np.int64),
-                "cold": np.asarray(cols[5], dtype=bool),
-                "result": pd.Categorical(list(cols[6]), categories=list(RESULT_NAMES)),
-                "orphan": np.asarray(cols[7], dtype=bool),
+                "doc": cols["doc"],
+                "step_index": cols["step_index"],
+                "start_s": cols["start_s"],
+                "end_s": cols["end_s"],
+                "billed_ms": cols["billed_ms"],
+                "cold": cols["cold"],
+                "result": pd.Categorical.from_codes(cols["result"].astype(np.int64), categories=pd.Index(RESULT_NAMES)),
+                "orphan": cols["orphan"],
             }
         )
         inv["step"] = pd.Categorical.from_codes(inv["step_index"].to_numpy(dtype=np.int64), categories=pd.Index(names))
@@ -270,5 +341,6 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
             frame["replication"] = ctx.replication
         invocations_df = inv
     return SimulationResult(
-        sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df, rules=rules, waste=waste
+        sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df, rules=rules, waste=waste,
+        invocations_every=rec.detail_every,
     )

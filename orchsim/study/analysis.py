@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from orchsim.aws.calculator import MAX_PER_MONTH, MAX_TRANSITIONS_PER_EXECUTION
+from orchsim.aws.calculator import MAX_PER_MONTH, MAX_TRANSITIONS_PER_EXECUTION, check_numbers
 from orchsim.aws.pricebook import PriceBook, Tier, load_price_book
 from orchsim.aws.rules import apply_free_allowance, express_billed_memory_mb
 from orchsim.errors import InputError
@@ -283,16 +283,10 @@ def express_breakeven(
     book = load_price_book(prices)
     std = book.standard_prices(region)
     exp = book.express_prices(region)
-    t = np.asarray(transitions, dtype=float)
-    m = np.asarray(memory_mb, dtype=float)
-    if np.any(~np.isfinite(t)) or np.any(t < 1) or np.any(t > MAX_TRANSITIONS_PER_EXECUTION):
-        raise InputError("transitions", f"must be >= 1 and <= {MAX_TRANSITIONS_PER_EXECUTION:,} state transitions per execution")
-    if np.any(~np.isfinite(m)) or np.any(m <= 0) or np.any(m > 10_240):
-        raise InputError("memory_mb", "must be > 0 and <= 10,240 MB")
+    t = check_numbers("transitions", transitions, low=1, high=MAX_TRANSITIONS_PER_EXECUTION, what="state transitions per execution")
+    m = check_numbers("memory_mb", memory_mb, low=0, low_open=True, high=10_240, what="MB of Express memory")
     small = executions is None
-    n = np.asarray(1000.0 if small else executions, dtype=float)
-    if np.any(~np.isfinite(n)) or np.any(n <= 0) or np.any(n > MAX_PER_MONTH):
-        raise InputError("executions", f"must be > 0 and <= {MAX_PER_MONTH:g} executions per month")
+    n = check_numbers("executions", 1000.0 if small else executions, low=0, low_open=True, high=MAX_PER_MONTH, what="executions per month")
     t, m, n = np.broadcast_arrays(t, m, n)
     trans = n * t
     if free_tier:

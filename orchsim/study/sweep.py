@@ -33,6 +33,7 @@ import pandas as pd
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Scenario
+from orchsim.sim.budget import RunBudget, check_budget, combine, estimate_run
 from orchsim.study.cache import ResultCache, open_cache, price_fingerprint
 
 __all__ = ["sweep", "expand_grid", "ENGINES"]
@@ -97,7 +98,8 @@ def _simulate_task(scenario: Scenario, patterns: Sequence[str], replication: int
     """One point x replication under every pattern (same draws): the unit of parallel work and of the cache."""
     from orchsim.sim.run import simulate
 
-    return [simulate(scenario, p, replication=replication, prices=prices, detail=False).row() for p in patterns]
+    # The sweep checked the budget of all its runs before starting any.
+    return [simulate(scenario, p, replication=replication, prices=prices, detail=False, force=True).row() for p in patterns]
 
 
 def _error_rows(patterns: Sequence[str], replication: int, base: Scenario, error: str) -> list[dict[str, Any]]:
@@ -127,6 +129,8 @@ def sweep(
     prices: str | PriceBook | None = None,
     cache: bool | str | os.PathLike[str] = True,
     progress: bool = True,
+    budget: RunBudget | None = None,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Evaluate ``base`` over ``grid`` under ``patterns``; one row per point x pattern x replication.
 
@@ -157,6 +161,12 @@ def sweep(
         source, so an edit never returns stale rows.
     progress
         Show a tqdm progress bar.
+    budget
+        For ``simulate``: memory and time the runs still to do may take together (default
+        :class:`~orchsim.sim.budget.RunBudget`: 2 GB over all workers, 10 CPU minutes per worker);
+        a sweep estimated over it is refused before any point runs.
+    force
+        Run even when the estimate is over ``budget``.
 
     Returns
     -------
@@ -169,7 +179,8 @@ def sweep(
     ------
     InputError
         For a bad grid, engine, pattern, replication count, ``workers`` (an integer >= 1),
-        ``cache`` (an existing file) or price file. A grid point that is invalid or fails becomes
+        ``cache`` (an existing file) or price file, and (``RunTooLarge``) for a simulated sweep
+        estimated over ``budget``. A grid point that is invalid or fails becomes
         rows with its ``error`` instead; so does a point whose worker process is killed (the
         other points of a broken local pool are run again on fresh processes).
     """
@@ -198,7 +209,8 @@ def sweep(
     if engine == "analytic":
         rows = _analytic_rows(scenarios, points, patterns, book, base)
     else:
-        rows = _simulated_rows(scenarios, points, patterns, replications, executor, workers, book, store, progress, base)
+        limit = None if force else (budget or RunBudget())
+        rows = _simulated_rows(scenarios, points, patterns, replications, executor, workers, book, store, progress, base, limit)
     df = pd.DataFrame(rows)
     if "error" not in df:
         df["error"] = None
@@ -251,6 +263,7 @@ def _simulated_rows(
     cache: ResultCache | None,
     progress: bool,
     base: Scenario,
+    budget: RunBudget | None,
 ) -> list[dict[str, Any]]:
     from tqdm.auto import tqdm
 
@@ -268,6 +281,11 @@ def _simulated_rows(
                 results[(i, r)] = cached
             else:
                 todo.append((i, r, s, key))
+    if todo and budget is not None:
+        slots = (workers or os.cpu_count() or 1) if executor is None else 1
+        total = combine([estimate_run(s, patterns) for _, _, s, _ in todo], slots)
+        cut = "points or replications" if replications > 1 else "points or patterns"
+        check_budget(total, budget, base, hint="force=True", fewer=cut)
     if todo:
         # Largest tasks first (expected invocations), so no worker is left with a long one at the end.
         todo.sort(key=lambda task: -_expected_work(task[2]))

@@ -19,6 +19,7 @@ from orchsim.model.graph import linear_graph
 from orchsim.model.scenario import Scenario, Step
 from orchsim.sim import rng as streams
 from orchsim.sim.arrivals import arrival_times
+from orchsim.sim.budget import DETAIL_DOCS
 from orchsim.sim.platform import LambdaPlatform
 
 __all__ = [
@@ -172,12 +173,56 @@ def later(env: simpy.Environment, delay: float, callback: Callable[[Any], None])
     env.schedule(Wake(callback), NORMAL, delay)  # type: ignore[arg-type]
 
 
+class _InvocationColumns:
+    """One row per kept invocation attempt, in typed columns (array.array: no Python object per row)."""
+
+    __slots__ = ("doc", "step", "start_s", "end_s", "billed_ms", "cold", "result", "orphan")
+
+    def __init__(self) -> None:
+        self.doc = array("q")
+        self.step = array("h")
+        self.start_s = array("d")
+        self.end_s = array("d")
+        self.billed_ms = array("q")
+        self.cold = array("b")
+        self.result = array("b")
+        self.orphan = array("b")
+
+    def add(self, doc: int, k: int, start_s: float, end_s: float, billed: int, cold: bool, result: int, orphan: bool) -> None:
+        self.doc.append(doc)
+        self.step.append(k)
+        self.start_s.append(start_s)
+        self.end_s.append(end_s)
+        self.billed_ms.append(billed)
+        self.cold.append(cold)
+        self.result.append(result)
+        self.orphan.append(orphan)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The columns as NumPy arrays (views, no copy)."""
+        return {
+            "doc": np.frombuffer(self.doc, dtype=np.int64),
+            "step_index": np.frombuffer(self.step, dtype=np.int16).astype(np.int64),
+            "start_s": np.frombuffer(self.start_s, dtype=np.float64),
+            "end_s": np.frombuffer(self.end_s, dtype=np.float64),
+            "billed_ms": np.frombuffer(self.billed_ms, dtype=np.int64),
+            "cold": np.frombuffer(self.cold, dtype=np.int8).astype(bool),
+            "result": np.frombuffer(self.result, dtype=np.int8),
+            "orphan": np.frombuffer(self.orphan, dtype=np.int8).astype(bool),
+        }
+
+
 class Recorder:
     """Metering records: per-document accumulators (arrays), per-step totals, and with ``detail``
     one record per invocation attempt. Model code calls it; it never prints."""
 
-    def __init__(self, n_docs: int, steps: tuple[Step, ...], detail: bool, rules: BillingRules = DEFAULT_RULES) -> None:
+    def __init__(
+        self, n_docs: int, steps: tuple[Step, ...], detail: bool, rules: BillingRules = DEFAULT_RULES, detail_every: int = 1
+    ) -> None:
         self.detail = detail
+        # Per-invocation detail is kept for every ``detail_every``-th document (0, k, 2k, ...),
+        # in compact columns (about 33 bytes a row), so memory per document stays bounded.
+        self.detail_every = max(int(detail_every), 1)
         self.lambda_unit_ms = rules.lambda_rounding_ms
         # Compact per-document accumulators (array.array: 1-8 bytes per document, fast item access).
         self.doc_end = _doubles(np.full(n_docs, np.nan))
@@ -201,7 +246,7 @@ class Recorder:
         self.duplicates = 0
         self.orphaned = 0
         self.log_bytes = 0.0
-        self.invocation_rows: list[tuple[Any, ...]] = []
+        self.rows = _InvocationColumns()
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
         """Meter one billed invocation.
@@ -237,8 +282,8 @@ class Recorder:
             self.doc_waste_invocations[doc] += 1
             self.step_errors[k] += result != OK
             self.orphaned += orphan
-        if self.detail:
-            self.invocation_rows.append((doc, k, start_s, end_s, billed, cold, RESULT_NAMES[result], orphan))
+        if self.detail and doc % self.detail_every == 0:
+            self.rows.add(doc, k, start_s, end_s, billed, cold, result, orphan)
         return billed
 
     def doc_table(self) -> dict[str, np.ndarray]:
@@ -272,8 +317,8 @@ class Recorder:
         t
             When, simulated s.
         """
-        if self.detail:
-            self.invocation_rows.append((doc, k, t, t, 0, False, "throttled", False))
+        if self.detail and doc % self.detail_every == 0:
+            self.rows.add(doc, k, t, t, 0, False, THROTTLE, False)
 
     def transition(self, doc: int, n: int = 1) -> None:
         """Count Step Functions state transitions.
@@ -350,9 +395,20 @@ class Context:
         Keep one record per invocation attempt.
     rules
         Billing units to meter with (the price book's ``rules``).
+    detail_docs
+        With ``detail``, keep invocation records for at most this many documents: every
+        ``ceil(documents / detail_docs)``-th document (:attr:`Recorder.detail_every`).
     """
 
-    def __init__(self, scenario: Scenario, replication: int = 0, *, detail: bool = True, rules: BillingRules = DEFAULT_RULES) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int = 0,
+        *,
+        detail: bool = True,
+        rules: BillingRules = DEFAULT_RULES,
+        detail_docs: int = DETAIL_DOCS,
+    ) -> None:
         self.scenario = scenario
         self.rules = rules  # billing units (book.rules): read once into the patterns' attributes
         self.replication = replication
@@ -364,7 +420,7 @@ class Context:
         self.n_docs = int(self.arrivals.size)
         self.draws = Draws(scenario, self.steps, self.n_docs, replication)
         self.platform = LambdaPlatform(scenario.lambda_, len(self.steps), streams.stream(seed, replication, streams.KEEP_ALIVE))
-        self.rec = Recorder(self.n_docs, self.steps, detail, rules)
+        self.rec = Recorder(self.n_docs, self.steps, detail, rules, detail_every=-(-self.n_docs // max(detail_docs, 1)))
         self.env = simpy.Environment()
         self.timeout_ms = [s.timeout_s * 1000.0 for s in self.steps]
         self.init_ms = [s.init_ms for s in self.steps]
