@@ -7,8 +7,11 @@
 2. Simulated sweep: wall time on 2 worker processes against 1 (same tasks, same run).
 3. Simulation: the seed scenario at 1,000,000 documents/day for 1 hour under each pattern:
    simulated Lambda invocations per CPU second, peak traced memory per simulated document, and the
-   speed-up over a naive SimPy model of the same flow. The last line is
+   speed-up over a naive SimPy model of the same flow; bytes per document with and without
+   ``detail`` and as the run-size estimate has it. Its summary line is
    ``speedup_vs_naive_simpy: X.XX`` (the lowest of the four patterns).
+4. Memory (full run only): a day at 1,000,000 documents/day in a fresh process, aggregates only
+   against ``detail=True``: peak RSS and bytes per document, and the estimate made before running.
 
 Times are CPU seconds (``time.process_time``) where one process does the work, so a noisy
 neighbour on a shared machine skews them less; each figure is the best of a few interleaved
@@ -36,6 +39,7 @@ from naive import naive_simpy  # noqa: E402
 from orchsim.analytic.engine import estimate, grid_params, monthly_cost, per_document  # noqa: E402
 from orchsim.model.scenario import PATTERNS, load_scenario  # noqa: E402
 from orchsim.resources import scenario_path  # noqa: E402
+from orchsim.sim.budget import PROCESS_BYTES, estimate_run  # noqa: E402
 from orchsim.sim.run import simulate  # noqa: E402
 from orchsim.study.sweep import sweep  # noqa: E402
 
@@ -127,21 +131,57 @@ def bench_simulation(docs_per_day: float, reps: int) -> None:
             invocations[p] = box["r"].summary.lambda_invocations  # type: ignore[attr-defined]
             docs[p] = box["r"].summary.docs_arrived  # type: ignore[attr-defined]
     peak: dict[str, float] = {}
+    peak_detail: dict[str, float] = {}
     for p in PATTERNS:
-        gc.collect()
-        tracemalloc.start()
-        simulate(sc, p, detail=False)
-        _, top = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        peak[p] = top / docs[p]
+        for detail, into in ((False, peak), (True, peak_detail)):
+            gc.collect()
+            tracemalloc.start()
+            simulate(sc, p, detail=detail)
+            _, top = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            into[p] = top / docs[p]
+    est = {p: (estimate_run(sc, [p]).peak_bytes - PROCESS_BYTES) / docs[p] for p in PATTERNS}
     print(f"== simulation: seed scenario at {docs_per_day:,.0f} documents/day for 1 hour ({docs[PATTERNS[0]]:,} documents) ==")
     print(f"naive SimPy baseline (process per document, shared Resource per step): {best['naive']:.2f} CPU s")
-    print(f"{'pattern':<20} {'CPU s':>7} {'invocations':>12} {'invocations/s':>14} {'bytes/doc':>10} {'speedup':>8}")
+    print(f"{'pattern':<20} {'CPU s':>7} {'invocations':>12} {'invocations/s':>14} {'bytes/doc':>10} {'(detail)':>9} {'(estimate)':>10} {'speedup':>8}")
     for p in PATTERNS:
-        print(f"{p:<20} {best[p]:>7.2f} {invocations[p]:>12,} {invocations[p] / best[p]:>14,.0f} {peak[p]:>10.0f} {best['naive'] / best[p]:>7.2f}x")
+        print(f"{p:<20} {best[p]:>7.2f} {invocations[p]:>12,} {invocations[p] / best[p]:>14,.0f} {peak[p]:>10.0f} "
+              f"{peak_detail[p]:>9.0f} {est[p]:>10.0f} {best['naive'] / best[p]:>7.2f}x")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory per simulated document (traced, worst pattern): {max(peak.values()):.0f} bytes; process peak RSS {rss_mb:.0f} MB")
     print(f"speedup_vs_naive_simpy: {min(best['naive'] / best[p] for p in PATTERNS):.2f}")
+
+
+_CHILD = """
+import resource, sys, time
+from pathlib import Path
+from orchsim import load_scenario, simulate
+sc = load_scenario(sys.argv[1]).with_overrides({"workload.docs_per_day": 1e6, "window_hours": 24.0})
+t = time.process_time()
+r = simulate(sc, "sfn-standard", detail=sys.argv[2] == "detail")
+status = Path("/proc/self/status")
+# ru_maxrss survives execve (it would report the parent's peak); VmHWM is this process's own.
+hwm = [int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmHWM")] if status.exists() else []
+peak_kb = hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(r.summary.docs_arrived, time.process_time() - t, peak_kb * 1024)
+"""
+
+
+def bench_detail_memory() -> None:
+    """Peak resident memory of a day at 1,000,000 documents/day, one pattern, in a fresh process:
+    aggregates only (what the CLI keeps) against ``detail=True`` (the API default)."""
+    import subprocess
+
+    rss = {}
+    for mode in ("aggregate", "detail"):
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(SEED), mode], capture_output=True, text=True, check=True).stdout.split()
+        docs, cpu_s, rss[mode] = int(out[0]), float(out[1]), float(out[2])
+        print(f"{mode:<10} {docs:,} documents: {cpu_s:.1f} CPU s, peak RSS {rss[mode] / 1e6:,.0f} MB "
+              f"({(rss[mode] - PROCESS_BYTES) / docs:,.0f} bytes/doc above a {PROCESS_BYTES / 1e6:.0f} MB process)")
+    est = estimate_run(load_scenario(SEED).with_overrides({"workload.docs_per_day": 1e6, "window_hours": 24.0}), ["sfn-standard"], detail=True)
+    print(f"estimate before running (detail): {est.describe()}")
+    print(f"detail_rss_vs_aggregate: {rss['detail'] / rss['aggregate']:.2f}x")
+    print()
 
 
 def main() -> None:
@@ -151,6 +191,10 @@ def main() -> None:
     bench_analytic(100_000 if args.quick else 1_000_000)
     bench_sweep(4 if args.quick else 12)
     bench_simulation(100_000 if args.quick else 1_000_000, 1 if args.quick else 3)
+    if not args.quick:
+        print()
+        print("== memory of a day at 1,000,000 documents/day (sfn-standard, fresh process each) ==")
+        bench_detail_memory()
 
 
 if __name__ == "__main__":

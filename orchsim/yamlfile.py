@@ -9,6 +9,7 @@ caller says otherwise) is refused before it is parsed.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = Fals
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+# YAML 1.1 (PyYAML) reads ``1e-5`` or ``1e8`` as text; YAML 1.2 and every user read them as numbers.
+# Copy the resolvers so the shared SafeLoader's table is not modified, then add 1.2's float form.
+_UniqueKeyLoader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def read_yaml(path: str | os.PathLike[str], field: str, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:

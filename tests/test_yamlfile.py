@@ -54,3 +54,19 @@ def test_same_keys_in_different_mappings_are_fine(tmp_path: Path) -> None:
     path = tmp_path / "ok.yaml"
     path.write_text("a: {memory_mb: 1}\nb: {memory_mb: 2}\n")
     assert read_yaml(path, "x", "file") == {"a": {"memory_mb": 1}, "b": {"memory_mb": 2}}
+
+
+def test_exponents_without_a_dot_are_numbers(tmp_path: Path) -> None:
+    # PyYAML (YAML 1.1) reads 1e-300 as text, so a tiny price or month length used to be refused as
+    # "not a valid number"; read as YAML 1.2 does, the range check names the real problem.
+    path = tmp_path / "x.yaml"
+    path.write_text("a: 1e-300\nb: 1E8\nc: -2e+3\nd: 1e\ne: 5\nf: 0.5\n")
+    assert read_yaml(path, "x", "file") == {"a": 1e-300, "b": 1e8, "c": -2000.0, "d": "1e", "e": 5, "f": 0.5}
+    import yaml
+
+    assert yaml.safe_load("a: 1e8") == {"a": "1e8"}, "expected PyYAML's own SafeLoader left unchanged"
+    prices = tmp_path / "p.yaml"
+    prices.write_text(default_prices_path().read_text().replace("month_hours: 730", "month_hours: 1e-300"))
+    res = cli("compare", "--prices", str(prices))
+    check_one_error_line(res, "month_hours", r"672 <= value <= 744")
+    assert "greater than or equal to 672" in res.stderr, f"expected the range named, got {res.stderr!r}"
