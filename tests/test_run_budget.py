@@ -191,3 +191,17 @@ def test_cli_prints_the_estimate_of_a_long_run_on_stderr(monkeypatch: pytest.Mon
     assert shown.exit_code == 0 and shown.stdout == quiet.stdout, "expected the same JSON on stdout"
     assert re.fullmatch(r"orchsim: estimate: about [0-9,]+ documents x 1 run, .* GB\n", shown.stderr), f"got {shown.stderr!r}"
     json.loads(shown.stdout)
+
+
+def test_timeline_uses_only_documents_whose_invocations_were_kept() -> None:
+    from orchsim.charts.timeline import pick_document, timeline_segments
+
+    sc = scenario_from_dict({"seed": 4, "window_hours": 1.0, "workload": {"docs_per_day": 24_000},
+                             "pipeline": {"steps": 3, "step": {"error_rate": 0.2}}})
+    res = {p: simulate(sc, p, detail_docs=50) for p in ("lambda-chain-async", "sfn-standard")}
+    k = res["sfn-standard"].invocations_every
+    for how in ("retried", "first", "median"):
+        doc = pick_document(res, how)
+        assert doc % k == 0 and len(timeline_segments(res["sfn-standard"], doc)), f"{how}: picked document {doc}, stride {k}"
+    with pytest.raises(ValueError, match=f"every {k}th document"):
+        timeline_segments(res["sfn-standard"], 1)

@@ -67,6 +67,10 @@ def timeline_segments(result: SimulationResult, doc: int) -> pd.DataFrame:
         raise ValueError("the result carries no invocation table; simulate with detail=True")
     if doc not in set(docs["doc"]):
         raise ValueError(f"document {doc} did not arrive in this run ({len(docs)} documents)")
+    every = getattr(result, "invocations_every", 1)
+    if doc % every:
+        raise ValueError(f"document {doc}'s invocations were not kept: this run keeps every {every}th document's "
+                         f"(pick a multiple of {every}, or simulate with a larger detail_docs)")
     t0 = float(docs.loc[docs["doc"] == doc, "arrival_s"].iloc[0])
     rows = inv[(inv["doc"] == doc) & (inv["result"] != "throttled")].sort_values(["start_s", "step_index"])
     steps = result.scenario.steps()
@@ -129,6 +133,8 @@ def pick_document(results: Any, how: str = "retried") -> int:
     if not docs:
         raise ValueError("the results carry no per-document table; simulate with detail=True")
     done = set.intersection(*(set(d.loc[d["outcome"] != "in_flight", "doc"]) for d in docs))
+    every = max((getattr(r, "invocations_every", 1) for r in res.values()), default=1)
+    done = {d for d in done if d % every == 0}  # only documents whose invocations every run kept
     if not done:
         return 0
     if how == "first":
