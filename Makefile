@@ -1,4 +1,6 @@
-# orchsim: two commands on a fresh machine with python3 and make: `make report`, `make test`.
+# orchsim: two commands on a fresh machine with python3 (3.11+) and make: `make report`, `make test`.
+# The first run creates .venv and installs orchsim into it (2-3 minutes); afterwards run the command
+# as .venv/bin/orchsim, or `. .venv/bin/activate` first (see README "The two commands").
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,15 +11,17 @@ EXTRAS ?= notebooks,test,dask,lint
 .PHONY: report test bench lab lint clean quick wheel-smoke
 
 $(STAMP): pyproject.toml
+	@echo "orchsim: creating $(VENV) and installing orchsim with its dependencies ($(EXTRAS)); 2-3 minutes, only on the first run or after pyproject.toml changes..."
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
 	touch $(STAMP)
+	@echo "orchsim: installed; in a new shell run it as $(BIN)/orchsim, or '. $(BIN)/activate' first"
 
-report: $(STAMP)  ## run every notebook and write the report under reports/
+report: $(STAMP)  ## the four-pattern comparison, then every notebook, into reports/ (about a minute once installed)
 	$(BIN)/orchsim report --out $(OUT)
 
-quick: $(STAMP)  ## the same report at toy sizes (about a minute)
+quick: $(STAMP)  ## the same report at toy sizes (about 25 s once installed)
 	$(BIN)/orchsim report --out $(OUT) --quick
 
 test: $(STAMP)  ## the suite: shuffled (pytest-randomly prints its seed) and on 2 workers (pytest-xdist)

@@ -53,10 +53,19 @@ price_app = typer.Typer(
 )
 app.add_typer(price_app, name="price")
 
-PricesOpt = Annotated[Path | None, typer.Option("--prices", help="price file (YAML) to use instead of the shipped one")]
-RegionOpt = Annotated[str, typer.Option("--region", help="AWS region")]
+PricesOpt = Annotated[Path | None, typer.Option("--prices", metavar="FILE", help="price file (YAML) to use instead of the shipped one")]
+RegionOpt = Annotated[str, typer.Option("--region", metavar="REGION", help="AWS region, one the price book lists")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 FreeOpt = Annotated[bool, typer.Option("--free-tier", help="apply the always-free monthly allowances")]
+PATTERN_CHOICES = f"{' | '.join(PATTERNS[:2])} |\n{' | '.join(PATTERNS[2:])}"
+"""The pattern names as ``--pattern``/``--patterns`` help lists them, on two lines (``check_pattern``
+checks them)."""
+
+
+def _unwrapped(text: str) -> str:
+    """Option help that click prints line by line as given (its ``\\b`` marker), so that no pattern
+    name is split at a hyphen."""
+    return "\b\n" + text
 
 
 ESTIMATE_SHOWN_S = 5.0
@@ -134,13 +143,21 @@ def _show(title: str, cost: Cost, as_json: bool) -> None:
         typer.echo(format_cost(title, cost))
 
 
+def _note_assumed(service: str, region: str, assumed_from: str | None, book_name: str) -> None:
+    """A note on stderr when the price book takes ``service``'s prices in ``region`` from another
+    region's (``same_as``), as the footer of ``compare`` and ``simulate`` says; stdout is untouched."""
+    if assumed_from:
+        typer.echo(f"orchsim: note: --region {region}: {service} prices assumed equal to {assumed_from} "
+                   f"({book_name} lists none of its own for {region})", err=True)
+
+
 @price_app.command("lambda")
 def _price_lambda(
-    requests: Annotated[str, typer.Option("--requests", help="invocations per month")],
-    duration_ms: Annotated[str, typer.Option("--duration-ms", help="duration per invocation, ms")],
-    memory_mb: Annotated[str, typer.Option("--memory-mb", help="configured memory, MB (128-10,240)")],
-    arch: Annotated[str, typer.Option("--arch", help="x86_64 | arm64")] = "x86_64",
-    ephemeral_storage_mb: Annotated[str, typer.Option("--ephemeral-storage-mb", help="ephemeral storage, MB (512-10,240)")] = "512",
+    requests: Annotated[str, typer.Option("--requests", metavar="N", help="invocations per month")],
+    duration_ms: Annotated[str, typer.Option("--duration-ms", metavar="MS", help="duration per invocation, ms")],
+    memory_mb: Annotated[str, typer.Option("--memory-mb", metavar="MB", help="configured memory, MB (128-10,240)")],
+    arch: Annotated[str, typer.Option("--arch", metavar="ARCH", help="x86_64 | arm64")] = "x86_64",
+    ephemeral_storage_mb: Annotated[str, typer.Option("--ephemeral-storage-mb", metavar="MB", help="ephemeral storage, MB (512-10,240)")] = "512",
     free_tier: FreeOpt = False,
     region: RegionOpt = "us-east-1",
     prices: PricesOpt = None,
@@ -148,18 +165,20 @@ def _price_lambda(
 ) -> None:
     """Monthly cost of Lambda invocations (requests + duration + ephemeral storage)."""
     with _as_options("requests", "duration_ms", "memory_mb", "arch", "ephemeral_storage_mb", "region", "prices"):
+        book = load_price_book(str(prices) if prices else None)
         cost = price_lambda(
             _number(requests), _number(duration_ms), _number(memory_mb), arch=arch,  # type: ignore[arg-type]
             ephemeral_storage_mb=_number(ephemeral_storage_mb),  # type: ignore[arg-type]
-            free_tier=free_tier, region=region, prices=str(prices) if prices else None,
+            free_tier=free_tier, region=region, prices=book,
         )
+    _note_assumed("Lambda", region, book.lambda_prices(region).assumed_from, book.path.name)
     _show("AWS Lambda", cost, as_json)
 
 
 @price_app.command("standard")
 def _price_standard(
-    executions: Annotated[str, typer.Option("--executions", help="executions per month")],
-    transitions: Annotated[str, typer.Option("--transitions", help="state transitions per execution, retries included")],
+    executions: Annotated[str, typer.Option("--executions", metavar="N", help="executions per month")],
+    transitions: Annotated[str, typer.Option("--transitions", metavar="N", help="state transitions per execution, retries included")],
     free_tier: FreeOpt = False,
     region: RegionOpt = "us-east-1",
     prices: PricesOpt = None,
@@ -167,28 +186,32 @@ def _price_standard(
 ) -> None:
     """Monthly cost of Step Functions Standard state transitions."""
     with _as_options("executions", "transitions", "region", "prices"):
+        book = load_price_book(str(prices) if prices else None)
         cost = price_standard(
             _number(executions), _number(transitions),  # type: ignore[arg-type]
-            free_tier=free_tier, region=region, prices=str(prices) if prices else None,
+            free_tier=free_tier, region=region, prices=book,
         )
+    _note_assumed("Step Functions Standard", region, book.standard_prices(region).assumed_from, book.path.name)
     _show("Step Functions Standard", cost, as_json)
 
 
 @price_app.command("express")
 def _price_express(
-    executions: Annotated[str, typer.Option("--executions", help="executions per month")],
-    duration_ms: Annotated[str, typer.Option("--duration-ms", help="duration per execution, ms")],
-    memory_mb: Annotated[str, typer.Option("--memory-mb", help="workflow memory used, MB (billed in 64 MB chunks)")],
+    executions: Annotated[str, typer.Option("--executions", metavar="N", help="executions per month")],
+    duration_ms: Annotated[str, typer.Option("--duration-ms", metavar="MS", help="duration per execution, ms")],
+    memory_mb: Annotated[str, typer.Option("--memory-mb", metavar="MB", help="workflow memory used, MB (billed in 64 MB chunks)")],
     region: RegionOpt = "us-east-1",
     prices: PricesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Monthly cost of Step Functions Express executions (requests + GB-hours)."""
     with _as_options("executions", "duration_ms", "memory_mb", "region", "prices"):
+        book = load_price_book(str(prices) if prices else None)
         cost = price_express(
             _number(executions), _number(duration_ms), _number(memory_mb),  # type: ignore[arg-type]
-            region=region, prices=str(prices) if prices else None,
+            region=region, prices=book,
         )
+    _note_assumed("Step Functions Express", region, book.express_prices(region).assumed_from, book.path.name)
     _show("Step Functions Express", cost, as_json)
 
 
@@ -208,13 +231,19 @@ def _report(
     import time
 
     from orchsim.report.index import write_index
-    from orchsim.report.params import load_params_file
+    from orchsim.report.params import load_params_file, report_scenario
     from orchsim.report.runner import ReportError, notebook_batch, run_report
     from orchsim.report.staging import keep_files, staged_folder
 
     start = time.perf_counter()
     overrides = load_params_file(params) if params is not None else {}
     book = load_price_book(str(prices) if prices else None)  # a bad price file fails here, before any notebook starts
+    scenario = report_scenario(overrides)  # the headline, first chart and index follow the notebooks' scenario
+    try:
+        load_scenario(scenario)
+    except InputError as exc:  # name where it came from, as a notebook would
+        users = [n for n, values in overrides.items() if values.get("scenario") == scenario]
+        raise InputError(f"notebook {users[0]}" if users else "--params", str(exc)) from None
     doing = "preparing the output folder"
     try:
         with staged_folder(out, "--out") as stage:
@@ -226,7 +255,7 @@ def _report(
             # leaving the block early (Ctrl-C) stops them at once
             with notebook_batch(stage, overrides, quick=quick, prices=prices) as notebooks:
                 doing = "comparing the patterns (the notebooks starting meanwhile)"
-                text, paths = run_report(stage, prices=book)
+                text, paths = run_report(stage, scenario=scenario, prices=book)
                 typer.echo(text)
                 for p in paths:
                     typer.echo(f"wrote {final(p)}")
@@ -278,7 +307,23 @@ def _compare(
 
 
 def _load_scenario(path: Path) -> Scenario:
-    """:func:`load_scenario`, with a note on stderr (not a Python warning) when every value is a default."""
+    """:func:`load_scenario` of a file or a shipped scenario's name, with a note on stderr (not a
+    Python warning) when every value is a default. Neither a file nor a shipped name: one error line
+    listing the shipped names."""
+    import difflib
+
+    from orchsim.resources import data_dir
+
+    if not path.exists():
+        shipped = sorted(p.stem for p in (data_dir() / "scenarios").glob("*.yaml"))
+        if path.parent != Path(".") or path.suffix not in ("", ".yaml") or path.stem not in shipped:
+            close = difflib.get_close_matches(path.stem, shipped, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close and path.parent == Path(".") else ";"
+            raise InputError(
+                "scenario",
+                f"cannot read scenario {str(path)!r}: no such file, nor a shipped scenario's name{hint} "
+                f"accepted: a scenario YAML file or a shipped name ({', '.join(shipped)})",
+            )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioDefaultsWarning)
         sc = load_scenario(path)
@@ -345,7 +390,7 @@ def _sec(ms: float | None) -> str:
 @app.command("simulate")
 def _simulate(
     scenario: ScenarioArg,
-    pattern: Annotated[list[str] | None, typer.Option("--pattern", help="pattern to simulate (repeatable; default all four)")] = None,
+    pattern: Annotated[list[str] | None, typer.Option("--pattern", metavar="PATTERN", help=_unwrapped(f"pattern to simulate, repeatable (default all four):\n{PATTERN_CHOICES}"))] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="random seed (overrides the scenario's)")] = None,
     window_hours: Annotated[float | None, typer.Option("--window-hours", help="simulated hours (overrides the scenario's)")] = None,
     prices: PricesOpt = None,
@@ -456,7 +501,7 @@ def _crossover(
     vary: Annotated[str, typer.Option("--vary", help="dotted scenario key to vary, e.g. workload.docs_per_day")],
     start: Annotated[str, typer.Option("--from", help="first value of the key")],
     stop: Annotated[str, typer.Option("--to", help="last value of the key")],
-    patterns: Annotated[list[str] | None, typer.Option("--patterns", help="two patterns to compare (default: every pair)")] = None,
+    patterns: Annotated[list[str] | None, typer.Option("--patterns", metavar="PATTERN", help=_unwrapped(f"two patterns to compare, the option given twice\n(default: every pair):\n{PATTERN_CHOICES}"))] = None,
     points: Annotated[int, typer.Option("--points", help="sweep points between --from and --to", min=2, max=100_000)] = 200,
     prices: PricesOpt = None,
     as_json: JsonOpt = False,
@@ -479,38 +524,44 @@ def _crossover(
     else:
         values = np.linspace(lo, hi, points)
     current = _current_value(sc, vary)
-    if isinstance(current, int) and not isinstance(current, bool):
+    integer = vary == "pipeline.steps" or (isinstance(current, int) and not isinstance(current, bool))
+    if integer:  # a step count is a whole number: sweep whole values, report "from N"
         values = np.unique(np.round(values).astype(int))
+        if values.size < 2:
+            raise InputError("--to", f"{vary} takes whole values: give --from and --to at least 1 apart")
     book = load_price_book(str(prices) if prices else None)
     df = sweep(sc, {vary: values.tolist()}, patterns=chosen, engine="analytic", prices=book, progress=False)
     bad = df["error"].dropna()
     if len(bad):
         raise InputError(vary, f"{bad.iloc[0]}")
-    table = crossover_table(df, vary, chosen)
+    table = crossover_table(df, vary, chosen, integer=integer)
     pairs = [(p, q) for i, p in enumerate(chosen) for q in chosen[i + 1 :]]
+    ends = df.set_index(["pattern", vary])["cost_total_usd"]
     out: list[dict[str, Any]] = []
     for p, q in pairs:
         sub = table[(table.pattern_a == p) & (table.pattern_b == q)]
-        ends = df.set_index(["pattern", vary])["cost_total_usd"]
         out.append({
             "pattern_a": p,
             "pattern_b": q,
             "vary": vary,
-            "crossings": [float(x) for x in sub["x"]],
-            "cheaper_below": sub["cheaper_below"].iloc[0] if len(sub) else None,
+            "crossings": [{"at": int(x) if integer else float(x), "cheaper_below": below, "cheaper_above": above}
+                          for x, below, above in zip(sub["x"].astype(float), sub["cheaper_below"], sub["cheaper_above"], strict=True)],
             "cost_at_from_usd": {p: float(ends[(p, values[0])]), q: float(ends[(q, values[0])])},
             "cost_at_to_usd": {p: float(ends[(p, values[-1])]), q: float(ends[(q, values[-1])])},
         })
     if as_json:
-        emit_json({"scenario": sc.name, "vary": vary, "from": lo, "to": hi, "region": sc.region, "price_book_as_of": book.as_of, "pairs": out})
+        emit_json({"scenario": sc.name, "vary": vary, "from": lo, "to": hi, "integer": integer, "region": sc.region,
+                   "price_book_as_of": book.as_of, "pairs": out})
         return
-    typer.echo(f"{sc.name}: monthly cost crossovers along {vary} from {lo:g} to {hi:g} (analytic engine)\n{book.footer(sc.region)}")
+    kind = " (whole values)" if integer else ""
+    typer.echo(f"{sc.name}: monthly cost crossovers along {vary}{kind} from {lo:g} to {hi:g} (analytic engine)\n{book.footer(sc.region)}")
     for row in out:
+        a, b = row["pattern_a"], row["pattern_b"]
         if row["crossings"]:
-            xs = ", ".join(f"{x:,.4g}" for x in row["crossings"])
-            typer.echo(f"  {row['pattern_a']} = {row['pattern_b']} at {vary} = {xs} ({row['cheaper_below']} cheaper below)")
+            for c in row["crossings"]:
+                where = f"from {vary} = {c['at']:,}" if integer else f"at {vary} = {c['at']:,.4g}"
+                typer.echo(f"  {a} vs {b}: {where}, {c['cheaper_above']} is cheaper ({c['cheaper_below']} below)")
         else:
-            a, b = row["pattern_a"], row["pattern_b"]
             pairs_at_ends: list[tuple[float, float]] = [
                 (row["cost_at_from_usd"][a], row["cost_at_from_usd"][b]),
                 (row["cost_at_to_usd"][a], row["cost_at_to_usd"][b]),

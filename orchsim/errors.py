@@ -6,6 +6,7 @@ one line on stderr and exit status 2; the library raises it before anything runs
 
 from __future__ import annotations
 
+import difflib
 import re
 import typing
 from collections.abc import Iterable
@@ -118,6 +119,65 @@ def accepted_range(info: FieldInfo) -> str | None:
     return f"accepted: {lo or ''}value{hi or ''}"
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Every pydantic model class inside ``annotation`` (the members of ``A | B``, ``dict[str, A]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _tags(model: type[BaseModel]) -> set[str]:
+    """The values of ``model``'s literal fields: how a tagged union names it in a location."""
+    return {str(v) for f in model.model_fields.values() if typing.get_origin(f.annotation) is typing.Literal
+            for v in typing.get_args(f.annotation)}
+
+
+def _is_mapping(annotation: Any) -> bool:
+    """Whether ``annotation`` is (an optional or annotated) ``dict[...]``."""
+    if typing.get_origin(annotation) is dict:
+        return True
+    return any(_is_mapping(arg) for arg in typing.get_args(annotation) if not isinstance(arg, type | str))
+
+
+def _keys_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """The keys accepted in the mapping that holds the last key of ``loc`` (aliases as written in
+    a file, e.g. ``lambda``); empty when the model there cannot be told for sure."""
+    candidates: list[type[BaseModel]] = [model] if model is not None else []
+    keyed = False  # the next part is a key of a ``dict[str, ...]``, not a field
+    for part in loc[:-1]:
+        if isinstance(part, int) or not candidates:
+            continue
+        if keyed:
+            keyed = False
+            continue
+        tagged = [m for m in candidates if part == m.__name__ or part in _tags(m)] if len(candidates) > 1 else []
+        if tagged:
+            candidates = tagged
+            continue
+        if isinstance(part, str) and _TYPE_TAG.search(part):
+            continue
+        fields = candidates[0].model_fields
+        info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if info is None:
+            return []
+        candidates = _models_in(info.annotation)
+        keyed = _is_mapping(info.annotation)
+    if len(candidates) != 1:
+        return []
+    return [f.alias or name for name, f in candidates[0].model_fields.items()]
+
+
+def _key_hint(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """For an unknown key: ``; did you mean 'burst_factor'? accepted: kind, ...`` (the close match
+    found by :func:`difflib.get_close_matches` among the keys at that level), or ``""``."""
+    keys = _keys_at(model, tuple(loc))
+    if not keys:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+    guess = f"; did you mean {close[0]!r}?" if close else ";"
+    return f"{guess} accepted: {', '.join(keys)}"
+
+
 def from_validation_error(err: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> InputError:
     """Turn pydantic's first error into an :class:`InputError`.
 
@@ -149,7 +209,7 @@ def from_validation_error(err: ValidationError, prefix: str = "", model: type[Ba
         msg = msg[len("Value error, ") :]
     inp = first.get("input")
     if first["type"] == "extra_forbidden":
-        msg = "unknown key (not part of the schema)"
+        msg = "unknown key (not part of the schema)" + _key_hint(model, first["loc"])
     elif first["type"] == "missing":
         msg = "required field is missing"
     elif not isinstance(inp, dict | list) and inp is not None:

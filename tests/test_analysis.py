@@ -92,10 +92,10 @@ def test_cli_crossover_finds_the_step_count() -> None:
             "--patterns", "lambda-chain-sync", "--patterns", "sfn-standard", "--json")
     assert r.exit_code == 0, f"expected exit status 0, got {r.exit_code}: {r.stderr}"
     pair = json.loads(r.stdout)["pairs"][0]
-    assert len(pair["crossings"]) == 1 and 3 < pair["crossings"][0] < 5, (
-        f"expected the sync chain and Standard to cross once between 3 and 5 steps, got {pair['crossings']}"
+    assert [c["at"] for c in pair["crossings"]] == [4], (
+        f"expected the sync chain and Standard to cross once, from 4 steps, got {pair['crossings']}"
     )
-    assert pair["cheaper_below"] == "lambda-chain-sync", "expected the sync chain to be cheaper for short pipelines"
+    assert pair["crossings"][0]["cheaper_below"] == "lambda-chain-sync", "expected the sync chain to be cheaper for short pipelines"
 
 
 # (id, argv, option or field the line must name, regex for what is accepted)

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import cli
+from conftest import cli
 
 COMMANDS = {
     "price lambda": ("price", "lambda", "--requests", "1e6", "--duration-ms", "120", "--memory-mb", "1536"),

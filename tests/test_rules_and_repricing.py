@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from conftest import edited_price_book
 
 from orchsim.analytic.engine import estimate
 from orchsim.aws.calculator import price_lambda
@@ -25,7 +26,6 @@ from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, load_scenario, scenario_from_dict
 from orchsim.sim.result import Latency, Summary
 from orchsim.sim.run import simulate
-from tests.conftest import edited_price_book
 
 RAW: dict[str, Any] = yaml.safe_load(default_prices_path().read_text())
 FIXED = {  # 3 steps of exactly 120.5 ms: 121 ms billed at 1 ms rounding, 1000 ms at 1000 ms rounding

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli, edited_price_book
 
 from orchsim.analytic.engine import estimate
 from orchsim.aws.calculator import price_express, price_lambda
@@ -21,7 +22,6 @@ from orchsim.errors import InputError
 from orchsim.model.scenario import scenario_from_dict
 from orchsim.sim.run import simulate
 from orchsim.study.analysis import express_breakeven
-from tests.conftest import cli, edited_price_book
 
 FIXED = {  # fixed work, no cold starts: every engine bills the same units
     "seed": 5,

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import check_one_error_line, cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,6 @@ from orchsim.sim.budget import PROCESS_BYTES, RunBudget, RunEstimate, RunTooLarg
 from orchsim.sim.rng import ARRIVALS, stream
 from orchsim.sim.run import simulate, simulate_patterns
 from orchsim.study.sweep import sweep
-from tests.conftest import check_one_error_line, cli
 
 SEED = load_scenario("seed-article")
 HUGE = SEED.with_overrides({"workload.docs_per_day": 1e9, "window_hours": 8784})  # the accepted maxima

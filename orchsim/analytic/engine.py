@@ -17,7 +17,8 @@ Closed forms (per document, expected values; step k reached with probability ``r
   per transition) rounded up to 100 ms, times memory rounded up to 64 MB chunks.
 
 Documented approximations: no contention (no throttling, no queueing for concurrency; use the
-simulation for that); a cold start happens with probability ``exp(-rate * (keep_alive + hold))``
+simulation for that; :mod:`orchsim.analytic.contention` flags each point whose load exceeds its
+limits); a cold start happens with probability ``exp(-rate * (keep_alive + hold))``
 (the chance that no environment of the function was released within the keep-alive); rounding
 adds half a unit (0.5 ms Lambda, 50 ms Express, from ``rules``) unless every duration is fixed; work past a
 function's timeout counts as a transient error billed at the mean work time; callers' own timeouts
@@ -36,6 +37,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
+from orchsim.analytic.contention import contention
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.aws.cost import COMPONENTS, price_monthly
 from orchsim.aws.pricebook import PriceBook, load_price_book
@@ -238,6 +240,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
     gb_x86 = np.zeros(npts)
     eph = np.zeros(npts)
     cold = np.zeros(npts)
+    busy_ms = np.zeros(npts)
     exec_ms = np.zeros(npts)
     t: _StepTerms | None = None
     x86 = eph_any = None
@@ -257,6 +260,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
             last = t.warm_last + pc * t.cold_last
             billed = last + (p.n_steps > k + 1) * (t.warm_mid + pc * t.cold_mid - last)
         ib = inv * billed
+        busy_ms += ib
         step_gb = ib * t.gb_per_ms
         gb_s += step_gb
         gb_x86 += step_gb * x86
@@ -291,6 +295,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
         "cold_starts": cold * runs,
         "duplicates": dup,
         "express_over_limit": zeros,
+        "busy_s": busy_ms * runs / 1000.0,
     }
     if pattern == "sfn-express":
         steps = np.arange(k_max)[:, None]
@@ -353,6 +358,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
     gb_x86 = np.zeros(npts)
     eph = np.zeros(npts)
     cold = np.zeros(npts)
+    busy_ms = np.zeros(npts)
     t_attempt = np.zeros(npts)
     hoisted: tuple[Any, ...] | None = None
     for k in range(k_max - 1, -1, -1):
@@ -371,6 +377,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
             warm = _round_ms(work, exact, unit)
             billed = warm + pc * (_round_ms(work + init, exact, unit) - warm)
         ib = inv_k * billed
+        busy_ms += ib
         step_gb = ib * gb_per_ms
         gb_s += step_gb
         gb_x86 += step_gb * x86
@@ -403,6 +410,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
         "cold_starts": cold,
         "duplicates": zeros,
         "express_over_limit": zeros,
+        "busy_s": busy_ms / 1000.0,
     }
 
 
@@ -489,7 +497,10 @@ def estimate(
         ``cold_starts_per_doc``, ``duplicates_per_doc``, ``share_succeeded``, ``share_failed``,
         ``share_lost``, ``latency_mean_ms``); monthly cost ``cost_<component>_usd``,
         ``cost_total_usd``, ``cost_per_1000_docs_usd`` (USD); ``region``, ``free_tier``,
-        ``price_book_as_of``.
+        ``price_book_as_of``; ``busy_s`` (Lambda seconds per document), ``concurrency_needed``
+        (concurrent Lambda executions at the peak arrival rate), ``concurrency_limit`` and ``contention`` (``""``, or a
+        note naming the limit the load exceeds: the estimate then assumes away throttling that the
+        simulation would show; :func:`orchsim.analytic.contention.contention`).
 
     Examples
     --------
@@ -511,6 +522,8 @@ def estimate(
     frames = []
     for pattern in patterns:
         doc = per_document(params, pattern, rules=rules)
+        runs = doc["express_requests"] if pattern == "sfn-express" else np.ones(len(items))
+        need, notes = contention(items, pattern, doc["busy_s"], doc["transitions"], runs)
         cost = monthly_cost(doc, params.docs_per_day, region, free_tier=free_tier, prices=book)
         n = len(items)
         docs_per_month = params.docs_per_day * rules.month_hours / 24.0
@@ -529,6 +542,9 @@ def estimate(
             "region": [region] * n,
             "free_tier": [free_tier] * n,
             "price_book_as_of": [book.as_of] * n,
+            "concurrency_needed": need,
+            "concurrency_limit": [s.lambda_.concurrency_limit for s in items],
+            "contention": notes,
         }
         df = pd.DataFrame(cols)  # built at once: column-by-column inserts cost more than the engine
         frames.append(df)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from orchsim.aws.pricebook import Tier
 
 __all__ = [
+    "BucketSpec",
+    "sfn_quotas",
     "CLOCK_TOLERANCE_MS",
     "DEFAULT_RULES",
     "MONTH_HOURS",
@@ -603,3 +605,56 @@ def failure_outcome_recorded(
     if pattern == "sfn-express":
         return sync | np.asarray(express_logging, dtype=bool)
     return (sync & np.asarray(first_hop, dtype=bool)) | np.asarray(dead_letter, dtype=bool)
+
+
+_LARGE_REGIONS = {"us-east-1", "us-west-2", "eu-west-1"}
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A token bucket's shape.
+
+    Parameters
+    ----------
+    size
+        Bucket size, tokens (the burst allowed).
+    refill_per_s
+        Tokens added per second.
+    """
+
+    size: float
+    refill_per_s: float
+
+
+def sfn_quotas(region: str, workflow: str) -> dict[str, BucketSpec]:
+    """Step Functions throttling buckets of a workflow type in a region (token buckets:
+    https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+
+    Standard: StartExecution 1,300 refill 300/s in us-east-1, us-west-2, eu-west-1 (800 and 150/s
+    elsewhere); StateTransition 5,000 refill 5,000/s there (800 and 800/s elsewhere). Express:
+    StartExecution 6,000 refill 6,000/s; no state-transition limit.
+
+    Parameters
+    ----------
+    region
+        AWS region.
+    workflow
+        ``"standard"`` or ``"express"``.
+
+    Returns
+    -------
+    dict of str to BucketSpec
+        ``"start"`` and, for Standard, ``"transition"``.
+
+    Examples
+    --------
+    >>> sfn_quotas("us-east-1", "standard")["transition"]
+    BucketSpec(size=5000, refill_per_s=5000)
+    """
+    big = region in _LARGE_REGIONS
+    if workflow == "express":
+        return {"start": BucketSpec(6000, 6000)}
+    return {
+        "start": BucketSpec(1300, 300) if big else BucketSpec(800, 150),
+        "transition": BucketSpec(5000, 5000) if big else BucketSpec(800, 800),
+    }

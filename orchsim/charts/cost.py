@@ -35,6 +35,7 @@ from orchsim.charts.style import (
     _plain_log,
     _volume_formatter,
     add_footer,
+    contention_notes,
     figure,
     label,
     plain_text,
@@ -529,5 +530,5 @@ def comparison_chart(df: pd.DataFrame, scenario: Scenario, out_dir: str | Path, 
     book = load_price_book(prices)
     fig, ax = figure()
     plot_cost_breakdown(ax, df, title=f"{scenario.name}: monthly cost by pattern", prices=book, region=scenario.region)
-    add_footer(ax, book.footer(scenario.region), scenario_assumptions(scenario))
+    add_footer(ax, book.footer(scenario.region), scenario_assumptions(scenario) + contention_notes(df))
     return save(fig, Path(out_dir) / "cost-comparison")

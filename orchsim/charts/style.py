@@ -64,6 +64,7 @@ __all__ = [
     "SEGMENT_COLORS",
     "STYLE",
     "add_footer",
+    "contention_notes",
     "figure",
     "label",
     "plain_text",
@@ -500,6 +501,50 @@ def save(fig: Figure, path: str | Path) -> list[Path]:
     return out
 
 
+def contention_notes(df: pd.DataFrame) -> list[str]:
+    """One footer line saying which patterns' costs assume away throttling (``contention`` column).
+
+    Parameters
+    ----------
+    df
+        :func:`orchsim.analytic.engine.estimate` rows.
+
+    Returns
+    -------
+    list[str]
+        Empty when every row fits its limits (or there is no column); else one line naming the
+        patterns, the largest concurrency needed against the limit, and each Step Functions quota
+        exceeded.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"pattern": ["sfn-standard"], "concurrency_needed": [2504.0], "concurrency_limit": [1000],
+    ...                      "contention": ["needs about 2,504 concurrent Lambda executions at the peak rate; limit 1,000; "
+    ...                                     "needs about 352 StartExecution/s at the peak; quota 300/s (burst 1,300): run ..."]})
+    >>> contention_notes(rows)[0]
+    'THROTTLING NOT MODELLED (Standard): up to 2,504 concurrent Lambda executions at the peak (limit 1,000); Standard needs about 352 StartExecution/s at the peak; quota 300/s (burst 1,300); run orchsim simulate'
+    """
+    if "contention" not in df.columns:
+        return []
+    hit = df[df["contention"].astype(bool)]
+    if hit.empty:
+        return []
+    names = ", ".join(dict.fromkeys(PATTERN_SHORT.get(p, p) for p in hit["pattern"]))
+    parts = []
+    over = hit[hit["concurrency_needed"] > hit["concurrency_limit"]] if "concurrency_limit" in hit else hit.iloc[:0]
+    if len(over):
+        parts.append(f"up to {over['concurrency_needed'].max():,.0f} concurrent Lambda executions at the peak "
+                     f"(limit {int(over['concurrency_limit'].max()):,})")
+    for pattern, note in zip(hit["pattern"].astype(str), hit["contention"].astype(str), strict=True):
+        for part in note.split(": run ")[0].split("; "):
+            if part.startswith("needs about") and "concurrent Lambda" not in part or part.startswith("quota"):
+                if part.startswith("quota"):
+                    parts[-1] += f"; {part}"
+                else:
+                    parts.append(f"{PATTERN_SHORT.get(pattern, pattern)} {part}")
+    return [f"THROTTLING NOT MODELLED ({names}): {'; '.join(parts)}; run orchsim simulate"]
+
+
 def scenario_assumptions(scenario: Scenario) -> list[str]:
     """Short strings naming the assumptions a chart of ``scenario`` rests on (for the footer).
 
@@ -523,8 +568,10 @@ def scenario_assumptions(scenario: Scenario) -> list[str]:
     steps = scenario.steps()
     mems = sorted({s.memory_mb for s in steps})
     mean_s = sum(s.duration.mean_ms for s in steps) / 1000.0
+    shown = [s.name for s in steps[:5]] + (["..."] if len(steps) > 5 else [])
+    kind = f"{len(steps)} named steps ({', '.join(shown)})" if scenario.named_steps else f"{len(steps)} steps"
     return [
-        f"scenario {scenario.name}: {scenario.workload.docs_per_day:,.0f} docs/day, {len(steps)} steps, "
+        f"scenario {scenario.name}: {scenario.workload.docs_per_day:,.0f} docs/day, {kind}, "
         f"mean work {mean_s:.2f} s/doc",
         f"memory {'/'.join(str(m) for m in mems)} MB {steps[0].arch}",
         f"month = 730 h, free tier {'on' if scenario.free_tier else 'off'}",

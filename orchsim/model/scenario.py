@@ -332,11 +332,66 @@ class Scenario(_Frozen):
         >>> sc = load_scenario("seed-article").with_overrides({"pipeline.steps": 2})
         >>> [s.name for s in sc.steps()]
         ['step1', 'step2']
+
+        A step count never replaces named steps with default ones: it keeps the first steps of the
+        list, or repeats the list in order (:func:`repeat_steps`).
+
+        >>> ai = load_scenario("ai-document-pipeline")
+        >>> [s.name for s in ai.with_overrides({"pipeline.steps": 7}).steps()]
+        ['extract-text', 'chunk', 'embed', 'llm-call', 'store', 'extract-text-2', 'chunk-2']
         """
         data = self.to_dict()
         for key, value in overrides.items():
+            if key == "pipeline.steps" and isinstance(data["pipeline"].get("steps"), list) and _is_count(value):
+                value = repeat_steps(data["pipeline"]["steps"], int(value))
             _set_dotted(data, key, value)
         return scenario_from_dict(data)
+
+    @property
+    def named_steps(self) -> bool:
+        """Whether the pipeline lists its steps (with names) rather than giving a count."""
+        return isinstance(self.pipeline.steps, list | tuple)
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number of steps (an int, or a float with no fraction), not a bool."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and value.is_integer()
+
+
+def repeat_steps(steps: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """``n`` steps from a list of named steps: its first ``n``, or the list repeated in order with
+    ``-2``, ``-3``, ... appended to the names of the repeats (names stay unique).
+
+    Parameters
+    ----------
+    steps
+        The named steps, as plain mappings.
+    n
+        How many steps (>= 1).
+
+    Returns
+    -------
+    list of dict
+        The steps.
+
+    Raises
+    ------
+    InputError
+        When ``n`` is below 1.
+    """
+    if n < 1:
+        raise InputError("pipeline.steps", f"a step count must be >= 1; got {n}")
+    out = []
+    for i in range(n):
+        step = copy.deepcopy(steps[i % len(steps)])
+        if i >= len(steps) and "name" in step:
+            step["name"] = f"{step['name']}-{i // len(steps) + 1}"
+        out.append(step)
+    return out
 
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:

@@ -31,7 +31,7 @@ def format_comparison(df: pd.DataFrame, scenario: Scenario, book: PriceBook) -> 
     """
     lines = [
         f"{scenario.name}: {scenario.workload.docs_per_day:,.0f} documents/day, {len(scenario.steps())} steps "
-        f"(analytic engine, no contention)",
+        f"(analytic engine: assumes no throttling)",
         book.footer(scenario.region),
         "",
         f"{'pattern':<20} {'USD/month':>11} {'USD/1k docs':>12} {'Lambda GB-s/doc':>16} {'transitions/doc':>16} {'Express GB-h/doc':>17}",
@@ -43,4 +43,8 @@ def format_comparison(df: pd.DataFrame, scenario: Scenario, book: PriceBook) -> 
         )
     cheapest = df["pattern"].to_numpy()[int(np.argmin(df["cost_total_usd"].to_numpy(dtype=float)))]
     lines.append(f"\ncheapest: {cheapest}")
+    if "contention" in df.columns:
+        for pattern, note in zip(df["pattern"], df["contention"], strict=True):
+            if note:
+                lines.append(f"warning: {pattern} {note}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["INLINE_BACKEND", "KERNEL_NAME", "NotebookJob", "NotebookOutcome", "execute_notebook", "export_html"]
+__all__ = ["INLINE_BACKEND", "KERNEL_NAME", "PAGE_TEMPLATE", "NotebookJob", "NotebookOutcome", "execute_notebook", "export_html"]
 
 KERNEL_NAME = "python3"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -74,8 +74,16 @@ class NotebookOutcome:
     input_error: bool = False
 
 
-def export_html(notebook: str | Path, html_path: str | Path) -> Path:
+PAGE_TEMPLATE = Path(__file__).parent / "templates" / "notebook_page.html.j2"
+"""The page template: nbconvert's JupyterLab page without its CDN scripts, with a link to the index."""
+
+
+def export_html(notebook: str | Path, html_path: str | Path, *, index_href: str = "index.html") -> Path:
     """Export an executed notebook to HTML without code cells or prompts (outputs and prose only).
+
+    The page opens offline: its CSS and images are inline and it loads no script (no require.js,
+    MathJax, mermaid.js or widget manager from a CDN; see :data:`PAGE_TEMPLATE`). A link back to the
+    report's index heads and ends it.
 
     Parameters
     ----------
@@ -83,6 +91,8 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
         The executed ``.ipynb``.
     html_path
         The page to write.
+    index_href
+        The link back to the index, relative to the page (the report writes both in one folder).
 
     Returns
     -------
@@ -91,10 +101,11 @@ def export_html(notebook: str | Path, html_path: str | Path) -> Path:
     """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_filename(str(notebook))
+    exporter = HTMLExporter(template_file=str(PAGE_TEMPLATE), exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_filename(str(notebook), resources={"back_href": index_href})
     path = Path(html_path)
-    path.write_text(body)
+    path.write_text(body, encoding="utf-8")
     return path
 
 

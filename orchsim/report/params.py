@@ -10,8 +10,10 @@ wrong type is refused in one place, naming the notebook and the parameter.
 from __future__ import annotations
 
 import ast
+import difflib
 import functools
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -256,8 +258,53 @@ def _kind(default: Any) -> str:
     return "any value"
 
 
+PARAMETER_RANGES: dict[str, tuple[float, float, bool, str]] = {
+    # name: (low, high, low excluded, unit); a list parameter's every element must be in range
+    "window_hours": (0.0, 8784.0, True, "hours"),
+    "volume_min": (0.0, 1e9, True, "documents per day"),
+    "volume_max": (0.0, 1e9, True, "documents per day"),
+    "volume_points": (2, 1000, False, "volumes"),
+    "steps_max": (1, 100, False, "steps"),
+    "steps": (1, 100, False, "steps"),
+    "sim_volumes": (0.0, 1e9, True, "documents per day"),
+    "sim_docs_per_run": (1.0, 1e6, False, "documents"),
+    "replications": (1, 1000, False, "replications"),
+    "workers": (1, 256, False, "processes"),
+    "transitions_max": (1, 10_000, False, "transitions"),
+    "memory_sizes": (1.0, 10_240.0, False, "MB"),
+    "executions_per_month": (0.0, 1e15, True, "executions per month"),
+    "volume_memory_mb": (1.0, 10_240.0, False, "MB"),
+    "volume_transitions": (1, 10_000, False, "transitions"),
+    "error_rates": (0.0, 1.0, False, "share per attempt"),
+    "error_rate": (0.0, 1.0, False, "share per attempt"),
+    "timeline_error_rate": (0.0, 1.0, False, "share per attempt"),
+    "max_attempts": (0, 100, False, "retries"),
+    "docs_per_day": (0.0, 1e9, True, "documents per day"),
+    "article_standard_usd_per_day": (0.0, 1e9, False, "USD per day"),
+    "article_lambda_usd_per_day": (0.0, 1e9, False, "USD per day"),
+}
+"""Accepted range of each numeric notebook parameter, by name (the same name means the same thing
+in every notebook); :func:`check_params` and :func:`check_overrides` apply them."""
+
+
+def _check_range(name: str, value: Any, prefix: str) -> None:
+    if name not in PARAMETER_RANGES:
+        return
+    low, high, low_open, unit = PARAMETER_RANGES[name]
+    items = value if isinstance(value, list | tuple) else [value]
+    if isinstance(value, list | tuple) and not value:
+        raise InputError(f"{prefix}{name}", "must list at least one value")
+    lo_text = f"> {low:g}" if low_open else f">= {low:g}"
+    for item in items:
+        v = float(item)
+        if not (math.isfinite(v) and (v > low if low_open else v >= low) and v <= high):
+            each = "each " if isinstance(value, list | tuple) else ""
+            raise InputError(f"{prefix}{name}", f"{each}value must be {lo_text} and <= {high:,g} ({unit}); got {item!r}")
+
+
 def _validate(notebook: str | Path, values: Mapping[str, Any], prefix: str = "") -> None:
-    """Validate ``values`` (a subset of the notebook's parameters) through :func:`parameter_model`."""
+    """Validate ``values`` (a subset of the notebook's parameters) through :func:`parameter_model`,
+    then their ranges (:data:`PARAMETER_RANGES`)."""
     declared = notebook_parameters(notebook)
     try:
         parameter_model(notebook).model_validate(dict(values))
@@ -265,9 +312,11 @@ def _validate(notebook: str | Path, values: Mapping[str, Any], prefix: str = "")
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err["loc"] else ""
         if name not in declared:
-            raise InputError(f"{prefix}{name}", f"no such parameter in {Path(notebook).stem}") from None
+            raise InputError(f"{prefix}{name}", f"no such parameter in {Path(notebook).stem}; accepted: {', '.join(declared)}") from None
         default, value = declared[name].default, values[name]
         raise InputError(f"{prefix}{name}", f"must be {_kind(default)} like {default!r} (got {value!r}, a {type(value).__name__})") from None
+    for name, value in values.items():
+        _check_range(name, value, prefix)
 
 
 def check_params(namespace: Mapping[str, Any], notebook: str) -> None:
@@ -301,7 +350,78 @@ def check_params(namespace: Mapping[str, Any], notebook: str) -> None:
     for name in declared:
         if name not in namespace:
             raise InputError(name, f"parameter of {notebook} is not defined; run the parameters cell first")
+    defined = _assigned_names(notebook)
+    for name, value in namespace.items():
+        # papermill injects parameters as plain values; one the notebook neither declares nor assigns
+        # anywhere is a misspelt or foreign parameter (imports are modules, functions or classes)
+        if name.startswith("_") or name in declared or name in defined or name in _IPYTHON_NAMES:
+            continue
+        if isinstance(value, bool | int | float | str | list | tuple | dict) or value is None:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(name, f"no such parameter in {notebook}{hint}; accepted: {', '.join(declared)}")
     _validate(notebook, {name: namespace[name] for name in declared})
+
+
+_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "display"})
+
+
+def _assigned_names(notebook: str | Path) -> frozenset[str]:
+    """Every name the notebook's code cells assign, import or define (parsed, not run)."""
+    path = _path(notebook)
+    return _assigned(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _assigned(path: str, _stamp: int) -> frozenset[str]:
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or "parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = "".join(cell.get("source", []))
+        try:
+            tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+    return frozenset(names)
+
+
+def report_scenario(overrides: Mapping[str, Mapping[str, Any]], default: str = "seed-article") -> str:
+    """The scenario a report is about: the ``scenario`` parameter its notebooks run with.
+
+    Parameters
+    ----------
+    overrides
+        ``{notebook: {parameter: value}}`` as :func:`load_params_file` returns (``all`` merged in).
+    default
+        The notebooks' own default.
+
+    Returns
+    -------
+    str
+        The scenario name or path every notebook that declares ``scenario`` runs with; ``default``
+        when they differ (the index then lists each notebook's parameters).
+
+    Examples
+    --------
+    >>> report_scenario({})
+    'seed-article'
+    >>> report_scenario({n: {"scenario": "ai-document-pipeline"} for n in notebook_names() if "scenario" in notebook_parameters(n)})
+    'ai-document-pipeline'
+    """
+    chosen = {str(overrides.get(n, {}).get("scenario", notebook_parameters(n)["scenario"].default))
+              for n in notebook_names() if "scenario" in notebook_parameters(n)}
+    return chosen.pop() if len(chosen) == 1 else default
 
 
 def check_overrides(notebook: str | Path, values: Mapping[str, Any]) -> None:

@@ -99,6 +99,21 @@ def run_report(out_dir: str | Path = "reports", *, scenario: str | Path = DEFAUL
     return format_comparison(df, sc, book), paths
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this block (main thread only; elsewhere a no-op)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _own_process_group() -> None:
     """Pool initializer: the child (and the kernel it starts) in a process group of its own, so a
     terminal's Ctrl-C reaches only the parent, which stops them (:func:`_stop_children`) without
@@ -195,7 +210,11 @@ class NotebookBatch:
         if tasks:
             self.pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_own_process_group)
-            self.futures = [self.pool.submit(execute_notebook, t) for t in tasks]
+            # The children are spawned while submitting: with SIGINT ignored meanwhile they start
+            # ignoring it too (a disposition survives exec), so a Ctrl-C during their start-up
+            # reaches only this process, which stops them without their tracebacks.
+            with _sigint_ignored():
+                self.futures = [self.pool.submit(execute_notebook, t) for t in tasks]
 
     def result(self) -> list[NotebookRun]:
         """Wait for every notebook and read what it wrote.

@@ -13,10 +13,9 @@ StartExecution and, for Standard, StateTransition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from orchsim.aws.rules import BucketSpec, sfn_quotas
 from orchsim.model.scenario import KeepAlive, LambdaConfig
 
 __all__ = ["BucketSpec", "COLD", "FunctionState", "LambdaPlatform", "THROTTLED", "TokenBucket", "WARM", "sfn_quotas"]
@@ -27,61 +26,6 @@ WARM = 0
 """:meth:`LambdaPlatform.acquire`: an idle warm environment was reused."""
 COLD = 1
 """:meth:`LambdaPlatform.acquire`: a new environment was started (INIT billed)."""
-
-_LARGE_REGIONS = {"us-east-1", "us-west-2", "eu-west-1"}
-
-
-@dataclass(frozen=True)
-class BucketSpec:
-    """A token bucket's shape.
-
-    Parameters
-    ----------
-    size
-        Bucket size, tokens (the burst allowed).
-    refill_per_s
-        Tokens added per second.
-    """
-
-    size: float
-    refill_per_s: float
-
-
-def sfn_quotas(region: str, workflow: str) -> dict[str, BucketSpec]:
-    """Step Functions throttling buckets of a workflow type in a region.
-
-    Standard: StartExecution 1,300 refill 300/s in us-east-1, us-west-2, eu-west-1 (800 and 150/s
-    elsewhere); StateTransition 5,000 refill 5,000/s there (800 and 800/s elsewhere). Express:
-    StartExecution 6,000 refill 6,000/s; no state-transition limit.
-
-    Parameters
-    ----------
-    region
-        AWS region.
-    workflow
-        ``"standard"`` or ``"express"``.
-
-    Returns
-    -------
-    dict of str to BucketSpec
-        ``"start"`` and, for Standard, ``"transition"``.
-
-    Examples
-    --------
-    >>> sfn_quotas("us-east-1", "standard")["transition"]
-    BucketSpec(size=5000, refill_per_s=5000)
-    """
-    big = region in _LARGE_REGIONS
-    if workflow == "express":
-        return {"start": BucketSpec(6000, 6000)}
-    return {
-        "start": BucketSpec(1300, 300) if big else BucketSpec(800, 150),
-        "transition": BucketSpec(5000, 5000) if big else BucketSpec(800, 800),
-    }
-
-
-
-
 
 class TokenBucket:
     """A token bucket with lazy refill: ``take(now)`` returns the wait (s) until a token is granted

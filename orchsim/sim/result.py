@@ -19,6 +19,7 @@ from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import DEFAULT_RULES, BillingRules, to_month
 from orchsim.errors import InputError
+from orchsim.model.rates import expected_arrivals
 from orchsim.model.scenario import Pattern, Scenario
 
 __all__ = ["Latency", "SimulationResult", "Summary", "price_window"]
@@ -238,6 +239,45 @@ def _describe(rules: BillingRules) -> str:
     )
 
 
+def month_factor(scenario: Scenario, month_hours: float) -> float:
+    """What a simulated window's metering is multiplied by to make a month: the month's expected
+    documents over the window's expected documents.
+
+    A window covers the documents its arrival rate brings, not a pro-rata share of the day: two hours
+    from midnight under a diurnal rate peaking at 2 pm at twice the mean bring 1/22 of an average two
+    hours, so they are scaled 22 times as much. For a constant rate (``poisson``, ``uniform``) this is
+    ``month_hours / window_hours``; whole diurnal days and whole burst periods give the same.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its workload and window).
+    month_hours
+        Hours in the billing month (the price book's ``month_hours``).
+
+    Returns
+    -------
+    float
+        The multiplier.
+
+    Examples
+    --------
+    >>> from orchsim.model.scenario import load_scenario
+    >>> sc = load_scenario("seed-article").with_overrides({"window_hours": 2})
+    >>> round(month_factor(sc, 730), 6)
+    365.0
+    >>> night = sc.with_overrides({"workload.arrival": {"kind": "diurnal", "peak_ratio": 2, "peak_hour": 14}})
+    >>> round(month_factor(night, 730) / 365, 1)  # midnight to 2 am, the trough before a 2 pm peak
+    22.2
+    """
+    window_s = scenario.window_hours * 3600.0
+    expected = expected_arrivals(scenario.workload, window_s)
+    per_month = scenario.workload.docs_per_day * month_hours / 24.0
+    if expected <= 0:  # pragma: no cover - every accepted rate is positive over a positive window
+        return float(to_month(1.0, scenario.window_hours, month_hours))
+    return per_month / expected
+
+
 def price_window(
     scenario: Scenario, window: Metering, waste: Waste, docs_arrived: int, book: PriceBook
 ) -> tuple[Metering, Cost, dict[str, Any]]:
@@ -263,7 +303,7 @@ def price_window(
         ``cost_per_1000_docs_usd``, ``wasted_usd``, ``region``, ``price_book_as_of``, ``free_tier``).
     """
     book.check_region(scenario.region)
-    factor = float(to_month(1.0, scenario.window_hours, book.month_hours))
+    factor = month_factor(scenario, book.month_hours)
     monthly = window.scaled(factor)
     cost = price_metering(monthly, scenario.region, free_tier=scenario.free_tier, prices=book)
     by_comp = cost.by_component()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from orchsim.aws.pricebook import PriceBook, Tier, load_price_book
 from orchsim.aws.rules import apply_free_allowance, express_billed_memory_mb
 from orchsim.errors import InputError
 
-__all__ = ["ci95", "crossover", "crossover_table", "express_breakeven", "summarize", "t975"]
+__all__ = ["Crossing", "ci95", "crossings", "crossover", "crossover_table", "express_breakeven", "summarize", "t975"]
 
 _T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
          2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
@@ -117,6 +118,7 @@ def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool
     Where the costs are equal over a run of points (say both $0 inside the free tier) and the sign
     differs on either side, the crossing is the first point of the run. Costs that only touch (equal
     at a point with the same sign on both sides, or at either end of the sweep) do not cross.
+    :func:`crossings` also says which side is cheaper on each side of each crossing.
 
     Parameters
     ----------
@@ -137,6 +139,63 @@ def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool
     InputError
         If the arrays are not 1-D and of equal length.
     """
+    return [c.at for c in crossings(x, cost_a, cost_b, log_x=log_x)]
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One crossing of two cost curves.
+
+    Attributes
+    ----------
+    at
+        Where it happens, in ``x``'s unit (interpolated; for ``integer`` sweeps, the first swept
+        value on the far side).
+    a_cheaper_below
+        True when A is the cheaper one just below ``at`` (and B just above).
+    """
+
+    at: float
+    a_cheaper_below: bool
+
+
+def crossings(
+    x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool | None = None, integer: bool = False
+) -> list[Crossing]:
+    """Where cost A crosses cost B and which is cheaper on each side, each crossing on its own.
+
+    The direction of every crossing comes from the sign of ``cost_a - cost_b`` on its two sides, so a
+    second crossing, or a start where both cost $0 (the free tier), gets its own direction.
+
+    Parameters
+    ----------
+    x
+        The swept values (any order; non-finite points are left out).
+    cost_a, cost_b
+        The two patterns' costs at ``x``.
+    log_x
+        Interpolate in log(x); None decides from the span of ``x``.
+    integer
+        ``x`` only takes whole values (a step count): a crossing is the first swept value where the
+        other pattern is cheaper, not an interpolated fraction.
+
+    Returns
+    -------
+    list of Crossing
+        In increasing ``x``.
+
+    Raises
+    ------
+    InputError
+        If the arrays are not 1-D and of equal length.
+
+    Examples
+    --------
+    Two crossings: A is cheaper below 2, B between 2 and 4, A again above 4.
+
+    >>> [(c.at, c.a_cheaper_below) for c in crossings([1, 3, 5], [1, 3, 1], [2, 2, 2])]
+    [(2.0, True), (4.0, False)]
+    """
     xs = np.asarray(x, dtype=float)
     d = np.asarray(cost_a, dtype=float) - np.asarray(cost_b, dtype=float)
     if xs.shape != d.shape or xs.ndim != 1:
@@ -150,21 +209,27 @@ def crossover(x: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, *, log_x: bool
     u = np.log(xs) if log_x else xs
     scale = max(float(np.max(np.abs(d), initial=0.0)), 1e-300)
     sign = np.where(np.abs(d) <= 1e-12 * scale, 0, np.sign(d))
-    out: list[float] = []
+    out: list[Crossing] = []
     prev: int | None = None
     for i in np.flatnonzero(sign):
         if prev is not None and sign[i] != sign[prev]:
-            if i == prev + 1:
+            if integer:
+                at = float(xs[i]) if i == prev + 1 else float(xs[prev + 1])
+            elif i == prev + 1:
                 t = d[prev] / (d[prev] - d[i])
                 ui = u[prev] + t * (u[i] - u[prev])
-                out.append(float(np.exp(ui)) if log_x else float(ui))
+                at = float(np.exp(ui)) if log_x else float(ui)
             else:
-                out.append(float(xs[prev + 1]))
+                at = float(xs[prev + 1])
+            out.append(Crossing(at, bool(sign[prev] < 0)))
         prev = int(i)
     return out
 
 
-def crossover_table(df: pd.DataFrame, x: str, patterns: Sequence[str] | None = None, *, value: str = "cost_total_usd", by: Sequence[str] = ()) -> pd.DataFrame:
+def crossover_table(
+    df: pd.DataFrame, x: str, patterns: Sequence[str] | None = None, *, value: str = "cost_total_usd", by: Sequence[str] = (),
+    integer: bool | None = None,
+) -> pd.DataFrame:
     """Every pairwise crossover of ``value`` along ``x`` in a tidy sweep frame.
 
     Parameters
@@ -179,13 +244,17 @@ def crossover_table(df: pd.DataFrame, x: str, patterns: Sequence[str] | None = N
         The metric whose lines cross (default the monthly total, USD).
     by
         Further columns to group by.
+    integer
+        ``x`` takes whole values only (None: when ``x`` is ``pipeline.steps``): crossings are swept
+        values, not fractions (:func:`crossings`).
 
     Returns
     -------
     pandas.DataFrame
         One row per (group of ``by``, pattern pair, crossing) with columns ``pattern_a``,
-        ``pattern_b``, ``x`` (the crossing, in ``x``'s unit) and ``cheaper_below`` (the pattern
-        cheaper at smaller x).
+        ``pattern_b``, ``x`` (the crossing, in ``x``'s unit), ``cheaper_below`` and
+        ``cheaper_above`` (the pattern cheaper just below and just above it, decided for each
+        crossing on its own).
 
     Raises
     ------
@@ -195,6 +264,8 @@ def crossover_table(df: pd.DataFrame, x: str, patterns: Sequence[str] | None = N
     if x not in df.columns or value not in df.columns:
         raise InputError("crossover", f"the frame needs columns {x!r} and {value!r}")
     pats = list(patterns) if patterns else list(dict.fromkeys(df["pattern"]))
+    if integer is None:
+        integer = x == "pipeline.steps"
     groups = df.groupby(list(by), sort=False) if by else [((), df)]
     rows = []
     for key, g in groups:
@@ -209,10 +280,11 @@ def crossover_table(df: pd.DataFrame, x: str, patterns: Sequence[str] | None = N
                 if common.size < 2:
                     continue
                 sa, sb = sa.loc[common], sb.loc[common]
-                for cx in crossover(common.to_numpy(dtype=float), sa.to_numpy(), sb.to_numpy()):
-                    below = a if sa.iloc[0] < sb.iloc[0] else b
-                    rows.append({**dict(zip(by, key, strict=True)), "pattern_a": a, "pattern_b": b, "x": cx, "cheaper_below": below})
-    return pd.DataFrame(rows, columns=[*by, "pattern_a", "pattern_b", "x", "cheaper_below"])
+                for c in crossings(common.to_numpy(dtype=float), sa.to_numpy(), sb.to_numpy(), integer=integer):
+                    below, above = (a, b) if c.a_cheaper_below else (b, a)
+                    rows.append({**dict(zip(by, key, strict=True)), "pattern_a": a, "pattern_b": b, "x": c.at,
+                                 "cheaper_below": below, "cheaper_above": above})
+    return pd.DataFrame(rows, columns=[*by, "pattern_a", "pattern_b", "x", "cheaper_below", "cheaper_above"])
 
 
 def _tiered_inverse(budget: NDArray[np.float64], tiers: Sequence[Tier]) -> NDArray[np.float64]:

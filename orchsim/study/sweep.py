@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -214,6 +216,10 @@ def sweep(
     df = pd.DataFrame(rows)
     if "error" not in df:
         df["error"] = None
+    if len(df) and df["error"].notna().all():
+        first = str(df["error"].dropna().iloc[0])
+        hint = f"; {GUARD_MESSAGE}" if first == WORKER_DIED and _unguarded_script() else ""
+        raise InputError("grid", f"every point failed; the first: {first}{hint}")
     df["engine"] = engine
     keys = list(grid)
     front = keys + ["point", "engine", "pattern", "seed", "replication"]
@@ -295,6 +301,7 @@ def _simulated_rows(
                 results[(i, r)] = _run_one(s, patterns, r, book, cache, key)
                 bar.update()
         elif executor is None:
+            _check_main_guard()
             _run_local_pool(todo, patterns, book, cache, workers or os.cpu_count() or 1, results, bar)
         else:
             ex, _ = _executor(executor, workers)
@@ -335,6 +342,55 @@ def _spawn_pool(n: int) -> ProcessPoolExecutor:
     import multiprocessing
 
     return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+
+
+GUARD_MESSAGE = (
+    "sweep() runs worker processes that import your script again (multiprocessing 'spawn'), so the script "
+    "must call it under `if __name__ == \"__main__\":`; accepted: the call inside that block, or workers=1"
+)
+
+
+def _unguarded_script() -> bool:
+    """Whether ``__main__`` is a script file with no ``if __name__ == "__main__":`` test at all."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not path or not os.path.isfile(path):
+        return False
+    try:
+        return "__name__" not in Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _check_main_guard() -> None:
+    """Refuse, before any worker starts, a sweep called from a script's top level outside an
+    ``if __name__ == "__main__":`` block: each spawned worker would import the script and run the
+    sweep again, and every point would fail with ``BrokenProcessPool``.
+
+    A worker that imports such a script anyway (its parent was not a script we could read) exits
+    quietly here, and the sweep reports the guard instead of a traceback per worker.
+    """
+    import ast
+    import inspect
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(3)  # inside a worker's start-up: the parent reports it
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not os.path.isfile(path):
+        return  # an interactive session, a notebook, python -c: nothing is re-imported
+    for info in inspect.stack(context=0):
+        frame = info.frame
+        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
+            try:
+                tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, UnicodeDecodeError):
+                return
+            line = frame.f_lineno
+            for node in ast.walk(tree):
+                if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) and node.lineno <= line <= (node.end_lineno or line):
+                    return
+            raise InputError("workers", GUARD_MESSAGE)
 
 
 def _run_local_pool(todo: list[Task], patterns: Sequence[str], book: PriceBook, cache: ResultCache | None, n: int,
