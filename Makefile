@@ -38,7 +38,8 @@ lint: $(STAMP)  ## ruff, mypy and the import-linter layers contract
 wheel-smoke: $(STAMP)  ## build the wheel, install it outside the checkout, run simulate, price and report --quick
 	bash .ci/wheel-smoke
 
-lab: $(STAMP)  ## JupyterLab on notebooks/
+lab: $(STAMP)  ## JupyterLab on notebooks/ (outputs and metadata are stripped on commit: nbstripout git filter)
+	$(BIN)/nbstripout --install --attributes .gitattributes
 	$(BIN)/jupyter lab notebooks/
 
 clean:

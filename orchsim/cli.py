@@ -270,12 +270,32 @@ def _report(
             for r in runs:
                 typer.echo(f"{r.name} ({r.seconds:.0f} s): {r.takeaway}")
             doing = "writing the index"
-            write_index(stage, runs, text, paths)
+            write_index(stage, runs, text, paths, provenance=_provenance(scenario, params, overrides, quick, book))
             doing = "moving the report into place"
     except KeyboardInterrupt:
         typer.echo(f"\norchsim: interrupted while {doing}; no report was written to {out}", err=True)
         sys.exit(130)
     typer.echo(f"\nreport: {(out / 'index.html').resolve()} ({time.perf_counter() - start:.0f} s)")
+
+
+def _provenance(scenario: str, params: Path | None, overrides: dict[str, dict[str, Any]], quick: bool, book: Any) -> dict[str, str]:
+    """What made a report, for its index: scenario, parameters, price book, orchsim version and commit."""
+    from orchsim.version import git_commit, package_version
+
+    sc = load_scenario(scenario)
+    given = {n: v for n, v in overrides.items() if v}
+    if given:
+        shown = "; ".join(f"{n}: " + ", ".join(f"{k}={v!r}" for k, v in values.items()) for n, values in sorted(given.items()))
+        parameters = f"{shown} (from {params})" if params else shown
+    else:
+        parameters = "the notebooks' defaults"
+    commit = git_commit()
+    return {
+        "scenario": f"{sc.name} ({scenario}): {sc.workload.docs_per_day:,.0f} documents/day, {len(sc.steps())} steps",
+        "parameters": parameters + (" at toy sizes (--quick)" if quick else ""),
+        "price book": book.footer(sc.region),
+        "orchsim": f"{package_version()}" + (f", git commit {commit}" if commit else ", not a git checkout"),
+    }
 
 
 @app.command("compare")

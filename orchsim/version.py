@@ -7,7 +7,7 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-__all__ = ["package_version", "source_hash"]
+__all__ = ["git_commit", "package_version", "source_hash"]
 
 
 @functools.cache
@@ -48,3 +48,28 @@ def source_hash() -> str:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def git_commit() -> str | None:
+    """The git commit of the checkout orchsim runs from, if it runs from one.
+
+    Returns
+    -------
+    str or None
+        The short commit hash, with ``+edits`` when the working tree differs from it; None when
+        orchsim is installed from a wheel, git is missing, or it does not answer within 2 s.
+    """
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists() or shutil.which("git") is None:
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              timeout=2, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=2, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+edits" if dirty and head else head or None

@@ -121,3 +121,24 @@ def test_bad_parameter_value_inside_notebook_is_an_input_error(tmp_path: Path, m
     assert "notebook 03-express-vs-standard" in lines[0] and "no-such-scenario" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "site" / "index.html").exists(), "a failed report must not leave an index behind"
+
+
+def test_report_follows_its_scenario_and_says_what_made_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--params` with `all: {scenario: ai-document-pipeline}`: the headline comparison, its chart and
+    the notebooks' takeaways use that scenario, and the index lists the scenario, the parameters, the
+    price book and the orchsim version (before: seed-article's $77.85 under any --params)."""
+    _one_notebook(tmp_path, monkeypatch)
+    params = tmp_path / "params.yaml"
+    params.write_text("all:\n  scenario: ai-document-pipeline\n")
+    result = cli("report", "--quick", "--out", str(tmp_path / "site"), "--params", str(params))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ai-document-pipeline: 50,000 documents/day"), result.stdout[:200]
+    assert "77.85" not in result.stdout, "expected no seed-article figure in the headline"
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "<pre>ai-document-pipeline: 50,000 documents/day" in index, "expected the index headline for the chosen scenario"
+    for label, needle in (("scenario", "ai-document-pipeline (ai-document-pipeline): 50,000 documents/day, 5 steps"),
+                          ("parameters", "03-express-vs-standard: scenario=&#39;ai-document-pipeline&#39;"),
+                          ("price book", "price book as of"), ("orchsim", package_version())):
+        assert re.search(rf"<dt>{label}</dt><dd>[^<]*{re.escape(needle)}", index), f"expected {label!r} with {needle!r} in the index"
+    summary = json.loads((tmp_path / "site" / "03-express-vs-standard" / "03-express-vs-standard.json").read_text())
+    assert "ai-document-pipeline" in summary["takeaway"], f"expected the takeaway to name the scenario: {summary['takeaway']}"

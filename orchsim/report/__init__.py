@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from orchsim.report.comparison import format_comparison
     from orchsim.report.index import write_index
-    from orchsim.report.notebook import load_named_scenario, write_summary
+    from orchsim.report.notebook import load_named_scenario, output_folder, write_summary
     from orchsim.report.params import check_params, load_params_file, notebook_names, notebook_parameters
     from orchsim.report.runner import NotebookRun, ReportError, run_notebooks, run_report
+    from orchsim.report.tables import format_table
 
 _HOMES: dict[str, str] = {
     "format_comparison": "orchsim.report.comparison",
     "write_index": "orchsim.report.index",
-    **dict.fromkeys(("load_named_scenario", "write_summary"), "orchsim.report.notebook"),
+    **dict.fromkeys(("load_named_scenario", "output_folder", "write_summary"), "orchsim.report.notebook"),
+    "format_table": "orchsim.report.tables",
     **dict.fromkeys(("check_params", "load_params_file", "notebook_names", "notebook_parameters"), "orchsim.report.params"),
     **dict.fromkeys(("NotebookRun", "ReportError", "run_notebooks", "run_report"), "orchsim.report.runner"),
 }
@@ -33,10 +35,12 @@ __all__ = [
     "ReportError",
     "check_params",
     "format_comparison",
+    "format_table",
     "load_named_scenario",
     "load_params_file",
     "notebook_names",
     "notebook_parameters",
+    "output_folder",
     "run_notebooks",
     "run_report",
     "write_index",

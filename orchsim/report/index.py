@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +103,8 @@ def _charts(paths: Sequence[Path], rel: Any) -> list[dict[str, Any]]:
 
 
 def render_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: str = "",
-                 comparison_charts: Sequence[Path] = (), *, generated: str | None = None) -> str:
+                 comparison_charts: Sequence[Path] = (), *, generated: str | None = None,
+                 provenance: Mapping[str, str] | None = None) -> str:
     """The index page as HTML text.
 
     Parameters
@@ -118,6 +119,9 @@ def render_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: s
         Its chart files (PNG and SVG).
     generated
         The generation time shown; default now (``YYYY-MM-DD HH:MM``, local time).
+    provenance
+        What made the report, label -> text (scenario, parameters, price book, orchsim version and
+        commit), listed at the top of the page.
 
     Returns
     -------
@@ -143,10 +147,11 @@ def render_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: s
               "charts": _charts(r.charts, rel), "seconds": r.seconds} for r in runs]
     return env.get_template(TEMPLATE).render(
         version=package_version(), generated=generated or time.strftime("%Y-%m-%d %H:%M"), comparison=comparison,
-        comparison_charts=_charts(comparison_charts, rel), runs=pages)
+        comparison_charts=_charts(comparison_charts, rel), runs=pages, provenance=dict(provenance or {}))
 
 
-def write_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: str = "", comparison_charts: Sequence[Path] = ()) -> Path:
+def write_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: str = "", comparison_charts: Sequence[Path] = (),
+                *, provenance: Mapping[str, str] | None = None) -> Path:
     """Write ``out_dir/index.html`` (see :func:`render_index`).
 
     Parameters
@@ -159,6 +164,8 @@ def write_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: st
         The four-pattern comparison table (plain text); empty for none.
     comparison_charts
         Its chart files (PNG and SVG).
+    provenance
+        What made the report (see :func:`render_index`).
 
     Returns
     -------
@@ -166,5 +173,5 @@ def write_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: st
         The index written.
     """
     path = Path(out_dir).resolve() / "index.html"
-    path.write_text(render_index(out_dir, runs, comparison, comparison_charts))
+    path.write_text(render_index(out_dir, runs, comparison, comparison_charts, provenance=provenance))
     return path

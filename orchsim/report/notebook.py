@@ -10,7 +10,7 @@ from typing import Any
 
 from orchsim.model.scenario import Scenario, load_scenario
 
-__all__ = ["load_named_scenario", "write_summary"]
+__all__ = ["load_named_scenario", "output_folder", "write_summary"]
 
 
 def load_named_scenario(name: str | Path) -> Scenario:
@@ -38,6 +38,40 @@ def load_named_scenario(name: str | Path) -> Scenario:
     10000.0
     """
     return load_scenario(name)
+
+
+def output_folder(output_dir: str | Path, notebook: str) -> Path:
+    """Where a notebook writes its charts and summary.
+
+    The report sets ``output_dir`` (its own folder per notebook). Left empty, as in a notebook opened
+    in JupyterLab, it is a scratch folder in the user's cache (``<cache>/scratch/<notebook>``; the
+    cache is :func:`orchsim.study.cache.default_cache_dir`), so exploring never overwrites a
+    published report and writes nothing into the checkout.
+
+    Parameters
+    ----------
+    output_dir
+        The notebook's ``output_dir`` parameter.
+    notebook
+        The notebook's stem.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+
+    Examples
+    --------
+    >>> output_folder("reports/02", "02-cost-crossover").as_posix()
+    'reports/02'
+    >>> output_folder("", "02-cost-crossover").parts[-2:]
+    ('scratch', '02-cost-crossover')
+    """
+    if str(output_dir).strip():
+        return Path(output_dir)
+    from orchsim.study.cache import default_cache_dir
+
+    return default_cache_dir() / "scratch" / notebook
 
 
 def write_summary(output_dir: str | Path, notebook: str, takeaway: str, charts: Sequence[str | Path], **values: Any) -> Path:
