@@ -223,7 +223,7 @@ DEFAULT_SCENARIO = scenario_path("seed-article")
 def _report(
     out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("reports"),
     params: Annotated[Path | None, typer.Option("--params", help="YAML file: notebook name (or 'all') -> parameter overrides")] = None,
-    quick: Annotated[bool, typer.Option("--quick", help="run the notebooks at toy sizes (about a minute)")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="run the notebooks at toy sizes (about 25 s; the full report takes about a minute)")] = False,
     prices: PricesOpt = None,
 ) -> None:
     """Run the main job: the four-pattern comparison of the default scenario with its chart, then
@@ -589,6 +589,77 @@ def _crossover(
             gap = max(pairs_at_ends, key=lambda pair: abs(pair[0] - pair[1]))
             cheaper = a if gap[0] <= gap[1] else b
             typer.echo(f"  {a} vs {b}: no crossover; {cheaper} is cheaper (or equal) throughout")
+
+
+@app.command("inspect")
+def _inspect(
+    path: Annotated[str, typer.Argument(metavar="PATH", help="an ASL file (JSON or YAML) or a shipped workflow's name")],
+    substitution: Annotated[list[str] | None, typer.Option(
+        "--substitution", metavar="NAME=VALUE", help="replace ${NAME} in the definition (repeatable)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The states of an Amazon States Language workflow, its per-document counts and the patterns that can run it."""
+    import difflib
+
+    from orchsim.model.asl import load_definition
+    from orchsim.model.inspect import inspect_definition
+    from orchsim.resources import data_dir, workflow_path
+
+    subs: dict[str, str] = {}
+    for item in substitution or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError("--substitution", f"{item!r} is not NAME=VALUE; accepted: NAME=VALUE, e.g. ResultsTable=results")
+        subs[name] = value
+    file = Path(path)
+    if not file.exists():
+        file = workflow_path(path)
+        if not file.exists() or Path(path).parent != Path("."):
+            shipped = sorted(p.name.split(".")[0] for p in (data_dir() / "workflows").glob("*.asl.*"))
+            close = difflib.get_close_matches(path, shipped, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ";"
+            raise InputError(path, f"no such file, nor a shipped workflow's name{hint} accepted: an ASL file "
+                                   f"(JSON or YAML) or a shipped name ({', '.join(shipped)})")
+    defn = load_definition(file, substitutions=subs)
+    report = inspect_definition(defn)
+    if as_json:
+        emit_json(report)
+        return
+    depth: dict[str | None, int] = {None: -1}
+    lines = [f"{file}: {len(report['states'])} states, query language {defn.query_language}"]
+    for st in defn.walk():
+        depth[st.name] = depth[st.parent] + 1
+        if st.type == "Task":
+            detail = f"{st.kind:<9} {st.service or st.function or st.resource}"
+        elif st.type == "Choice":
+            detail = f"to {', '.join(st.choices)}; Default {st.default or '(none: States.NoChoiceMatched)'}"
+        elif st.type == "Wait":
+            detail = f"{st.wait_s:g} s" if st.wait_s is not None else str(st.wait_path)
+        elif st.type == "Map":
+            detail = (f"distributed, {st.execution_type} child executions" if st.distributed else "inline") + (
+                f", MaxConcurrency {st.max_concurrency}" if st.max_concurrency else "")
+        elif st.type == "Parallel":
+            detail = f"{len(st.branches)} branches"
+        else:
+            detail = ""
+        lines.append(f"{'  ' * (depth[st.name] + 1)}{st.name:<{max(1, 28 - 2 * depth[st.name])}} {st.type:<9} {detail}".rstrip())
+    doc = report["per_document"]
+    lines.append(f"\nper document, no errors: {doc['state_transitions']:g} state transitions (Standard), "
+                 f"{doc['lambda_invocations']:g} Lambda invocations, {doc['service_calls']:g} service calls"
+                 + (" (per pass: the loop is unbounded)" if doc["unbounded"] else ""))
+    children = doc["child_executions"]
+    if children["standard"] or children["express"]:
+        lines.append(f"Distributed Map child executions: {children['standard']:g} Standard, {children['express']:g} Express")
+    lines.append("\npatterns:")
+    for pattern, verdict in report["patterns"].items():
+        said = "yes" if verdict["supported"] else "no"
+        lines.append(f"  {pattern:<20} {said}" + (f": {verdict['reason']}" if verdict["reason"] else ""))
+    lines.append("\nassumptions:")
+    lines += [f"  - {a}" for a in report["assumptions"]]
+    if report["placeholders"]:
+        lines.append("\nplaceholders left (give --substitution NAME=VALUE): "
+                     + ", ".join("${" + p + "}" for p in report["placeholders"]))
+    typer.echo("\n".join(lines))
 
 
 def _current_value(sc: Any, key: str) -> Any:

@@ -13,7 +13,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "notebook_dir", "scenario_path"]
+__all__ = ["data_dir", "notebook_dir", "scenario_path", "workflow_path"]
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -69,3 +69,26 @@ def scenario_path(name: str) -> Path:
     """
     stem = name[:-5] if name.endswith(".yaml") else name
     return data_dir() / "scenarios" / f"{stem}.yaml"
+
+
+def workflow_path(name: str) -> Path:
+    """The shipped ASL workflow ``name`` (``document-ai``, ``document-ai.asl.json`` or ``.asl.yaml``).
+
+    Parameters
+    ----------
+    name
+        A shipped workflow's name, with or without its ``.asl.json`` / ``.asl.yaml`` suffix.
+
+    Returns
+    -------
+    Path
+        Its path under :func:`data_dir` ``/ "workflows"`` (the ``.asl.json`` one when neither exists).
+    """
+    folder = data_dir() / "workflows"
+    for suffix in (".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml"):
+        if name.endswith(suffix):
+            return folder / name
+    for suffix in (".asl.json", ".asl.yaml"):
+        if (folder / f"{name}{suffix}").exists():
+            return folder / f"{name}{suffix}"
+    return folder / f"{name}.asl.json"
