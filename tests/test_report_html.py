@@ -1,6 +1,6 @@
 """The report's HTML opens offline and reads well, checked without a browser: pages and index load
 nothing from outside their folder, each page links back to the index, takeaways are prose (not
-``<pre>``), and :mod:`orchsim.report.tables` writes tables for people.
+``<pre>``), and :mod:`orchsim.charts.tables` writes tables for people.
 
 Most checks run on small pages built here (no kernel); the last ones read the shared toy-size report
 (:func:`conftest.quick_report`). ``tests/test_report_browser.py`` opens the same report in Chromium.
@@ -19,11 +19,11 @@ from conftest import QuickReport
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchsim.charts.tables import MAX_COLUMNS, TableHTML, column_role, format_table, format_value, style_table
 from orchsim.report.execute import export_html
 from orchsim.report.index import render_index, takeaway_html
 from orchsim.report.params import notebook_names
 from orchsim.report.runner import NotebookRun
-from orchsim.report.tables import MAX_COLUMNS, TableHTML, column_role, format_table, format_value, style_table
 
 # attributes through which a browser fetches something as the page loads (an <a href> is only followed on a click)
 LOADING = {("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"),

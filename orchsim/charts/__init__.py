@@ -17,7 +17,16 @@ from orchsim.charts.cost import (
     plot_crossover_map,
     plot_metric,
 )
-from orchsim.charts.simulation import OUTCOMES, plot_latency_cdf, plot_outcomes
+from orchsim.charts.failures import failure_finding, failure_sweep_figure, plot_failure_sweep
+from orchsim.charts.simulation import (
+    OUTCOME_COLORS,
+    OUTCOMES,
+    latency_finding,
+    outcome_finding,
+    outcome_table,
+    plot_latency_cdf,
+    plot_outcomes,
+)
 from orchsim.charts.style import (
     CATEGORICAL,
     COLORS,
@@ -34,24 +43,39 @@ from orchsim.charts.style import (
     styled,
     usd_formatter,
 )
-from orchsim.charts.timeline import pick_document, plot_timeline, timeline_figure, timeline_segments
+from orchsim.charts.timeline import (
+    TIMELINE_COLORS,
+    pick_document,
+    plot_timeline,
+    timeline_figure,
+    timeline_finding,
+    timeline_segments,
+)
 
 __all__ = [
     "CATEGORICAL",
     "COLORS",
     "LABELS",
     "OUTCOMES",
+    "OUTCOME_COLORS",
     "PATTERN_LABELS",
     "STYLE",
+    "TIMELINE_COLORS",
     "add_footer",
     "comparison_chart",
+    "failure_finding",
+    "failure_sweep_figure",
     "figure",
     "label",
+    "latency_finding",
+    "outcome_finding",
+    "outcome_table",
     "pick_document",
     "plot_breakeven",
     "plot_cost_breakdown",
     "plot_cost_vs_volume",
     "plot_crossover_map",
+    "plot_failure_sweep",
     "plot_latency_cdf",
     "plot_metric",
     "plot_outcomes",
@@ -62,6 +86,7 @@ __all__ = [
     "style",
     "styled",
     "timeline_figure",
+    "timeline_finding",
     "timeline_segments",
     "usd_formatter",
 ]

@@ -5,7 +5,7 @@ orchsim's one style (:mod:`orchsim.charts.style`) and returns it."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from orchsim.charts.style import (
     COLORS,
     COMPONENT_COLORS,
     LABELS,
-    OKABE_ITO,
     PATTERN_LABELS,
     PATTERN_LINESTYLES,
     PATTERN_MARKERS,
@@ -48,8 +47,55 @@ from orchsim.charts.style import (
 from orchsim.model.scenario import Scenario
 
 __all__ = [
-    "comparison_chart",
+    "VISIBLE_SHARE", "comparison_chart", "cost_finding",
     "plot_breakeven", "plot_cost_breakdown", "plot_cost_vs_volume", "plot_crossover_map", "plot_metric"]
+
+def cost_finding(df: pd.DataFrame, value: str = "usd_per_month") -> str:
+    """The finding of a cost comparison in one line: the cheapest pattern, its cost, and the dearest's multiple.
+
+    Parameters
+    ----------
+    df
+        One row per pattern with ``pattern`` and ``cost_total_usd`` (USD per month), as
+        :func:`orchsim.analytic.engine.estimate` returns.
+    value
+        ``usd_per_month`` or ``usd_per_day`` (needs ``docs_per_day`` and ``docs_per_month``).
+
+    Returns
+    -------
+    str
+        E.g. ``"Async chain cheapest at $26/month; the sync chain costs 3.0x that"``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"pattern": ["lambda-chain-sync", "lambda-chain-async"], "cost_total_usd": [78.0, 26.0]})
+    >>> cost_finding(rows)
+    'Async chain cheapest at $26/month; the sync chain costs 3.0x that'
+    """
+    totals = _totals(df, value)
+    if totals.empty:
+        return "No pattern priced"
+    per = "day" if value == "usd_per_day" else "month"
+    cheap, dear = str(totals.idxmin()), str(totals.idxmax())
+    low, high = float(totals.min()), float(totals.max())
+    head = f"{PATTERN_SHORT[cheap][0].upper()}{PATTERN_SHORT[cheap][1:]} cheapest at {usd_formatter()(low)}/{per}"
+    if cheap == dear or high <= 0:
+        return head
+    ratio = f"{high / low:.1f}x that" if low > 0 else f"{usd_formatter()(high)}/{per}"
+    return f"{head}; the {PATTERN_SHORT[dear]} costs {ratio}"
+
+
+def _totals(df: pd.DataFrame, value: str) -> pd.Series:
+    """Total cost per pattern (USD per month, or per day for ``usd_per_day``), in PATTERNS order."""
+    rows = df.set_index("pattern").reindex(_patterns_in(df, None))
+    scale = rows["docs_per_day"] / rows["docs_per_month"] if value == "usd_per_day" else 1.0
+    return (rows["cost_total_usd"] * scale).astype(float)
+
+
+VISIBLE_SHARE = 0.01
+"""A component whose largest segment is under this share of the cost axis is too thin to see: it is
+left out of the legend and named in a note instead."""
+
 
 @styled
 def plot_cost_breakdown(
@@ -58,11 +104,16 @@ def plot_cost_breakdown(
     *,
     title: str | None = None,
     value: str = "usd_per_month",
+    highlight: bool = True,
+    references: Mapping[str, tuple[float, str]] | None = None,
     prices: str | PriceBook | None = None,
     region: str | None = None,
     assumptions: Sequence[str] = (),
 ) -> Axes:
-    """Stacked bars of monthly cost by component, one bar per pattern.
+    """Stacked bars of monthly cost by component, one bar per pattern, the cheapest outlined.
+
+    Components too thin to see (under 1% of the cost axis, :data:`VISIBLE_SHARE`) are still drawn
+    but left out of the legend, and named in a note under it with their largest amount.
 
     Parameters
     ----------
@@ -72,10 +123,16 @@ def plot_cost_breakdown(
         One row per pattern with ``pattern`` and ``cost_<component>_usd`` (USD per month) for the
         components in :data:`orchsim.aws.cost.COMPONENTS`, as :func:`orchsim.analytic.engine.estimate` returns.
     title
-        Chart title; None for the default, "" for none.
+        Chart title; None for the finding (:func:`cost_finding`, after the scenario's name when
+        ``df`` has a ``scenario`` column), "" for none.
     value
         The y axis: ``usd_per_month`` or ``usd_per_day`` (monthly cost divided by the days in a
         730-hour month; needs ``docs_per_day`` and ``docs_per_month``).
+    highlight
+        Outline the cheapest bar in black and label it "cheapest".
+    references
+        Figures to compare with, by pattern: ``{pattern: (amount, label)}`` in the unit of ``value``,
+        each drawn as a narrow hatched bar right of that pattern's bar with its label above.
     prices, region, assumptions
         Price book, region and assumption strings for the footer.
 
@@ -88,22 +145,56 @@ def plot_cost_breakdown(
     scale = (rows["docs_per_day"] / rows["docs_per_month"]).to_numpy(dtype=float) if value == "usd_per_day" else 1.0
     x = np.arange(len(rows))
     bottom = np.zeros(len(rows))
-    for comp in COMPONENTS:
-        vals = rows[f"cost_{comp}_usd"].to_numpy(dtype=float) * scale
+    comps = {c: rows[f"cost_{c}_usd"].to_numpy(dtype=float) * scale for c in COMPONENTS}
+    totals = sum(comps.values(), np.zeros(len(rows)))
+    refs = dict(references or {})
+    top = max([float(np.max(totals, initial=0.0))] + [float(v) for v, _ in refs.values()])
+    hidden: list[str] = []
+    for comp, vals in comps.items():
         if not np.any(vals > 0):
             continue
-        ax.bar(x, vals, bottom=bottom, color=COMPONENT_COLORS[comp], label=LABELS[comp], width=0.6, edgecolor="white")
+        visible = float(vals.max()) >= VISIBLE_SHARE * top
+        if not visible:
+            hidden.append(f"{LABELS[comp].split(' (')[0]}: up to ${float(vals.max()):,.2f}" if vals.max() >= 0.01 else f"{LABELS[comp].split(' (')[0]}: under $0.01")
+        ax.bar(x, vals, bottom=bottom, color=COMPONENT_COLORS[comp], label=LABELS[comp] if visible else "_nolegend_",
+               width=0.6, edgecolor="white")
         bottom += vals
-    for xi, total in zip(x, bottom, strict=True):
-        ax.annotate(usd_formatter()(total), (xi, total), ha="center", va="bottom", xytext=(0, 3), textcoords="offset points", fontsize=9)
-    ax.set_xticks(x, [PATTERN_LABELS[p].replace(" (", "\n(").replace("Functions ", "Functions\n") for p in rows.index])
+    cheapest = int(np.argmin(bottom)) if len(bottom) else -1
+    for i, (xi, total) in enumerate(zip(x, bottom, strict=True)):
+        best = highlight and i == cheapest and len(bottom) > 1
+        text = usd_formatter()(total) + ("\ncheapest" if best else "")
+        ax.annotate(text, (xi, total), ha="center", va="bottom", xytext=(0, 3), textcoords="offset points", fontsize=9,
+                    fontweight="bold" if best else "normal")
+    if highlight and len(bottom) > 1:
+        x0, x1, t = cheapest - 0.3, cheapest + 0.3, float(bottom[cheapest])  # an outline, not a bar segment
+        ax.plot([x0, x0, x1, x1, x0], [0.0, t, t, 0.0, 0.0], color="black", lw=2.2, zorder=3, label="_nolegend_", gid="orchsim-cheapest")
+    for pattern, (amount, text) in refs.items():
+        if pattern not in rows.index:
+            continue
+        ref_x = float(list(rows.index).index(pattern)) + 0.41
+        ax.bar([ref_x], [amount], width=0.18, color="white", edgecolor="black", hatch="////", lw=1.0, label="_nolegend_", gid="orchsim-reference")
+        ax.annotate(plain_text(text), (ref_x, amount), ha="left", va="bottom", xytext=(-4, 3), textcoords="offset points", fontsize=8,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    labels = [PATTERN_LABELS[p].replace(" (", "\n(").replace("Functions ", "Functions\n") for p in rows.index]
+    ax.set_xticks(x, labels)
+    if highlight and len(bottom) > 1:
+        ax.get_xticklabels()[cheapest].set_fontweight("bold")
     ax.set_xlabel(label("pattern"))
     ax.set_ylabel(label(value))
     ax.yaxis.set_major_formatter(usd_formatter())
-    ax.set_ylim(0, max(float(bottom.max()) * 1.15 if len(bottom) else 0.0, 1e-9))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Component")
+    ax.set_ylim(0, max(top * 1.2, 1e-9))
+    handles, _ = ax.get_legend_handles_labels()
+    if refs:
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="////", label="figure compared with"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Component")
+    if hidden:
+        ax.annotate("Too thin to see\n(< 1% of the axis):\n" + "\n".join(plain_text(h) for h in hidden), (1.0, 0.0), xycoords="axes fraction",
+                    xytext=(8, 0), textcoords="offset points", ha="left", va="bottom", fontsize=7.5, color="#444444")
     ax.grid(axis="x", visible=False)
-    return _finish(ax, title, f"{label(value).split(' (')[0]} by component", prices=prices, region=region, assumptions=assumptions, data=df)
+    if title is None:
+        name = f"{df['scenario'].iloc[0]}: " if "scenario" in df.columns and len(df) else ""
+        title = name + cost_finding(df, value)
+    return _finish(ax, title, "", prices=prices, region=region, assumptions=assumptions, data=df)
 
 
 def _edges(centers: np.ndarray, log: bool) -> np.ndarray:
@@ -129,6 +220,8 @@ def plot_crossover_map(
     levels: Sequence[float] = (0.5, 1.0, 2.0),
     logx: bool = True,
     legend: bool = True,
+    point: tuple[float, float] | None = None,
+    point_label: str = "scenario",
     title: str | None = None,
     prices: str | PriceBook | None = None,
     region: str | None = None,
@@ -153,7 +246,14 @@ def plot_crossover_map(
         Log ``x`` axis (drawn as log10 on a linear axis, ticks labelled 100, 1k, ...).
     ratio
         Two patterns ``(a, b)``: contour lines of ``cost(a) / cost(b)`` at ``levels`` (thick solid
-        at 1x, where they cross; dashed below, dotted above; named in the legend). None draws no contours.
+        at 1x, where they cross; dashed below, dotted above; "cost ratio" in the legend, the pair
+        named in the default title: name it in your own). None draws no contours.
+        Compare the patterns the fill shows (e.g. the two that share its boundary), so lines and fill
+        tell the same story. Inside the free tier, where a ratio has no value, the lines stop at the
+        free (grey) cells instead of breaking into fragments.
+    point, point_label
+        The scenario's own operating point ``(x, y)`` (e.g. its documents per day and steps), drawn
+        as a star named in the legend.
     prices, region, assumptions
         Footer.
 
@@ -182,16 +282,24 @@ def plot_crossover_map(
     handles: list[Any] = [Patch(color=COLORS[p], alpha=0.85, label=PATTERN_LABELS[p]) for p in pats if np.any(cheapest == pats.index(p))]
     if np.any(cheapest == free):
         handles.append(Patch(color="#DDDDDD", label="free (within the free tier)"))
+    ratio_name = ""
     if ratio is not None and all(p in costs.columns for p in ratio) and len(xs) > 1 and len(ys) > 1:
         with np.errstate(divide="ignore", invalid="ignore"):
             r = (full[ratio[0]] / full[ratio[1]]).to_numpy(dtype=float).reshape(len(ys), len(xs))
-            z = np.ma.masked_invalid(np.log2(np.where(r > 0, r, np.nan)))
-        lv = [v for v in sorted(math.log2(v) for v in levels) if z.count() and z.min() < v < z.max()]
-        name = f"{PATTERN_SHORT[ratio[0]]} \u00f7 {PATTERN_SHORT[ratio[1]]} cost"
+            z = _fill_along_x(np.log2(np.where(np.isfinite(r) & (r > 0), r, np.nan)))
+        lv = [v for v in sorted(math.log2(v) for v in levels) if np.isfinite(z).any() and np.nanmin(z) < v < np.nanmax(z)]
+        ratio_name = f"{PATTERN_SHORT[ratio[0]]} \u00f7 {PATTERN_SHORT[ratio[1]]} cost"
         for v in lv:
             ls, lw = ("-", 2.2) if abs(v) < 1e-9 else (("--", 1.1) if v < 0 else (":", 1.4))
-            ax.contour(u, ys, z, levels=[v], colors="#222222", linewidths=lw, linestyles=ls)
-            handles.append(Line2D([], [], color="#222222", lw=lw, ls=ls, label=f"{name} = {2**v:g}\u00d7"))
+            ax.contour(u, ys, np.ma.masked_invalid(z), levels=[v], colors="#222222", linewidths=lw, linestyles=ls, zorder=2)
+            handles.append(Line2D([], [], color="#222222", lw=lw, ls=ls, label=f"cost ratio {2**v:g}\u00d7" + (" (equal)" if abs(v) < 1e-9 else "")))
+        if np.any(cheapest == free):  # the free cells cover the lines there: no ratio of $0 costs
+            ax.pcolormesh(_edges(u, False), _edges(ys, False), np.ma.masked_where(cheapest != free, cheapest),
+                          cmap=ListedColormap(["#DDDDDD"]), shading="flat", zorder=2.5)
+    if point is not None:
+        px = math.log10(point[0]) if logx else float(point[0])
+        ax.plot([px], [point[1]], marker="*", ms=16, color="black", mfc="white", mew=1.4, ls="none", zorder=5, gid="orchsim-point")
+        handles.append(Line2D([], [], marker="*", ms=11, color="black", mfc="white", ls="none", label=plain_text(point_label)))
     if logx:
         lo, hi = math.floor(u.min()), math.ceil(u.max())
         ax.set_xticks([t for t in range(lo, hi + 1) if u.min() - 0.5 <= t <= u.max() + 0.5])
@@ -203,14 +311,19 @@ def plot_crossover_map(
     ax.grid(False)
     if legend:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Cheapest pattern")
-    return _finish(ax, title, "Cheapest pattern by volume and pipeline length", prices=prices, region=region, assumptions=assumptions, data=data)
+    default = "Cheapest pattern by volume and pipeline length" + (f"\nlines: {ratio_name}" if ratio_name else "")
+    return _finish(ax, title, default, prices=prices, region=region, assumptions=assumptions, data=data)
 
 
-def _interp(xs: np.ndarray, ys: np.ndarray, at: float, logx: bool, logy: bool) -> float:
-    u = np.log(xs) if logx else xs
-    v = np.log(np.maximum(ys, 1e-300)) if logy else ys
-    out = float(np.interp(math.log(at) if logx else at, u, v))
-    return math.exp(out) if logy else out
+def _fill_along_x(z: np.ndarray) -> np.ndarray:
+    """Each row's missing values (NaN) replaced by the nearest value along the row (the last axis)."""
+    out = z.copy()
+    idx = np.arange(z.shape[1])
+    for row in out:
+        ok = np.isfinite(row)
+        if ok.any() and not ok.all():
+            row[~ok] = np.interp(idx[~ok], idx[ok], row[ok])
+    return out
 
 
 @styled
@@ -225,12 +338,18 @@ def plot_cost_vs_volume(
     crossovers: bool = True,
     logx: bool = True,
     logy: bool = True,
+    point: float | None = None,
+    point_label: str = "scenario",
     title: str | None = None,
     prices: str | PriceBook | None = None,
     region: str | None = None,
     assumptions: Sequence[str] = (),
 ) -> Axes:
     """Cost of each pattern along one swept key, crossovers marked, simulated checks with 95% CIs.
+
+    Each line has its pattern's line style and markers, so lines that coincide stay apart; pairs
+    within 5% of each other everywhere are named in a note. On a log cost axis a pattern's $0 points
+    (inside the free tier) cannot be drawn: the note says below which ``x`` each line is $0.
 
     Parameters
     ----------
@@ -246,9 +365,13 @@ def plot_cost_vs_volume(
         ``<value>_ci_high``. Drawn as markers with 95% confidence-interval error bars.
     crossovers
         Mark every pairwise crossing (:func:`orchsim.study.compare.crossovers`: not touches at the ends
-        of the sweep, not both free) with a numbered circle, listed in the legend with its x value.
+        of the sweep, not both free) with a numbered circle where the two drawn lines cross, listed in
+        the legend with the pattern cheaper beyond it; along ``pipeline.steps`` (whole steps) the
+        label gives the first whole step count from which it is cheaper ("from 4 steps").
     logx, logy
         Log axes.
+    point, point_label
+        The scenario's own ``x`` (its volume or step count), drawn as a labelled vertical line.
     prices, region, assumptions
         Footer.
 
@@ -263,13 +386,25 @@ def plot_cost_vs_volume(
     pats = _patterns_in(data, patterns)
     lines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     positive: list[float] = []
-    for p in pats:
+    notes: list[str] = []
+    unit = "steps" if x.endswith("steps") else "docs/day" if x.endswith("docs_per_day") else ""
+    for i, p in enumerate(pats):
         g = data[data["pattern"] == p].groupby(x)[value].mean().sort_index()
         xs, ys = g.index.to_numpy(dtype=float), g.to_numpy(dtype=float)
         lines[p] = (xs, ys)
         shown = np.where(ys > 0, ys, np.nan) if logy else ys  # zero (free tier) has no place on a log axis
         positive += [float(v) for v in ys if v > 0]
-        ax.plot(xs, shown, color=COLORS[p], lw=2, ls=PATTERN_LINESTYLES[p], label=PATTERN_LABELS[p])
+        every = (i % 3, 3) if xs.size > 12 else 1
+        ax.plot(xs, shown, color=COLORS[p], lw=2, ls=PATTERN_LINESTYLES[p], marker=PATTERN_MARKERS[p], ms=4.5, markevery=every,
+                label=PATTERN_LABELS[p])
+        if logy and np.any(ys <= 0) and np.any(ys > 0):
+            first = float(xs[np.flatnonzero(ys > 0)[0]])
+            notes.append(f"{PATTERN_SHORT[p]}: $0 (free tier) below {_xtext(first, logx)} {unit}".rstrip())
+    for i, a in enumerate(pats):
+        for b in pats[i + 1:]:
+            (xa, ya), (xb, yb) = lines[a], lines[b]
+            if xa.size and np.array_equal(xa, xb) and np.all(ya > 0) and np.all(yb > 0) and np.max(np.abs(np.log(ya / yb))) < math.log(1.05):
+                notes.append(f"{PATTERN_SHORT[a]} and {PATTERN_SHORT[b]} overlap (within 5%)")
     handles, _ = ax.get_legend_handles_labels()
     if simulated is not None and len(simulated):
         sim = _ok_rows(simulated)
@@ -292,15 +427,16 @@ def plot_cost_vs_volume(
         from orchsim.study.compare import crossovers as real_crossovers
 
         for n, row in enumerate(real_crossovers(data, x, pats, value=value).to_dict("records"), start=1):
-            cx = float(row["x"])
             a, b = str(row["pattern_a"]), str(row["pattern_b"])
-            xa, ya = lines[a]
-            cy = _interp(xa, ya, cx, logx, logy) if logy and np.all(ya > 0) else float(row["cost_usd"])
-            ax.plot([cx], [cy], marker="o", ms=11, mfc="white", mec="black", mew=1.2, zorder=5, ls="none")
+            cx, cy = _line_crossing(lines[a], lines[b], float(row["x"]), logx, logy, fallback=float(row["cost_usd"]))
+            ax.plot([cx], [cy], marker="o", ms=11, mfc="white", mec="black", mew=1.2, zorder=5, ls="none", gid="orchsim-crossing")
             ax.annotate(str(n), (cx, cy), ha="center", va="center", fontsize=7, fontweight="bold", zorder=6)
-            xt = _human(cx) if logx else f"{cx:.3g}"
+            above, below = PATTERN_SHORT[str(row["cheaper_above"])], PATTERN_SHORT[str(row["cheaper_below"])]
+            where = f"from {row['x']:.0f} {unit}" if x.endswith("steps") else f"above {_xtext(float(row['x']), logx)} {unit}"
             handles.append(Line2D([], [], marker=f"${n}$", color="black", ls="none", ms=7,
-                                  label=f"{PATTERN_SHORT[a]} = {PATTERN_SHORT[b]} at {xt}"))
+                                  label=f"{above} cheaper than {below} {where}".rstrip()))
+    if point is not None:
+        handles.append(ax.axvline(point, color="#444444", ls=(0, (1, 2)), lw=1.4, zorder=1.5, gid="orchsim-point", label=plain_text(point_label)))
     if logy and positive:
         ax.set_ylim(min(positive) / 2, max(positive) * 2)
     if not logx and np.allclose(data[x].to_numpy(dtype=float) % 1, 0):
@@ -313,9 +449,61 @@ def plot_cost_vs_volume(
     ax.yaxis.set_major_formatter(usd_formatter())
     ax.set_xlabel(label(x))
     ax.set_ylabel(label(value))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(handles=handles, loc="upper left", framealpha=0.9, frameon=True, edgecolor="none")  # inside: the slide's width
+    if notes:
+        ax.annotate("\n".join(plain_text(t) for t in notes), (0.99, 0.02), xycoords="axes fraction", ha="right", va="bottom",
+                    fontsize=7.5, color="#444444", gid="orchsim-notes", bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.9})
     default = f"{label(value).split(' (')[0]} by pattern"
     return _finish(ax, title, default, prices=prices, region=region, assumptions=assumptions, data=data)
+
+
+def _reaches_limit(xs: np.ndarray, ys: np.ndarray, limit: float, logx: bool) -> float | None:
+    """The ``x`` at which a break-even line that stops (NaN: Express cheaper up to its limit) meets
+    the limit, extrapolated from its last two points and kept before the first missing one; None
+    when the line does not stop inside the sweep."""
+    finite = np.isfinite(ys)
+    if not finite.any() or finite[-1] or finite.all():
+        return None
+    k = int(np.flatnonzero(finite)[-1])
+    if k + 1 >= xs.size or np.isfinite(ys[k + 1:]).any():
+        return None
+    u = np.log(xs) if logx else xs.astype(float)
+    nxt = float(u[k + 1])
+    if k >= 1 and ys[k] > ys[k - 1]:
+        slope = (ys[k] - ys[k - 1]) / (u[k] - u[k - 1])
+        at = min(float(u[k] + (limit - ys[k]) / slope), nxt)
+    else:
+        at = nxt
+    at = max(at, float(u[k]))
+    return float(math.exp(at)) if logx else at
+
+
+def _xtext(v: float, logx: bool) -> str:
+    return _human(v) if logx else f"{v:,.3g}"
+
+
+def _line_crossing(
+    line_a: tuple[np.ndarray, np.ndarray], line_b: tuple[np.ndarray, np.ndarray], at: float, logx: bool, logy: bool, *, fallback: float,
+) -> tuple[float, float]:
+    """Where the two drawn lines cross in the sweep segment that holds ``at`` (straight segments in
+    the axes' own scales), as ``(x, y)``; ``(at, fallback)`` when they do not cross there."""
+    (xa, ya), (xb, yb) = line_a, line_b
+    common, ia, ib = np.intersect1d(xa, xb, return_indices=True)
+    fa, fb = ya[ia], yb[ib]
+    j = int(np.searchsorted(common, at, side="left")) - 1
+    if j < 0 or j + 1 >= common.size:
+        return at, fallback
+    seg_a, seg_b = fa[j:j + 2].astype(float), fb[j:j + 2].astype(float)
+    log_y = logy and min(seg_a.min(), seg_b.min()) > 0
+    ta, tb = (np.log(seg_a), np.log(seg_b)) if log_y else (seg_a, seg_b)
+    d0, d1 = ta[0] - tb[0], ta[1] - tb[1]
+    if d0 == d1 or d0 * d1 > 0:
+        return at, fallback
+    t = d0 / (d0 - d1)
+    u = np.log(common[j:j + 2]) if logx else common[j:j + 2]
+    cu = u[0] + t * (u[1] - u[0])
+    cv = ta[0] + t * (ta[1] - ta[0])
+    return float(math.exp(cu) if logx else cu), float(math.exp(cv) if log_y else cv)
 
 
 @styled
@@ -327,7 +515,7 @@ def plot_breakeven(
     y: str = "breakeven_s",
     by: str = "memory_mb",
     limit_s: float | None = None,
-    points: Sequence[tuple[float, float, str]] = (),
+    points: Sequence[tuple[float, float, str] | tuple[float, float, str, float]] = (),
     logx: bool | None = None,
     logy: bool = True,
     title: str | None = None,
@@ -348,7 +536,9 @@ def plot_breakeven(
     limit_s
         Express's maximum duration, drawn as a horizontal line (default: from the price book).
     points
-        Executions to place on the chart: ``(x, duration_s, label)`` each, drawn as labelled stars.
+        Executions to place on the chart: ``(x, duration_s, label)`` each, drawn as labelled stars;
+        ``(x, duration_s, label, by_value)`` also marks the break-even on that execution's own curve
+        (its ``by`` value, e.g. its Express memory) with a ring joined to the star.
     logx, logy
         Log axes (``logx`` None: log when ``x`` is ``executions``).
     prices, region, assumptions
@@ -363,21 +553,44 @@ def plot_breakeven(
     reg = region or (str(df["region"].iloc[0]) if "region" in df and len(df) else "us-east-1")
     limit = float(limit_s if limit_s is not None else book.express_prices(reg).max_duration_s)
     values = sorted(df[by].unique())
-    palette = [c for c in OKABE_ITO if c != "#F0E442"]
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000"]
+    styles: list[Any] = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 1))]
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
+    logx_ = logx if logx is not None else x == "executions"
     ymin = math.inf
+    shown_x: list[float] = []
+    curves: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     for i, v in enumerate(values):
         g = df[df[by] == v].sort_values(x)
-        ys = g[y].to_numpy(dtype=float)
-        finite = ys[np.isfinite(ys) & (ys > 0)]
-        if finite.size:
-            ymin = min(ymin, float(finite.min()))
+        xs, ys = g[x].to_numpy(dtype=float), g[y].to_numpy(dtype=float)
+        curves[float(v)] = (xs, ys)
+        finite = np.isfinite(ys) & (ys > 0)
+        if finite.any():
+            ymin = min(ymin, float(ys[finite].min()))
         name = f"{v:g} MB" if by.endswith("memory_mb") else _human(float(v)) if by == "executions" else f"{v:g}"
-        ax.plot(g[x].to_numpy(dtype=float), ys, color=palette[i % len(palette)], lw=2, ls=["-", "--", "-.", ":"][i % 4], marker="o", ms=3, label=name)
-    for px, py, text in points:
-        ax.plot([px], [py], marker="*", ms=13, color="black", mfc="#F0E442", mew=1.0, ls="none", zorder=5)
-        ax.annotate(text, (px, py), xytext=(9, -4), textcoords="offset points", fontsize=8, va="top",
+        color, ls = palette[i % len(palette)], styles[i % len(styles)]
+        ax.plot(xs, ys, color=color, lw=2, ls=ls, marker=markers[i % len(markers)], ms=3.5, label=name)
+        shown_x += [float(t) for t in xs[finite]]
+        reach = _reaches_limit(xs, ys, limit, logx_)
+        if reach is not None:  # Express cheaper up to its limit beyond: draw the line on to the limit and mark it
+            k = int(np.flatnonzero(finite)[-1])
+            ax.plot([xs[k], reach], [ys[k], limit], color=color, lw=2, ls=ls, label="_nolegend_")
+            ax.plot([reach], [limit], marker="o", ms=7, mfc="white", mec=color, mew=1.8, ls="none", zorder=4, gid="orchsim-limit-reached")
+            shown_x.append(reach)
+    for point in points:
+        px, py, text = float(point[0]), float(point[1]), str(point[2])
+        ax.plot([px], [py], marker="*", ms=13, color="black", mfc="#F0E442", mew=1.0, ls="none", zorder=5, gid="orchsim-point")
+        if len(point) > 3 and float(point[3]) in curves:  # the scenario's own curve: mark its break-even there
+            cxs, cys = curves[float(point[3])]
+            on = float(np.interp(px, cxs, cys)) if np.isfinite(cys).all() else math.nan
+            if math.isfinite(on):
+                ax.plot([px], [on], marker="o", ms=9, mfc="none", mec="black", mew=1.5, ls="none", zorder=5, gid="orchsim-point-curve")
+                ax.plot([px, px], [py, on], color="black", lw=0.9, ls=(0, (2, 2)), zorder=4)
+                text += f"\n(its curve: break-even {on:,.0f} s)"
+        ax.annotate(plain_text(text), (px, py), xytext=(9, -4), textcoords="offset points", fontsize=8, va="top",
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
-        ymin = min(ymin, float(py))
+        ymin = min(ymin, py)
+        shown_x.append(px)
     ax.axhline(limit, color="black", ls="--", lw=1.2)
     ax.annotate(f"Express limit: {limit / 60:g} minutes ({limit:g} s)", (0.99, limit), xycoords=("axes fraction", "data"),
                 ha="right", va="bottom", fontsize=8, xytext=(0, 3), textcoords="offset points")
@@ -390,19 +603,23 @@ def plot_breakeven(
         ax.yaxis.set_minor_formatter(mticker.NullFormatter())
     else:
         ax.set_ylim(0, limit * 1.15)
-    xv = df[x].to_numpy(dtype=float)
-    if logx if logx is not None else x == "executions":
+    xv = np.array(shown_x or df[x].to_numpy(dtype=float).tolist(), dtype=float)  # fit the axis to what is drawn
+    if logx_:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(_volume_formatter())
+        if xv.size:
+            ax.set_xlim(xv.min() / 1.5, xv.max() * 1.5)
     elif xv.size:
-        pad = 0.02 * (xv.max() - xv.min() or 1.0)
+        pad = 0.03 * (xv.max() - xv.min() or 1.0)
         ax.set_xlim(xv.min() - pad, xv.max() + pad)
-    ax.text(1.02, 0.0, "Above a line: Standard\nis cheaper.\n\nBelow a line: Express\nis cheaper.\n\nNo line: Express is\ncheaper up to its limit.",
+        if np.allclose(df[x].to_numpy(dtype=float) % 1, 0):
+            ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    ax.text(1.02, 0.0, "Above a line: Standard\nis cheaper.\n\nBelow a line: Express\nis cheaper.\n\n\u25cb on the limit: from there\nExpress is cheaper up\nto its limit.",
             transform=ax.transAxes, ha="left", va="bottom", fontsize=8, style="italic")
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.set_xlabel(label(x))
     ax.set_ylabel(label(y))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=label(by))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=label("express_memory_mb" if by == "memory_mb" else by))
     return _finish(ax, title, "Express vs Standard: break-even execution duration", prices=book, region=reg, assumptions=assumptions)
 
 
@@ -529,6 +746,6 @@ def comparison_chart(df: pd.DataFrame, scenario: Scenario, out_dir: str | Path, 
     """
     book = load_price_book(prices)
     fig, ax = figure()
-    plot_cost_breakdown(ax, df, title=f"{scenario.name}: monthly cost by pattern", prices=book, region=scenario.region)
+    plot_cost_breakdown(ax, df, title=f"{scenario.name}: {cost_finding(df)}", prices=book, region=scenario.region)
     add_footer(ax, book.footer(scenario.region), scenario_assumptions(scenario) + contention_notes(df))
     return save(fig, Path(out_dir) / "cost-comparison")

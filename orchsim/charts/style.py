@@ -18,8 +18,8 @@ footer (``prices``, ``region`` and ``assumptions`` keywords) and returns ``ax``:
 >>> sc = load_scenario("seed-article")
 >>> fig, ax = figure()
 >>> ax = plot_cost_breakdown(ax, estimate(sc), assumptions=scenario_assumptions(sc))
->>> ax.get_title()
-'Monthly cost by component'
+>>> ax.get_title().startswith("seed-article: Async chain cheapest")  # the title states the finding
+True
 >>> paths = save(fig, "reports/example/cost")  # doctest: +SKIP
 
 Importing the package changes nothing in matplotlib: :func:`style` is a context (an
@@ -64,9 +64,11 @@ __all__ = [
     "SEGMENT_COLORS",
     "STYLE",
     "add_footer",
+    "add_suptitle",
     "contention_notes",
     "figure",
     "label",
+    "merge_legends",
     "plain_text",
     "save",
     "scenario_assumptions",
@@ -82,11 +84,12 @@ R = TypeVar("R")
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 COLORS: dict[str, str] = {
     "lambda-chain-sync": "#D55E00",
-    "lambda-chain-async": "#E69F00",
+    "lambda-chain-async": "#CC79A7",
     "sfn-standard": "#0072B2",
     "sfn-express": "#009E73",
 }
-"""One colour per pattern, from the Okabe-Ito colour-blind-safe palette."""
+"""One colour per pattern, from the Okabe-Ito colour-blind-safe palette (vermillion, reddish purple, blue,
+green: distinct as fills too, unlike vermillion against orange)."""
 
 COMPONENT_COLORS: dict[str, str] = dict(
     zip(COMPONENTS, ["#999999", "#E69F00", "#F0E442", "#0072B2", "#56B4E9", "#009E73", "#CC79A7"], strict=True)
@@ -142,7 +145,7 @@ LABELS: dict[str, str] = {
     "pipeline.steps": "Pipeline length (steps)",
     "pipeline.step.memory_mb": "Lambda memory (MB)",
     "memory_mb": "Memory (MB)",
-    "express_memory_mb": "Express memory (MB)",
+    "express_memory_mb": "Express billed memory (MB)",
     "executions": "Volume (executions per month)",
     "cost_total_usd": "Monthly cost (USD)",
     "cost_per_1000_docs_usd": "Cost per 1,000 documents (USD)",
@@ -430,6 +433,72 @@ def figure(width: float = 9.0, height: float = 5.5, *, nrows: int = 1, ncols: in
     return fig, ax
 
 
+@styled
+def merge_legends(fig: Figure, *, title: str | None = None, right: float = 0.77) -> Any:
+    """One legend for a figure of several axes: every axes' legend entries (once each), on the right.
+
+    Axes of one figure that each carry their own legend on their right waste a slide's width; this
+    takes their entries (the first of each label), removes the axes legends, narrows the gap
+    between the axes and places one legend right of them.
+
+    Parameters
+    ----------
+    fig
+        The figure, its axes already drawn with legends.
+    title
+        Legend title (None: the first axes legend's title).
+    right
+        Right edge of the axes, as a fraction of the figure width.
+
+    Returns
+    -------
+    matplotlib.legend.Legend or None
+        The figure legend; None when no axes had one.
+    """
+    handles: dict[str, Any] = {}
+    first_title = None
+    for a in fig.axes:
+        leg = a.get_legend()
+        if leg is None:
+            continue
+        first_title = first_title or leg.get_title().get_text()
+        for h, t in zip(leg.legend_handles, leg.get_texts(), strict=True):
+            handles.setdefault(t.get_text(), h)
+        leg.remove()
+    if not handles:
+        return None
+    from matplotlib.patches import Patch
+
+    handles = dict(sorted(handles.items(), key=lambda kv: not isinstance(kv[1], Patch)))  # areas first, then lines
+    fig.subplots_adjust(right=right, wspace=0.15)
+    top = max(a.get_position().y1 for a in fig.axes)
+    return fig.legend(list(handles.values()), list(handles), loc="upper left", bbox_to_anchor=(right + 0.01, top),
+                      title=title if title is not None else first_title)
+
+
+@styled
+def add_suptitle(fig: Figure, text: str) -> Any:
+    """A figure title (the finding of a figure of several axes), bold, above the axes titles.
+
+    Parameters
+    ----------
+    fig
+        The figure, its axes already titled.
+    text
+        The title (shown literally: ``$`` is not maths).
+
+    Returns
+    -------
+    matplotlib.text.Text
+        The title; the axes move down to make room for it.
+    """
+    wrapped = textwrap.wrap(plain_text(text), max(40, int(fig.get_figwidth() * 9.5)))
+    lines = max((a.get_title().count("\n") + 1 for a in fig.axes if a.get_title()), default=0)
+    room = (0.15 + 0.22 * (lines + len(wrapped))) / fig.get_figheight()
+    fig.subplots_adjust(top=min(fig.subplotpars.top, 1.0 - room))
+    return fig.suptitle("\n".join(wrapped), fontsize=STYLE["axes.titlesize"], fontweight="bold", y=0.995, va="top")
+
+
 def add_footer(ax: Axes, provenance: str, assumptions: Sequence[str] = ()) -> Axes:
     """Write the price book provenance and key assumptions under the chart (as figure text).
 
@@ -591,7 +660,12 @@ def _finish(
     data: pd.DataFrame | None = None,
 ) -> Axes:
     """Title (``default_title`` when ``title`` is None; "" for none) and footer, shared by every chart."""
-    ax.set_title(plain_text(default_title if title is None else title))
+    text = plain_text(default_title if title is None else title)
+    fig = ax.get_figure()
+    if "\n" not in text and isinstance(fig, Figure):  # a long finding wraps to the axes' width, not past the slide
+        width_in = fig.get_figwidth() * ax.get_position().width
+        text = "\n".join(textwrap.wrap(text, max(30, int(width_in * 10.5)))) or text
+    ax.set_title(text)
     if region is None:
         region = str(data["region"].iloc[0]) if data is not None and "region" in data and len(data) else "us-east-1"
     add_footer(ax, load_price_book(prices).footer(region), assumptions)

@@ -9,6 +9,7 @@ axes per pattern.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,11 +20,32 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from orchsim.aws.pricebook import PriceBook
-from orchsim.charts.style import COLORS, PATTERN_LABELS, SEGMENT_COLORS, _finish, figure, label, plain_text, styled
+from orchsim.charts.style import (
+    COLORS,
+    PATTERN_LABELS,
+    PATTERN_SHORT,
+    _finish,
+    add_suptitle,
+    figure,
+    label,
+    plain_text,
+    styled,
+)
 from orchsim.model.scenario import PATTERNS
 from orchsim.sim.result import SimulationResult
 
-__all__ = ["pick_document", "plot_timeline", "timeline_figure", "timeline_segments"]
+__all__ = ["TIMELINE_COLORS", "pick_document", "plot_timeline", "timeline_figure", "timeline_finding", "timeline_segments"]
+
+TIMELINE_COLORS: dict[str, str] = {
+    "working": "#332288",
+    "failed attempt": "#882255",
+    "cold start": "#88CCEE",
+    "waiting on callee": "#BBBBBB",
+    "retry backoff": "#DDCC77",
+    "orchestration overhead": "#999933",
+}
+"""Segment colours (Paul Tol's muted palette and grey): none is a pattern colour
+(:data:`orchsim.charts.style.COLORS`), so a segment is never read as a pattern."""
 
 _HEIGHTS = {"working": 0.62, "failed attempt": 0.62, "cold start": 0.62, "waiting on callee": 0.3,
             "retry backoff": 0.22, "orchestration overhead": 0.22}
@@ -150,6 +172,55 @@ def pick_document(results: Any, how: str = "retried") -> int:
     return int(total.index.to_numpy()[int(np.argmax(total.to_numpy(dtype=float)))])
 
 
+def _fate(result: SimulationResult, doc: int) -> tuple[str, float]:
+    """Outcome of document ``doc`` and its end-to-end time (s, arrival to end)."""
+    docs = result.documents
+    if docs is None:
+        return "", float("nan")
+    row = docs.loc[docs["doc"] == doc]
+    if row.empty:
+        return "", float("nan")
+    return str(row["outcome"].iloc[0]), float(row["latency_ms"].iloc[0]) / 1000.0
+
+
+def timeline_finding(results: Any, doc: int, patterns: Sequence[str] | None = None) -> str:
+    """One sentence on one document's run: the fastest and slowest pattern and their times.
+
+    Parameters
+    ----------
+    results
+        As for :func:`plot_timeline`.
+    doc
+        Document index.
+    patterns
+        Patterns compared (default: every pattern in ``results``).
+
+    Returns
+    -------
+    str
+        E.g. ``"Standard done in 10.4 s, async chain in 128.3 s (12x)"``; a pattern whose document
+        did not succeed is named with its outcome.
+    """
+    res = _inputs(results)
+    fates = {p: _fate(res[p], doc) for p in (patterns or list(res)) if p in res}
+    times = {p: t for p, (_, t) in fates.items() if np.isfinite(t)}
+    if not times:
+        return f"document {doc} did not finish"
+    fast, slow = min(times, key=times.__getitem__), max(times, key=times.__getitem__)
+    short = {p: PATTERN_SHORT.get(p, p) for p in fates}
+    bad = [f"{short[p]} {o}" for p, (o, _) in fates.items() if o not in ("succeeded", "")]
+    tail = f"; {', '.join(bad)}" if bad else ""
+    if times[slow] <= 1.1 * times[fast]:
+        return f"every pattern takes {times[fast]:,.1f}-{times[slow]:,.1f} s{tail}"
+    return f"{short[fast]} done in {times[fast]:,.1f} s, {short[slow]} in {times[slow]:,.1f} s ({times[slow] / times[fast]:,.1f}x){tail}"
+
+
+def _title(res: dict[str, SimulationResult], order: list[str], doc: int, why: str | None) -> str:
+    name = res[order[0]].scenario.name if order else ""
+    what = f"document {doc}" + (f" ({why})" if why else "")
+    return f"{name}, {what}: {timeline_finding(res, doc, order)}" if name else f"{what}: {timeline_finding(res, doc, order)}"
+
+
 def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int) -> tuple[set[str], float]:
     """Draw the rows of every pattern in ``order``; returns the segment kinds used and the last end (s)."""
     per = {p: timeline_segments(res[p], doc) for p in order}
@@ -162,9 +233,8 @@ def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int
     for p in order:
         r, segs = res[p], per[p]
         steps = r.scenario.steps()
-        docs = r.documents
-        outcome = str(docs.loc[docs["doc"] == doc, "outcome"].iloc[0]) if docs is not None else ""
-        head = PATTERN_LABELS.get(p, p) + ("" if outcome in ("succeeded", "") else f"  (outcome: {outcome})")
+        outcome, seconds = _fate(r, doc)
+        head = PATTERN_LABELS.get(p, p) + f": {seconds:,.1f} s" + ("" if outcome in ("succeeded", "") else f", {outcome}")
         ax.text(0.005, y, head, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=9,
                 fontweight="bold", color=COLORS.get(p, "black"))
         y += 0.8
@@ -177,7 +247,7 @@ def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int
                 hatch = "////" if kind == "cold start" else None
                 start = float(s["start_s"])
                 width = max(float(s["end_s"]) - start, min_w if h > 0.5 else 0.0)
-                ax.barh(y + k, width, left=start, height=h, color=SEGMENT_COLORS[kind], hatch=hatch,
+                ax.barh(y + k, width, left=start, height=h, color=TIMELINE_COLORS[kind], hatch=hatch,
                         edgecolor="#333333" if hatch else "none", lw=0.4, zorder=3 if h > 0.5 else 2)
                 used.add(kind)
         y += len(steps) + 0.2
@@ -187,10 +257,13 @@ def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int
     return used, xmax
 
 
+def _handles(used: set[str]) -> list[Patch]:
+    return [Patch(facecolor=TIMELINE_COLORS[k], hatch="////" if k == "cold start" else None,
+                  edgecolor="#333333" if k == "cold start" else "none", label=k) for k in TIMELINE_COLORS if k in used]
+
+
 def _legend(ax: Axes, used: set[str]) -> None:
-    handles = [Patch(facecolor=SEGMENT_COLORS[k], hatch="////" if k == "cold start" else None,
-                     edgecolor="#333333" if k == "cold start" else "none", label=k) for k in SEGMENT_COLORS if k in used]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Segment")
+    ax.legend(handles=_handles(used), loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Segment")
 
 
 @styled
@@ -201,6 +274,7 @@ def plot_timeline(
     *,
     patterns: Sequence[str] | None = None,
     title: str | None = None,
+    why: str | None = None,
     legend: bool = True,
     prices: str | PriceBook | None = None,
     region: str | None = None,
@@ -224,8 +298,13 @@ def plot_timeline(
         Document index (see :func:`pick_document`).
     patterns
         Patterns to draw, in order (default: those in ``results``, in :data:`orchsim.PATTERNS` order).
-    title, legend
-        Title (default names the document) and whether to draw the segment legend.
+    title
+        Title; None: the scenario, the document (and ``why`` it was chosen) and
+        :func:`timeline_finding`.
+    why
+        Why this document is shown, for the default title (``"median latency"``, ``"most retried"``).
+    legend
+        Whether to draw the segment legend.
     prices, region, assumptions
         Footer: price book, region (default: the scenario's) and assumption strings.
 
@@ -243,7 +322,8 @@ def plot_timeline(
     if legend:
         _legend(ax, used)
     reg = region or (res[order[0]].scenario.region if order else None)
-    return _finish(ax, title, f"Execution history of document {doc}", prices=prices, region=reg, assumptions=assumptions)
+    default = "\n".join(textwrap.wrap(_title(res, order, doc, why), 95))
+    return _finish(ax, title, default, prices=prices, region=reg, assumptions=assumptions)
 
 
 @styled
@@ -253,12 +333,16 @@ def timeline_figure(
     *,
     patterns: Sequence[str] | None = None,
     width: float = 10.0,
-    sharex: bool = True,
+    sharex: bool = False,
     title: str | None = None,
+    why: str | None = None,
     prices: str | PriceBook | None = None,
     assumptions: Sequence[str] = (),
 ) -> tuple[Figure, list[Axes]]:
-    """A figure with one axes per pattern, each drawn by :func:`plot_timeline`.
+    """A figure with one axes per pattern, each drawn by :func:`plot_timeline` on its own time axis.
+
+    Sized for a slide: two columns of axes for three or four patterns, the finding as the figure
+    title (:func:`~orchsim.charts.style.add_suptitle`) and one segment legend on the right.
 
     Parameters
     ----------
@@ -271,35 +355,47 @@ def timeline_figure(
     width
         Figure width, inches (the height follows the number of steps).
     sharex
-        True puts every pattern on the same time axis (s; the longest run sets it); False gives
-        each its own, which shows short runs in detail.
-    title, prices, assumptions
-        Title of the first axes, price book and assumption strings for the footer.
+        False (default) gives each pattern its own time axis (s), so a 10-second run is not a
+        sliver beside a 300-second one; True puts them all on the longest run's axis.
+    title
+        Figure title; None: the scenario, the document (and ``why``) and :func:`timeline_finding`.
+    why
+        Why this document is shown, for the default title.
+    prices, assumptions
+        Price book and assumption strings for the footer.
 
     Returns
     -------
     tuple[Figure, list[Axes]]
-        The figure and its axes, one per pattern in :data:`orchsim.PATTERNS` order.
+        The figure and its axes, one per pattern in :data:`orchsim.PATTERNS` order (two columns
+        for more than two patterns, row by row); the segment legend is the figure's.
     """
     res = _inputs(results)
     order = [p for p in (patterns or PATTERNS) if p in res]
-    n_steps = [len(res[p].scenario.steps()) for p in order]
-    height = 1.4 + sum(0.3 * n + 0.55 for n in n_steps)
-    fig, axes = figure(width, height, nrows=len(order), ncols=1, sharex=sharex,
-                       gridspec_kw={"height_ratios": [n + 1 for n in n_steps]})
-    axes_list: list[Axes] = list(np.atleast_1d(axes))
+    ncols = 2 if len(order) > 2 else 1
+    nrows = -(-len(order) // ncols)
+    most = max((len(res[p].scenario.steps()) for p in order), default=1)
+    height = 1.9 + nrows * (0.3 * most + 0.8)
+    fig, axes = figure(width, height, nrows=nrows, ncols=ncols, sharex=sharex)
+    grid: list[Axes] = list(np.asarray(axes).ravel())
+    for extra in grid[len(order):]:
+        extra.remove()
+    axes_list = grid[: len(order)]
     used: set[str] = set()
     xmax = 0.0
     for i, (p, ax) in enumerate(zip(order, axes_list, strict=True)):
-        plot_timeline(ax, {p: res[p]}, doc, legend=False, title=title if i == 0 else "",
-                      prices=prices, assumptions=assumptions)
+        plot_timeline(ax, {p: res[p]}, doc, legend=False, title="", prices=prices, assumptions=assumptions)
         used |= set(timeline_segments(res[p], doc)["kind"])
         xmax = max(xmax, ax.get_xlim()[1])
-        if i < len(order) - 1:
+        if i < len(order) - ncols:
             ax.set_xlabel("")
         ax.set_ylabel("")
     if sharex:
         axes_list[0].set_xlim(0, xmax)
-    _legend(axes_list[0], used)
-    fig.subplots_adjust(hspace=0.3)
+        for ax in axes_list:  # every panel keeps its time labels
+            ax.tick_params(labelbottom=True)
+    fig.subplots_adjust(left=0.08, right=0.8, wspace=0.25, hspace=0.55, top=1.0 - 0.45 / height)
+    add_suptitle(fig, _title(res, order, doc, why) if title is None else title)
+    top = max(a.get_position().y1 for a in axes_list)
+    fig.legend(handles=_handles(used), loc="upper left", bbox_to_anchor=(0.81, top), title="Segment")
     return fig, axes_list

@@ -14,18 +14,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from orchsim.charts.tables import format_table
     from orchsim.report.comparison import format_comparison
     from orchsim.report.index import write_index
     from orchsim.report.notebook import load_named_scenario, output_folder, write_summary
     from orchsim.report.params import check_params, load_params_file, notebook_names, notebook_parameters
     from orchsim.report.runner import NotebookRun, ReportError, run_notebooks, run_report
-    from orchsim.report.tables import format_table
 
 _HOMES: dict[str, str] = {
     "format_comparison": "orchsim.report.comparison",
     "write_index": "orchsim.report.index",
     **dict.fromkeys(("load_named_scenario", "output_folder", "write_summary"), "orchsim.report.notebook"),
-    "format_table": "orchsim.report.tables",
+    "format_table": "orchsim.charts.tables",
     **dict.fromkeys(("check_params", "load_params_file", "notebook_names", "notebook_parameters"), "orchsim.report.params"),
     **dict.fromkeys(("NotebookRun", "ReportError", "run_notebooks", "run_report"), "orchsim.report.runner"),
 }
