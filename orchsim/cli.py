@@ -593,7 +593,9 @@ def _crossover(
 
 @app.command("inspect")
 def _inspect(
-    path: Annotated[str, typer.Argument(metavar="PATH", help="an ASL file (JSON or YAML) or a shipped workflow's name")],
+    path: Annotated[str, typer.Argument(metavar="PATH", help=(
+        "an ASL file (JSON or YAML), a shipped workflow's name, or a scenario (a file or a shipped name) "
+        "whose pipeline.definition names a workflow and profiles it"))],
     substitution: Annotated[list[str] | None, typer.Option(
         "--substitution", metavar="NAME=VALUE", help="replace ${NAME} in the definition (repeatable)")] = None,
     as_json: JsonOpt = False,
@@ -604,6 +606,7 @@ def _inspect(
     from orchsim.model.asl import load_definition
     from orchsim.model.inspect import inspect_definition
     from orchsim.resources import data_dir, workflow_path
+    from orchsim.yamlfile import read_yaml
 
     subs: dict[str, str] = {}
     for item in substitution or []:
@@ -612,16 +615,52 @@ def _inspect(
             raise InputError("--substitution", f"{item!r} is not NAME=VALUE; accepted: NAME=VALUE, e.g. ResultsTable=results")
         subs[name] = value
     file = Path(path)
-    if not file.exists():
+    bare = Path(path).parent == Path(".")
+    scenario_file: Path | None = None
+    if file.exists():
+        if file.suffix in (".yaml", ".yml"):
+            raw = read_yaml(file, path, "file")
+            if isinstance(raw, dict) and "StartAt" not in raw and "States" not in raw:
+                scenario_file = file
+    elif bare and workflow_path(path).exists():
         file = workflow_path(path)
-        if not file.exists() or Path(path).parent != Path("."):
-            shipped = sorted(p.name.split(".")[0] for p in (data_dir() / "workflows").glob("*.asl.*"))
-            close = difflib.get_close_matches(path, shipped, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ";"
-            raise InputError(path, f"no such file, nor a shipped workflow's name{hint} accepted: an ASL file "
-                                   f"(JSON or YAML) or a shipped name ({', '.join(shipped)})")
-    defn = load_definition(file, substitutions=subs)
-    report = inspect_definition(defn)
+    elif bare and Path(path).suffix in ("", ".yaml") and scenario_path(path).exists():
+        scenario_file = file = scenario_path(path)
+    else:
+        shipped = sorted(p.name.split(".")[0] for p in (data_dir() / "workflows").glob("*.asl.*"))
+        scenarios = sorted(p.name for p in (data_dir() / "scenarios").glob("*.yaml"))
+        close = difflib.get_close_matches(path, shipped + scenarios, n=1) if bare else []
+        hint = f"; did you mean {close[0]!r}?" if close else ";"
+        raise InputError(path, f"no such file, nor a shipped workflow's or scenario's name{hint} accepted: an ASL file "
+                               f"(JSON or YAML), a shipped workflow ({', '.join(shipped)}), a scenario file with "
+                               f"pipeline.definition, or a shipped scenario ({', '.join(scenarios)})")
+    profile: dict[str, Any] | None = None
+    if scenario_file is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScenarioDefaultsWarning)
+            sc = load_scenario(scenario_file)
+        if sc.pipeline.workflow is None:
+            raise InputError("pipeline.definition", f"scenario {str(scenario_file)!r} names no workflow; accepted: a "
+                                                    "scenario with pipeline.definition (e.g. workflow-document-ai)")
+        if subs:
+            sc = sc.with_overrides({"pipeline.substitutions": {**sc.pipeline.substitutions, **subs}})
+        pipe = sc.pipeline
+        defn = pipe.workflow
+        assert defn is not None
+        means = pipe.map_item_means()
+        profile = {
+            "scenario": str(scenario_file),
+            "definition": pipe.definition if isinstance(pipe.definition, str) else "(inline)",
+            "substitutions": sorted(pipe.substitutions),
+            "choices": {k: dict(v) for k, v in pipe.choices.items()},
+            "map_items": {k: {**c.model_dump(), "mean_items": means[k]} for k, c in pipe.map_items.items()},
+            "states": sorted(pipe.states),
+        }
+        report = inspect_definition(defn, choices=pipe.choices, map_items=means)
+        report["profile"] = profile
+    else:
+        defn = load_definition(file, substitutions=subs)
+        report = inspect_definition(defn)
     if as_json:
         emit_json(report)
         return
@@ -656,8 +695,21 @@ def _inspect(
         lines.append(f"  {pattern:<20} {said}" + (f": {verdict['reason']}" if verdict["reason"] else ""))
     lines.append("\nassumptions:")
     lines += [f"  - {a}" for a in report["assumptions"]]
+    if profile is not None:
+        lines.append(f"\nprofile used (from {profile['scenario']}):")
+        lines.append(f"  definition: {profile['definition']}")
+        if profile["substitutions"]:
+            lines.append(f"  substitutions: {', '.join(profile['substitutions'])}")
+        for name, probs in profile["choices"].items():
+            lines.append(f"  choices.{name}: " + ", ".join(f"{t} {p:g}" for t, p in probs.items()) + "; the rest to Default")
+        for name, count in profile["map_items"].items():
+            shown = ", ".join(f"{k} {v:g}" for k, v in count.items() if k not in ("dist", "mean_items"))
+            lines.append(f"  map_items.{name}: {count['dist']} ({shown}): mean {count['mean_items']:g} items per run")
+        if profile["states"]:
+            lines.append(f"  states (latencies and memory for the engines; not used in these counts): {', '.join(profile['states'])}")
     if report["placeholders"]:
-        lines.append("\nplaceholders left (give --substitution NAME=VALUE): "
+        how = "pipeline.substitutions or --substitution NAME=VALUE" if profile is not None else "--substitution NAME=VALUE"
+        lines.append(f"\nplaceholders left (give {how}): "
                      + ", ".join("${" + p + "}" for p in report["placeholders"]))
     typer.echo("\n".join(lines))
 

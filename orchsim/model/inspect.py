@@ -26,6 +26,7 @@ synchronous Lambda chain waits inside a running function, which stops at 900 s.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ import numpy as np
 from orchsim.errors import InputError
 from orchsim.model.asl import Definition, StateDef
 
-__all__ = ["LAMBDA_MAX_TIMEOUT_S", "PATTERN_NAMES", "inspect_definition"]
+__all__ = ["LAMBDA_MAX_TIMEOUT_S", "PATTERN_NAMES", "check_profile", "inspect_definition"]
 
 PATTERN_NAMES = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
 """The four patterns, in the order :data:`orchsim.model.scenario.PATTERNS` lists them."""
@@ -146,31 +147,69 @@ def _by_type(defn: Definition, typ: str) -> dict[str, StateDef]:
     return {s.name: s for s in defn.walk() if s.type == typ}
 
 
-def _checked_choices(defn: Definition, choices: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
+def _hint(name: str, known: Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _checked_choices(defn: Definition, choices: Mapping[str, Any], prefix: str = "") -> Mapping[str, Mapping[str, float]]:
     known = _by_type(defn, "Choice")
     for name, probs in choices.items():
+        where = f"{prefix}choices.{name}"
         if name not in known:
-            raise InputError(f"choices.{name}", f"no Choice state of that name; accepted: {', '.join(known) or 'none'}")
+            raise InputError(where, f"no Choice state of that name{_hint(str(name), known)}; accepted: {', '.join(known) or 'none'}")
+        if not isinstance(probs, Mapping):
+            raise InputError(where, "must be a mapping of target state to probability, e.g. {HumanApproval: 0.2}")
         default = known[name].default
         targets = set(known[name].choices) | ({default} if default else set())
         for target, p in probs.items():
             if target not in targets:
-                raise InputError(f"choices.{name}.{target}", f"not a target of Choice {name!r}; accepted: {', '.join(sorted(targets))}")
-            if not 0.0 <= float(p) <= 1.0:
-                raise InputError(f"choices.{name}.{target}", f"a probability; accepted: 0 <= value <= 1, got {p!r}")
+                raise InputError(f"{where}.{target}", f"not a target of Choice {name!r}; accepted: {', '.join(sorted(targets))}")
+            if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= float(p) <= 1.0:
+                raise InputError(f"{where}.{target}", f"a probability; accepted: 0 <= value <= 1, got {p!r}")
         if sum(float(p) for p in probs.values()) > 1.0 + 1e-9:
-            raise InputError(f"choices.{name}", "probabilities add up to more than 1")
+            raise InputError(where, "probabilities add up to more than 1; accepted: a sum <= 1 (the rest goes to Default)")
     return choices
 
 
-def _checked_items(defn: Definition, items: Mapping[str, float]) -> Mapping[str, float]:
+def _checked_items(defn: Definition, items: Mapping[str, float], prefix: str = "") -> Mapping[str, float]:
     known = _by_type(defn, "Map")
     for name, n in items.items():
+        where = f"{prefix}map_items.{name}"
         if name not in known:
-            raise InputError(f"map_items.{name}", f"no Map state of that name; accepted: {', '.join(known) or 'none'}")
-        if not float(n) >= 0.0 or math.isinf(float(n)):
-            raise InputError(f"map_items.{name}", f"mean items per run; accepted: value >= 0, got {n!r}")
+            raise InputError(where, f"no Map state of that name{_hint(str(name), known)}; accepted: {', '.join(known) or 'none'}")
+        if isinstance(n, bool) or not isinstance(n, int | float) or not float(n) >= 0.0 or math.isinf(float(n)):
+            raise InputError(where, f"mean items per run; accepted: value >= 0, got {n!r}")
     return items
+
+
+def check_profile(
+    defn: Definition,
+    *,
+    choices: Mapping[str, Any] | None = None,
+    map_items: Mapping[str, float] | None = None,
+    prefix: str = "",
+) -> None:
+    """Check a profile against a definition, as :func:`inspect_definition` does before counting.
+
+    Parameters
+    ----------
+    defn
+        The definition profiled.
+    choices
+        ``{choice state: {target state: probability}}``.
+    map_items
+        ``{map state: mean items per run}``.
+    prefix
+        Put in front of each field path (``"pipeline."`` for a scenario).
+
+    Raises
+    ------
+    InputError
+        One line naming ``{prefix}choices.NAME[.TARGET]`` or ``{prefix}map_items.NAME``.
+    """
+    _checked_choices(defn, choices or {}, prefix)
+    _checked_items(defn, map_items or {}, prefix)
 
 
 def _edges(defn: Definition, opts: _Options) -> dict[str, list[tuple[str, float]]]:

@@ -8,17 +8,30 @@ realistic default; an unknown key is an error. Variants are made with :meth:`Sce
 from __future__ import annotations
 
 import copy
+import difflib
+import math
 import os
 import warnings
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from orchsim.errors import InputError, from_validation_error
-from orchsim.model.dists import Duration, LogNormal
+from orchsim.model.asl import Definition, load_definition
+from orchsim.model.dists import Z95, Duration, Exponential, Fixed, LogNormal, Uniform
+from orchsim.model.inspect import check_profile
 from orchsim.model.strict import StrictInputModel
-from orchsim.resources import scenario_path
+from orchsim.resources import data_dir, scenario_path, workflow_path
 from orchsim.yamlfile import read_yaml
 
 __all__ = [
@@ -26,6 +39,11 @@ __all__ = [
     "check_pattern",
     "Arrival",
     "ChainConfig",
+    "FixedCount",
+    "ItemCount",
+    "LogNormalCount",
+    "PoissonCount",
+    "UniformCount",
     "KeepAlive",
     "LambdaConfig",
     "Pipeline",
@@ -34,6 +52,7 @@ __all__ = [
     "ScenarioDefaultsWarning",
     "Step",
     "StepFunctionsConfig",
+    "TaskWait",
     "Workload",
     "load_scenario",
     "scenario_from_dict",
@@ -135,12 +154,133 @@ class Step(_Frozen):
         return self
 
 
+class FixedCount(_Frozen):
+    """Always ``n`` items."""
+
+    dist: Literal["fixed"] = "fixed"
+    n: int = Field(ge=0, le=1_000_000, description="items per run, 0-1,000,000")
+
+    def mean_items(self) -> float:
+        """Mean items per run."""
+        return float(self.n)
+
+
+class PoissonCount(_Frozen):
+    """Poisson-distributed items with mean ``mean``."""
+
+    dist: Literal["poisson"] = "poisson"
+    mean: float = Field(ge=0, le=1_000_000, description="mean items per run, 0-1,000,000")
+
+    def mean_items(self) -> float:
+        """Mean items per run."""
+        return float(self.mean)
+
+
+class UniformCount(_Frozen):
+    """A whole number of items drawn uniformly in [low, high]."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: int = Field(ge=0, le=1_000_000, description="fewest items, 0-1,000,000")
+    high: int = Field(ge=0, le=1_000_000, description="most items, 0-1,000,000")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformCount:
+        if self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+    def mean_items(self) -> float:
+        """Mean items per run."""
+        return (self.low + self.high) / 2.0
+
+
+class LogNormalCount(_Frozen):
+    """Log-normally distributed items (rounded to whole items when drawn), by median and 95th percentile."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    median: float = Field(gt=0, le=1_000_000, description="median items per run, 0-1,000,000")
+    p95: float = Field(gt=0, le=1_000_000, description="95th percentile of items per run, 0-1,000,000")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogNormalCount:
+        if self.p95 < self.median:
+            raise ValueError("p95 must be >= median")
+        return self
+
+    def mean_items(self) -> float:
+        """Mean items per run (of the continuous distribution)."""
+        sigma = math.log(self.p95 / self.median) / Z95
+        return self.median * math.exp(sigma * sigma / 2.0)
+
+
+ItemCount = FixedCount | PoissonCount | UniformCount | LogNormalCount
+"""Items per run of a Map state: ``{dist: fixed, n}``, ``{dist: poisson, mean}``, ``{dist: uniform,
+low, high}`` or ``{dist: lognormal, median, p95}``."""
+
+_COUNTS: dict[str, type[_Frozen]] = {"fixed": FixedCount, "poisson": PoissonCount, "uniform": UniformCount,
+                                     "lognormal": LogNormalCount}
+_YEAR_MS = 31_536_000_000  # a Standard execution runs at most one year
+
+
+class _WaitFixed(Fixed):
+    ms: float = Field(ge=0, le=_YEAR_MS, description="duration, ms (up to a year)")
+
+
+class _WaitExponential(Exponential):
+    mean_ms_: float = Field(alias="mean_ms", gt=0, le=_YEAR_MS, description="mean, ms (up to a year)")
+
+
+class _WaitLogNormal(LogNormal):
+    median_ms: float = Field(gt=0, le=_YEAR_MS, description="median, ms (up to a year)")
+    p95_ms: float = Field(gt=0, le=_YEAR_MS, description="95th percentile, ms (up to a year)")
+
+
+class _WaitUniform(Uniform):
+    low_ms: float = Field(ge=0, le=_YEAR_MS, description="shortest, ms (up to a year)")
+    high_ms: float = Field(ge=0, le=_YEAR_MS, description="longest, ms (up to a year)")
+
+
+class TaskWait(_Frozen):
+    """Profile of a Task that is not a Lambda function (a service call, a job, a callback, an
+    activity): ``duration`` is its latency or wait, up to a year (a person's approval takes hours)."""
+
+    duration: _WaitFixed | _WaitExponential | _WaitLogNormal | _WaitUniform = Field(
+        _WaitLogNormal(median_ms=100, p95_ms=400), discriminator="dist")
+    error_rate: float = Field(0.0, ge=0, le=1, description="transient error probability per attempt")
+    fatal_error_rate: float = Field(0.0, ge=0, le=1, description="non-retryable error probability")
+
+    @model_validator(mode="after")
+    def _rates(self) -> TaskWait:
+        if self.error_rate + self.fatal_error_rate > 1:
+            raise ValueError("error_rate + fatal_error_rate must be <= 1")
+        return self
+
+
+_PROFILE_KEYS = ("definition", "substitutions", "states", "choices", "map_items")
+
+
 class Pipeline(_Frozen):
     """A linear pipeline: ``steps`` identical copies of ``step``, or a list of named step mappings
-    (each overriding keys of ``step``)."""
+    (each overriding keys of ``step``); or an imported Amazon States Language ``definition`` with a
+    profile: ``substitutions`` for its ``${Name}`` placeholders, ``states`` (per Task state, by name,
+    keys of ``step``; for a service, job, callback or activity ``duration`` is its latency or wait),
+    ``choices`` (``{choice state: {target: probability}}``, the rest to Default) and ``map_items``
+    (``{map state: item count distribution}``). ``definition`` and ``steps`` are exclusive.
+
+    ``definition`` is a file path (relative paths: to the scenario file's folder when loaded with
+    :func:`load_scenario`, else the working directory), a shipped workflow's name (``document-ai``) or
+    an inline ASL mapping. A pipeline with a definition is inspected but not yet simulated or priced:
+    :meth:`resolved` raises.
+    """
 
     steps: int | list[dict[str, Any]] = Field(5, description="an integer 1-100 or a list of 1-100 step mappings")
     step: Step = Step()
+    definition: str | dict[str, Any] | None = Field(None, description="an ASL file, a shipped workflow's name or an inline ASL mapping")
+    substitutions: dict[str, str] = Field(default_factory=dict, description="values of ${Name} placeholders")
+    states: dict[str, dict[str, Any]] = Field(default_factory=dict, description="step keys per Task state, by ASL name")
+    choices: dict[str, Any] = Field(default_factory=dict, description="probability per target, per Choice state")
+    map_items: dict[str, ItemCount] = Field(default_factory=dict, description="item count distribution per Map state")
+    _workflow: Definition | None = PrivateAttr(None)
 
     @field_validator("steps")
     @classmethod
@@ -154,8 +294,52 @@ class Pipeline(_Frozen):
             raise ValueError("must list between 1 and 100 steps")
         return v
 
+    @field_validator("substitutions", mode="before")
+    @classmethod
+    def _substitutions(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for name, value in v.items():
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise InputError(f"pipeline.substitutions.{name}", f"must be a string (or a whole number), got {value!r}")
+            out[str(name)] = str(value)
+        return out
+
+    @field_validator("states", mode="before")
+    @classmethod
+    def _states_shape(cls, v: Any) -> Any:
+        for name, entry in v.items() if isinstance(v, dict) else ():
+            if not isinstance(entry, dict):
+                raise InputError(f"pipeline.states.{name}", "must be a mapping of step keys, e.g. {memory_mb: 2048}")
+        return v
+
+    @field_validator("map_items", mode="before")
+    @classmethod
+    def _map_items(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for name, entry in v.items():
+            where = f"pipeline.map_items.{name}"
+            kind = entry.get("dist") if isinstance(entry, dict) else None
+            if kind not in _COUNTS:
+                raise InputError(where, f"an item count distribution with dist {' | '.join(_COUNTS)} "
+                                        "(fixed: n; poisson: mean; uniform: low, high; lognormal: median, p95)"
+                                        + (f"; got dist {kind!r}" if isinstance(entry, dict) else f"; got {entry!r}"))
+            try:
+                out[name] = _COUNTS[kind].model_validate(entry)
+            except ValidationError as exc:
+                raise from_validation_error(exc, where, _COUNTS[kind]) from None
+        return out
+
     @model_validator(mode="after")
     def _resolvable(self) -> Pipeline:
+        if self.definition is not None:
+            return self._profiled()
+        given = [k for k in _PROFILE_KEYS[1:] if getattr(self, k)]
+        if given:
+            raise InputError(f"pipeline.{given[0]}", "profiles an imported workflow; give pipeline.definition too")
         if isinstance(self.steps, list):
             template = self.step.model_dump(by_alias=True)
             first_at: dict[str, int] = {}
@@ -178,6 +362,55 @@ class Pipeline(_Frozen):
                 first_at[name] = i
         return self
 
+    def _profiled(self) -> Pipeline:
+        """Load the definition and check the profile against it."""
+        assert self.definition is not None
+        if "steps" in self.model_fields_set:
+            raise InputError("pipeline.definition", "pipeline.definition and pipeline.steps are exclusive; give one "
+                                                    "(an imported workflow's states are its steps)")
+        defn = _load_workflow(self.definition, self.substitutions)
+        tasks = {s.name: s for s in defn.walk()}
+        template = self.step.model_dump(by_alias=True)
+        for name, entry in self.states.items():
+            where = f"pipeline.states.{name}"
+            if name not in tasks:
+                close = difflib.get_close_matches(name, list(tasks), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; accepted: {', '.join(tasks)}"
+                raise InputError(where, f"no state of that name in the definition{hint}")
+            st = tasks[name]
+            if st.type != "Task":
+                raise InputError(where, f"a {st.type} state does no work of its own; accepted: Task states")
+            if "name" in entry:
+                raise InputError(f"{where}.name", "not accepted here: the state's name is its key")
+            try:
+                if st.kind == "lambda":
+                    Step.model_validate({**template, **entry, "name": name[:64]})
+                else:
+                    TaskWait.model_validate(entry)
+            except ValidationError as exc:
+                raise from_validation_error(exc, where, Step if st.kind == "lambda" else TaskWait) from None
+        check_profile(defn, choices=self.choices, map_items=self.map_item_means(), prefix="pipeline.")
+        self._workflow = defn
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Plain data without the keys that do not apply: the profile keys when there is no definition
+        (so existing scenarios dump as before), ``steps`` when there is one."""
+        data: dict[str, Any] = handler(self)
+        for key in ("steps",) if self.definition is not None else _PROFILE_KEYS:
+            data.pop(key, None)
+        return data
+
+    @property
+    def workflow(self) -> Definition | None:
+        """The imported definition, validated (with ``substitutions`` applied), or None."""
+        return self._workflow
+
+    def map_item_means(self) -> dict[str, float]:
+        """Mean items per run of each profiled Map state, by name."""
+        return {name: count.mean_items() for name, count in self.map_items.items()}
+
     def resolved(self) -> tuple[Step, ...]:
         """The pipeline's steps in order.
 
@@ -186,11 +419,45 @@ class Pipeline(_Frozen):
         tuple of Step
             Frozen steps: ``steps`` copies of ``step`` named ``step1``, ``step2``, ..., or each
             listed mapping over ``step``.
+
+        Raises
+        ------
+        InputError
+            For a pipeline with a ``definition``: imported workflows are not simulated or priced yet.
         """
+        if self.definition is not None:
+            raise InputError("pipeline.definition", "imported workflows are inspected (orchsim inspect) but not "
+                                                    "simulated or priced yet; inspect this scenario with `orchsim "
+                                                    "inspect SCENARIO`, or describe the pipeline with pipeline.steps")
         if isinstance(self.steps, int):
             return tuple(self.step.model_copy(update={"name": f"step{i + 1}"}) for i in range(self.steps))
         template = self.step.model_dump(by_alias=True)
         return tuple(Step.model_validate({**template, **entry}) for entry in self.steps)
+
+
+def _load_workflow(ref: str | dict[str, Any], substitutions: dict[str, str]) -> Definition:
+    """The definition ``ref`` names: an inline mapping, a file or a shipped workflow's name."""
+    if isinstance(ref, dict):
+        try:
+            return load_definition(ref, substitutions=substitutions)
+        except InputError as exc:
+            inner = "" if exc.field == "definition" else f".{exc.field}"
+            raise InputError(f"pipeline.definition{inner}", exc.message) from None
+    path = Path(ref)
+    if not path.exists() and path.parent == Path(".") and workflow_path(ref).exists():
+        path = workflow_path(ref)
+    if not path.exists():
+        shipped = sorted(p.name.split(".")[0] for p in (data_dir() / "workflows").glob("*.asl.*"))
+        close = difflib.get_close_matches(ref, shipped, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close and path.parent == Path(".") else ";"
+        raise InputError("pipeline.definition", f"no such file {ref!r}, nor a shipped workflow's name{hint} accepted: "
+                                                "a path (relative to the scenario file), a shipped name "
+                                                f"({', '.join(shipped)}) or an inline ASL mapping")
+    try:
+        return load_definition(path, substitutions=substitutions)
+    except InputError as exc:
+        where = "" if exc.field == str(path) else f" at {exc.field}"
+        raise InputError("pipeline.definition", f"{ref}{where}: {exc.message}") from None
 
 
 class RetryPolicy(_Frozen):
@@ -443,6 +710,8 @@ def scenario_from_dict(data: dict[str, Any] | None) -> Scenario:
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario YAML file, or a shipped scenario by name.
 
+    A relative ``pipeline.definition`` path is resolved against the file's folder (and stored absolute).
+
     Parameters
     ----------
     path
@@ -470,7 +739,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         shipped = scenario_path(p.name)
         p = shipped if shipped.exists() else p
     data = read_yaml(p, "scenario", "scenario")
-    scenario = scenario_from_dict(data)
+    scenario = scenario_from_dict(_anchor_definition(data, p.resolve().parent))
     if scenario.all_defaults:
         warnings.warn(
             ScenarioDefaultsWarning(f"scenario {str(p)!r} gives no key: every value is a default"), stacklevel=2
@@ -478,4 +747,15 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return scenario
 
 
+def _anchor_definition(data: Any, folder: Path) -> Any:
+    """``data`` with a relative ``pipeline.definition`` path made absolute against ``folder`` (the
+    scenario file's), unless it is a bare shipped workflow's name with no such file there."""
+    pipeline = data.get("pipeline") if isinstance(data, dict) else None
+    ref = pipeline.get("definition") if isinstance(pipeline, dict) else None
+    if not isinstance(pipeline, dict) or not isinstance(ref, str) or not ref or Path(ref).is_absolute():
+        return data
+    anchored = (folder / ref).resolve()
+    if not anchored.exists() and Path(ref).parent == Path(".") and workflow_path(ref).exists():
+        return data
+    return {**data, "pipeline": {**pipeline, "definition": str(anchored)}}
 
