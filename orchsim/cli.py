@@ -27,7 +27,7 @@ from orchsim.aws.calculator import (
     price_lambda,
     price_standard,
 )
-from orchsim.aws.cost import Cost
+from orchsim.aws.cost import COMPONENTS, Cost
 from orchsim.aws.pricebook import load_price_book
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Scenario, ScenarioDefaultsWarning, check_pattern, load_scenario
@@ -232,10 +232,11 @@ def _report(
 
     from orchsim.report.index import write_index
     from orchsim.report.params import load_params_file, report_scenario
-    from orchsim.report.runner import ReportError, notebook_batch, run_report
+    from orchsim.report.runner import ReportError, notebook_batch, run_report, skip_slow_iri_checker
     from orchsim.report.staging import keep_files, staged_folder
 
     start = time.perf_counter()
+    skip_slow_iri_checker()  # reading the notebooks' parameters imports nbformat: about 3 s less
     overrides = load_params_file(params) if params is not None else {}
     book = load_price_book(str(prices) if prices else None)  # a bad price file fails here, before any notebook starts
     scenario = report_scenario(overrides)  # the headline, first chart and index follow the notebooks' scenario
@@ -381,6 +382,7 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
         ("Express requests $/month", lambda r: f"{r.cost_usd['express_requests']:,.2f}"),
         ("Express duration $/month", lambda r: f"{r.cost_usd['express_duration']:,.2f}"),
         ("CloudWatch Logs $/month", lambda r: f"{r.cost_usd['logs']:,.2f}"),
+        *_service_rows(summaries),
         ("total $/month", lambda r: f"{r.cost_usd['total']:,.2f}"),
         ("$ per 1,000 documents", lambda r: _per_1000(r.cost_per_1000_docs_usd)),
         ("wasted $/month", lambda r: f"{r.wasted_usd:,.2f}"),
@@ -390,6 +392,9 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
     if empty:
         title += (f"\nno documents arrived in the simulated window under {', '.join(empty)}: per-document figures "
                   "show '-' (lengthen window_hours or raise workload.docs_per_day)")
+    unpriced = {k: v["note"] for r in summaries for k, v in r.unpriced_service_calls.items()}
+    if unpriced:
+        title += "\ncounted, not priced: " + "; ".join(f"{k} ({note})" for k, note in sorted(unpriced.items()))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = [title]
     for j, row in enumerate(table):
@@ -397,6 +402,19 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
         if j == 0:
             lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
     return "\n".join(lines)
+
+
+def _service_rows(summaries: list[Summary]) -> list[tuple[str, Callable[[Summary], str]]]:
+    """Rows for calls to other AWS services and their priced components (imported workflows only)."""
+    if not any(r.service_calls for r in summaries):
+        return []
+    rows: list[tuple[str, Callable[[Summary], str]]] = [
+        ("service calls", lambda r: f"{sum(r.service_calls.values()):,.0f}"),
+    ]
+    extra = dict.fromkeys(c for r in summaries for c in r.cost_usd if c not in COMPONENTS and c != "total")
+    for comp in extra:
+        rows.append((f"{comp} $/month", lambda r, c=comp: f"{r.cost_usd.get(c, 0.0):,.2f}"))  # type: ignore[misc]
+    return rows
 
 
 def _per_1000(usd: float | None) -> str:
@@ -425,7 +443,7 @@ def _simulate(
     more, printed on stderr; a run over the budget is refused with what would fit, unless --force.
     """
     from orchsim.sim.budget import RunBudget, check_budget, estimate_run
-    from orchsim.sim.run import simulate_patterns
+    from orchsim.sim.run import pattern_support, simulate_patterns
 
     chosen = _check_patterns(pattern)
     budget = RunBudget(
@@ -440,6 +458,13 @@ def _simulate(
         overrides["window_hours"] = window_hours
     if overrides:
         sc = sc.with_overrides(overrides)
+    support = pattern_support(sc)
+    if pattern:
+        for p in chosen:
+            if support[p]:
+                raise InputError("--pattern", f"{p} cannot run this workflow: {support[p]}")
+    skipped = {p: why for p in chosen if (why := support[p])}
+    chosen = [p for p in chosen if p not in skipped]
     book = load_price_book(str(prices) if prices else None)
     book.check_region(sc.region)
     est = estimate_run(sc, chosen)
@@ -449,13 +474,26 @@ def _simulate(
     with _progress_bar(enabled=not as_json, desc="simulating") as bar:
         results = simulate_patterns(sc, chosen, prices=book, detail=False, force=True, progress=bar)
     if as_json:
-        emit_json([r.to_dict() for r in results])
+        emit_json([r.to_dict() for r in results]
+                  + [{"pattern": p, "supported": False, "reason": why} for p, why in skipped.items()])
         return
+    wf = sc.pipeline.runnable() if sc.pipeline.definition is not None else None
+    shape = f"{len(sc.steps())} steps" if wf is None else f"workflow {_definition_name(sc)} ({len(wf.tasks)} Task states)"
     title = (
-        f"{sc.name}: {sc.workload.docs_per_day:,.0f} documents/day, {len(sc.steps())} steps, "
+        f"{sc.name}: {sc.workload.docs_per_day:,.0f} documents/day, {shape}, "
         f"{sc.window_hours:g} h simulated (seed {sc.seed}); costs per 730-hour month\n{book.footer(sc.region)}"
     )
-    typer.echo(format_simulation([r.summary for r in results], title))
+    if wf is not None and wf.assumptions:
+        title += "\nassumptions: " + "; ".join(wf.assumptions)
+    text = format_simulation([r.summary for r in results], title)
+    for p, why in skipped.items():
+        text += f"\nnot simulated: {p}: {why}"
+    typer.echo(text)
+
+
+def _definition_name(sc: Scenario) -> str:
+    ref = sc.pipeline.definition
+    return Path(ref).name if isinstance(ref, str) else "(inline)"
 
 
 @contextmanager

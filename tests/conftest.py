@@ -17,12 +17,19 @@ import os
 # imports matplotlib (this file is imported before any test module).
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# nbformat (imported by the notebook tests and the in-process report) imports jsonschema, which
+# imports its optional IRI checker rfc3987-syntax when installed: about 3 s of grammar compiling in
+# every test worker, for a format no notebook uses. The report's own processes skip it the same
+# way (orchsim.report.runner.skip_slow_iri_checker).
+import sys  # noqa: E402
+
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 import contextlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 from collections.abc import Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -227,9 +234,24 @@ def _shared_folder(factory: pytest.TempPathFactory) -> Path:
     return base.parent / f"orchsim-quick-report-{run}" if run else base / "orchsim-quick-report"
 
 
+QUICK_REPORT_GROUP = "quick_report"
+"""The ``xdist_group`` of every test using :func:`quick_report`: with ``--dist loadgroup`` (the
+``addopts``) they all run on one worker, which builds the report first (the largest group is
+scheduled first) while the other worker runs the rest, instead of waiting on the build's lock."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "quick_report" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(QUICK_REPORT_GROUP))
+
+
 @pytest.fixture(scope="session")
 def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
-    """``orchsim report --quick --params toy.yaml``, run once per test run (a real subprocess)."""
+    """``orchsim report --quick --params toy.yaml``, run once per test run, in process (:func:`cli`;
+    the real ``orchsim report`` process is test_run_hardening.py's Ctrl-C test). Under pytest-xdist
+    the first worker to need it builds it under a file lock, in a folder shared by the workers."""
     from filelock import FileLock
 
     folder = _shared_folder(tmp_path_factory)
@@ -239,7 +261,7 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
         if not record.exists():
             params = folder / "toy.yaml"
             params.write_text(yaml.safe_dump(TOY, sort_keys=False))
-            proc = run_orchsim("report", "--quick", "--out", str(folder / "site"), "--params", str(params))
+            proc = cli("report", "--quick", "--out", str(folder / "site"), "--params", str(params))
             record.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
     data = json.loads(record.read_text())
     return QuickReport(folder / "site", data["returncode"], data["stdout"], data["stderr"])

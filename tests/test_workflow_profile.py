@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from conftest import check_one_error_line, cli
 
-from orchsim.analytic.engine import estimate
+from orchsim.analytic.params import params_from_scenarios
 from orchsim.errors import InputError
 from orchsim.model.asl import Definition
-from orchsim.model.scenario import PoissonCount, Scenario, load_scenario, scenario_from_dict
+from orchsim.model.scenario import PoissonCount, load_scenario, scenario_from_dict
 from orchsim.resources import scenario_path, workflow_path
-from orchsim.sim.run import simulate
 
 INLINE: dict[str, Any] = {
     "StartAt": "Work",
@@ -94,9 +93,9 @@ def test_map_item_means() -> None:
 BAD: list[tuple[dict[str, Any], str, str]] = [
     ({"pipeline": {"definition": INLINE, "steps": 3}}, "pipeline.definition", r"pipeline\.steps are exclusive"),
     (_pipeline(states={"Wrk": {"memory_mb": 2048}}), "pipeline.states.Wrk", r"did you mean 'Work'"),
-    (_pipeline(states={"Gate": {"memory_mb": 2048}}), "pipeline.states.Gate", r"accepted: Task states"),
+    (_pipeline(states={"Gate": {"memory_mb": 2048}}), "pipeline.states.Gate", r"accepted: Task and Wait states"),
     (_pipeline(states={"Work": {"memory_mb": 99}}), "pipeline.states.Work.memory_mb", r"128"),
-    (_pipeline(states={"Item": {"memory_mb": 2048}}), "pipeline.states.Item.memory_mb", r"accepted: duration"),
+    (_pipeline(states={"Item": {"arch": "arm64"}}), "pipeline.states.Item.arch", r"accepted: duration"),
     (_pipeline(states={"Work": 5}), "pipeline.states.Work", r"mapping of step keys"),
     (_pipeline(choices={"Gat": {"Fan": 0.5}}), "pipeline.choices.Gat", r"did you mean 'Gate'"),
     (_pipeline(choices={"Gate": {"Work": 0.5}}), "pipeline.choices.Gate.Work", r"accepted: Done, Fan"),
@@ -132,25 +131,19 @@ def test_a_bad_scenario_file_is_one_cli_error_line(tmp_path: Path) -> None:
     check_one_error_line(cli("inspect", str(path)), "pipeline.states.Extrct", r"did you mean 'Extract'")
 
 
-# --- engines refuse ---------------------------------------------------------------------------------
+# --- engines ---------------------------------------------------------------------------------------
 
 
-def _refused(sc: Scenario, run: Any) -> None:
+def test_the_linear_analytic_engine_refuses_a_graph() -> None:
     with pytest.raises(InputError) as info:
-        run(sc)
+        params_from_scenarios([load_scenario("workflow-document-ai")])
     assert info.value.field == "pipeline.definition", f"expected pipeline.definition, got {info.value.field!r}"
-    assert "not simulated or priced yet" in info.value.message, f"unexpected message {info.value.message!r}"
 
 
-def test_simulate_and_estimate_refuse_an_imported_workflow() -> None:
-    sc = load_scenario("workflow-document-ai")
-    _refused(sc, lambda s: simulate(s, "sfn-standard", detail=False))
-    _refused(sc, estimate)
-    _refused(sc, Scenario.steps)
-
-
-def test_cli_compare_refuses_in_one_line() -> None:
-    check_one_error_line(cli("compare", "workflow-document-ai"), "pipeline.definition", r"orchsim inspect")
+def test_an_imported_workflow_has_one_step_per_task_state() -> None:
+    steps = load_scenario("workflow-document-ai").steps()
+    assert [s.name for s in steps] == ["Ocr", "Extract", "Summarize", "Store"]
+    assert steps[1].memory_mb == 1536, "expected the Extract profile's memory"
 
 
 # --- inspect uses the profile -----------------------------------------------------------------------

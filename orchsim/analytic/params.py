@@ -114,6 +114,10 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
     """
     if not scenarios:
         raise InputError("scenarios", "at least one scenario is needed")
+    for s in scenarios:
+        if s.pipeline.definition is not None:
+            raise InputError("pipeline.definition", "an imported workflow is a graph, not a list of steps: "
+                                                    "orchsim.analytic.graph meters it (estimate() dispatches there)")
     steps = [s.steps() for s in scenarios]
     k_max = max(len(st) for st in steps)
     p = len(scenarios)

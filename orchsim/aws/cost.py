@@ -4,19 +4,25 @@ Pricing never simulates; it applies :mod:`orchsim.aws.rules` rules to metered mo
 :func:`price_metering` (one :class:`~orchsim.aws.metering.Metering`, line items) and
 :func:`price_monthly` (arrays of monthly quantities, one total per component) apply the same rules
 with the same unit prices, side by side; :func:`wasted_usd` prices a simulated run's waste.
+
+Direct service calls (:attr:`Metering.service_calls`) become line items of the service components
+(:data:`orchsim.aws.services.SERVICE_COMPONENTS`) where the price book prices them; the others are
+listed in :attr:`Cost.unpriced_calls` with a note, never priced at $0.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from orchsim.aws.metering import Metering, Waste
-from orchsim.aws.pricebook import PriceBook, Tier, load_price_book
+from orchsim.aws.metering import METERS, Metering, Waste
+from orchsim.aws.pricebook import PriceBook, ServicePrices, Tier, load_price_book
 from orchsim.aws.rules import apply_free_allowance, split_free_allowance, tier_segments, tiered_cost
+from orchsim.aws.services import BILLING_UNITS, SERVICE_UNITS, normalise_calls, service_key, unpriced_note
 
 __all__ = ["COMPONENTS", "Cost", "LineItem", "UnitPrices", "price_metering", "price_monthly", "unit_prices", "wasted_usd"]
 
@@ -46,12 +52,19 @@ class LineItem:
 
 @dataclass(frozen=True)
 class Cost:
-    """Monthly cost as line items, with the price book provenance that made it."""
+    """Monthly cost as line items, with the price book provenance that made it.
+
+    ``unpriced_calls`` lists the service calls counted but not priced (service key -> calls per
+    month: no price in the book for the region, or no pricing rule such as Bedrock's per-token
+    price), and ``unpriced_notes`` says why for each key; both are empty without service calls.
+    """
 
     line_items: tuple[LineItem, ...]
     region: str
     price_book_as_of: str
     free_tier: bool
+    unpriced_calls: Mapping[str, float] = field(default_factory=dict, hash=False)
+    unpriced_notes: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def total_usd(self) -> float:
@@ -59,33 +72,42 @@ class Cost:
         return sum(li.usd for li in self.line_items)
 
     def by_component(self) -> dict[str, float]:
-        """USD per month for each of :data:`COMPONENTS` (zero where nothing was billed).
+        """USD per month for each of :data:`COMPONENTS` (zero where nothing was billed), then each
+        service component with a line item (``dynamodb``, ``sqs``, ...).
 
         Returns
         -------
         dict
-            Component name -> USD per month, in :data:`COMPONENTS` order.
+            Component name -> USD per month, in :data:`COMPONENTS` order, then service components
+            in line-item order.
         """
         out = dict.fromkeys(COMPONENTS, 0.0)
         for li in self.line_items:
-            out[li.component] += li.usd
+            out[li.component] = out.get(li.component, 0.0) + li.usd
         return out
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready mapping: ``total_usd``, ``line_items``, ``region``, ``price_book_as_of``, ``free_tier``.
+        """JSON-ready mapping: ``total_usd``, ``line_items``, ``region``, ``price_book_as_of``, ``free_tier``,
+        and ``unpriced_service_calls`` when some service calls carry no price.
 
         Returns
         -------
         dict
-            What ``orchsim price ... --json`` prints (USD per month).
+            What ``orchsim price ... --json`` prints (USD per month); ``unpriced_service_calls`` maps
+            a service key to ``{"calls": calls per month, "note": why it is not priced}``.
         """
-        return {
+        out: dict[str, object] = {
             "total_usd": self.total_usd,
             "line_items": [{k: v for k, v in asdict(li).items() if k != "component"} for li in self.line_items],
             "region": self.region,
             "price_book_as_of": self.price_book_as_of,
             "free_tier": self.free_tier,
         }
+        if self.unpriced_calls:
+            out["unpriced_service_calls"] = {
+                k: {"calls": n, "note": self.unpriced_notes.get(k, "")} for k, n in self.unpriced_calls.items()
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -139,6 +161,27 @@ def unit_prices(book: PriceBook, region: str) -> UnitPrices:
         express_gb_hour_tiers=exp.duration_tiers,
         logs_gb=book.logs_ingestion_usd_per_gb(region),
     )
+
+
+_Q = TypeVar("_Q", float, NDArray[np.float64])
+
+
+def _service_units(
+    calls: Mapping[str, _Q], prices: ServicePrices | None
+) -> tuple[dict[str, _Q], dict[str, _Q]]:
+    """Split normalised service calls into billing units with a price (unit name -> units, in
+    :data:`~orchsim.aws.services.BILLING_UNITS` order) and calls without one (key -> calls)."""
+    units: dict[str, _Q] = {}
+    unpriced: dict[str, _Q] = {}
+    for key, n in calls.items():
+        rule = SERVICE_UNITS.get(key)
+        if rule is None or prices is None or rule.unit not in prices.units:
+            unpriced[key] = unpriced[key] + n if key in unpriced else n
+            continue
+        q = n * rule.units_per_call
+        units[rule.unit] = units[rule.unit] + q if rule.unit in units else q
+    ordered = {u: units[u] for u in BILLING_UNITS if u in units}
+    return ordered, unpriced
 
 
 def _tiered_items(name: str, component: str, quantity: float, unit: str, tiers: tuple[Tier, ...]) -> list[LineItem]:
@@ -226,10 +269,23 @@ def price_metering(
         p = up.logs_gb
         items.append(LineItem("CloudWatch Logs ingestion", "logs", monthly.logs_gb, "GB", p, monthly.logs_gb * p))
 
-    return Cost(tuple(items), region, book.as_of, free_tier)
+    if not monthly.service_calls:
+        return Cost(tuple(items), region, book.as_of, free_tier)
+    sp = book.service_prices(region)
+    units, unpriced = _service_units(normalise_calls(monthly.service_calls), sp)
+    for unit, q in units.items():
+        assert sp is not None  # a unit has a price only when the region has service prices
+        price = sp.units[unit]
+        if free_tier:
+            q = float(apply_free_allowance(q, price.free_units))
+        if q > 0:
+            bu = BILLING_UNITS[unit]
+            items.append(LineItem(unit, bu.component, q, bu.unit, price.usd_per_unit, q * price.usd_per_unit))
+    notes = {k: unpriced_note(k, region) for k in unpriced}
+    return Cost(tuple(items), region, book.as_of, free_tier, unpriced, notes)
 
 
-_METERS = tuple(f.name for f in fields(Metering))
+_METERS = METERS
 
 
 def price_monthly(
@@ -238,6 +294,7 @@ def price_monthly(
     *,
     free_tier: bool = False,
     prices: str | PriceBook | None = None,
+    service_calls: Mapping[str, ArrayLike] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Vectorised :func:`price_metering`: monthly USD per component for arrays of monthly metering.
 
@@ -256,11 +313,17 @@ def price_monthly(
         Apply the always-free allowances.
     prices
         A price file path or :class:`PriceBook`; default the shipped one.
+    service_calls
+        Monthly direct service calls per key (:func:`orchsim.aws.services.service_key`), each a
+        scalar or an array over points.
 
     Returns
     -------
     dict of numpy.ndarray
-        USD per month for each of :data:`COMPONENTS`, and ``total``.
+        USD per month for each of :data:`COMPONENTS`, then each service component priced (only
+        with ``service_calls``), and ``total``. Service calls without a price are returned under
+        ``"unpriced:<key>"`` as calls per month (not USD, not in ``total``; the reason is
+        :func:`orchsim.aws.services.unpriced_note`).
 
     Examples
     --------
@@ -273,7 +336,8 @@ def price_monthly(
         raise ValueError(f"unknown meter(s) {sorted(unknown)}; accepted: {', '.join(_METERS)}")
     book = load_price_book(prices)
     up = unit_prices(book, region)
-    shape = np.broadcast_shapes(*(np.shape(v) for v in monthly.values()))
+    calls = service_calls or {}
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (*monthly.values(), *calls.values())))
     q = {m: np.broadcast_to(np.asarray(monthly.get(m, 0.0), dtype=float), shape) for m in _METERS}
     req, x86, arm, trans = q["lambda_requests"], q["lambda_gb_s_x86_64"], q["lambda_gb_s_arm64"], q["sfn_transitions"]
     if free_tier:
@@ -290,10 +354,27 @@ def price_monthly(
         "logs": q["logs_gb"] * up.logs_gb,
     }
     assert tuple(out) == COMPONENTS
+    merged: dict[str, NDArray[np.float64]] = {}
+    for raw, n in calls.items():
+        key = service_key(raw)
+        arr = np.broadcast_to(np.asarray(n, dtype=float), shape)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError(f"service_calls[{raw!r}] must be finite counts >= 0")
+        merged[key] = merged[key] + arr if key in merged else arr
+    sp = book.service_prices(region)
+    units, unpriced = _service_units(merged, sp)
+    for unit, qty in units.items():
+        assert sp is not None  # a unit has a price only when the region has service prices
+        price = sp.units[unit]
+        paid = apply_free_allowance(qty, price.free_units) if free_tier else qty
+        comp = BILLING_UNITS[unit].component
+        out[comp] = out[comp] + paid * price.usd_per_unit if comp in out else paid * price.usd_per_unit
     total = np.zeros(shape)
-    for c in COMPONENTS:
+    for c in out:
         total += out[c]
     out["total"] = total
+    for key, n in unpriced.items():
+        out[f"unpriced:{key}"] = n
     return out
 
 

@@ -8,9 +8,10 @@ belongs to ``in_flight`` documents and is not billed in that window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 
-__all__ = ["Metering", "Waste"]
+__all__ = ["METERS", "Metering", "Waste"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Metering:
         Express billed duration x billed memory, GB-hours.
     logs_gb
         CloudWatch Logs ingestion, GB.
+    service_calls
+        Direct AWS service calls per key (``"dynamodb:putItem"``, ``"sqs:sendMessage"``: see
+        :func:`orchsim.aws.services.service_key`), calls over the window. Priced where the price
+        book has a price; the others are reported unpriced, never dropped.
     """
 
     lambda_requests: float = 0.0
@@ -43,6 +48,7 @@ class Metering:
     express_requests: float = 0.0
     express_gb_hours: float = 0.0
     logs_gb: float = 0.0
+    service_calls: Mapping[str, float] = field(default_factory=dict, hash=False)
 
     def scaled(self, factor: float) -> Metering:
         """Every quantity multiplied by ``factor`` (for example window -> month).
@@ -57,12 +63,17 @@ class Metering:
         Metering
             A new metering; this one is unchanged.
         """
-        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
+        scaled: dict[str, float] = {m: getattr(self, m) * factor for m in METERS}
+        return replace(self, service_calls={k: v * factor for k, v in self.service_calls.items()}, **scaled)
 
     @property
     def lambda_gb_s(self) -> float:
         """Billed Lambda compute over both architectures, GB-seconds."""
         return self.lambda_gb_s_x86_64 + self.lambda_gb_s_arm64
+
+
+METERS: tuple[str, ...] = tuple(f.name for f in fields(Metering) if f.name != "service_calls")
+"""The scalar meters of :class:`Metering` (every field but ``service_calls``), in field order."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 
 from orchsim.aws.rules import BillingRules
+from orchsim.aws.services import BILLING_UNITS
 from orchsim.errors import InputError, accepted_range, from_validation_error, model_in
 from orchsim.model.strict import StrictInputModel
 from orchsim.resources import data_dir
@@ -33,6 +34,8 @@ __all__ = [
     "LambdaPrices",
     "ExpressPrices",
     "StandardPrices",
+    "ServicePrices",
+    "ServiceUnitPrice",
     "load_price_book",
 ]
 
@@ -193,6 +196,98 @@ class _LogsIn(Provenance):
     regions: dict[str, _LogsRegionIn | _SameAs]
 
 
+class _ServiceProvenance(Provenance):
+    note: str = ""
+
+
+class _DynamoDbRegionIn(_ServiceProvenance):
+    write_request_units_usd_per_million: NonNeg
+    read_request_units_usd_per_million: NonNeg
+
+
+class _DynamoDbIn(_Frozen):
+    regions: dict[str, _DynamoDbRegionIn]
+
+
+class _SqsRegionIn(_ServiceProvenance):
+    requests_usd_per_million: NonNeg
+
+
+class _SqsFreeTier(_ServiceProvenance):
+    requests: Quantity
+
+
+class _SqsIn(_Frozen):
+    free_tier: _SqsFreeTier | None = None
+    regions: dict[str, _SqsRegionIn]
+
+
+class _SnsRegionIn(_ServiceProvenance):
+    publish_requests_usd_per_million: NonNeg
+
+
+class _SnsFreeTier(_ServiceProvenance):
+    publish_requests: Quantity
+
+
+class _SnsIn(_Frozen):
+    free_tier: _SnsFreeTier | None = None
+    regions: dict[str, _SnsRegionIn]
+
+
+class _S3RegionIn(_ServiceProvenance):
+    put_copy_post_list_usd_per_1000: NonNeg
+    get_select_usd_per_1000: NonNeg
+
+
+class _S3In(_Frozen):
+    regions: dict[str, _S3RegionIn]
+
+
+class _EventBridgeRegionIn(_ServiceProvenance):
+    custom_events_usd_per_million: NonNeg
+
+
+class _EventBridgeIn(_Frozen):
+    regions: dict[str, _EventBridgeRegionIn]
+
+
+class _SchedulerRegionIn(_ServiceProvenance):
+    invocations_usd_per_million: NonNeg
+
+
+class _SchedulerFreeTier(_ServiceProvenance):
+    invocations: Quantity
+
+
+class _SchedulerIn(_Frozen):
+    free_tier: _SchedulerFreeTier | None = None
+    regions: dict[str, _SchedulerRegionIn]
+
+
+class _ServicesIn(_Frozen):
+    dynamodb: _DynamoDbIn | None = None
+    sqs: _SqsIn | None = None
+    sns: _SnsIn | None = None
+    s3: _S3In | None = None
+    eventbridge: _EventBridgeIn | None = None
+    scheduler: _SchedulerIn | None = None
+
+
+# (service section, price field, billing unit, units per quoted quantity, free-tier field or None)
+_SERVICE_FIELDS: tuple[tuple[str, str, str, float, str | None], ...] = (
+    ("dynamodb", "write_request_units_usd_per_million", "dynamodb_write_request_units", 1e6, None),
+    ("dynamodb", "read_request_units_usd_per_million", "dynamodb_read_request_units", 1e6, None),
+    ("sqs", "requests_usd_per_million", "sqs_requests", 1e6, "requests"),
+    ("sns", "publish_requests_usd_per_million", "sns_publish_requests", 1e6, "publish_requests"),
+    ("s3", "put_copy_post_list_usd_per_1000", "s3_put_copy_post_list_requests", 1e3, None),
+    ("s3", "get_select_usd_per_1000", "s3_get_select_requests", 1e3, None),
+    ("eventbridge", "custom_events_usd_per_million", "eventbridge_custom_events", 1e6, None),
+    ("scheduler", "invocations_usd_per_million", "scheduler_invocations", 1e6, "invocations"),
+)
+assert [u for _, _, u, _, _ in _SERVICE_FIELDS] == list(BILLING_UNITS), "every billing unit needs its price field"
+
+
 class _PriceFileIn(_Frozen):
     schema_version: Literal[1]
     currency: Literal["USD"]
@@ -201,6 +296,7 @@ class _PriceFileIn(_Frozen):
     lambda_: _LambdaIn = Field(alias="lambda")
     step_functions: _SfnIn
     cloudwatch_logs: _LogsIn
+    services: _ServicesIn | None = None
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -267,6 +363,32 @@ class ExpressPrices(_Frozen):
     source: str
     as_of: str
     assumed_from: str | None = None
+
+
+class ServiceUnitPrice(_Frozen):
+    """The price of one service billing unit in one region.
+
+    ``unit`` names a :data:`orchsim.aws.services.BILLING_UNITS` entry; ``usd_per_unit`` is USD per
+    single unit (per request, per event); ``free_units`` the monthly always-free allowance.
+    """
+
+    unit: str
+    usd_per_unit: float
+    free_units: float
+    source: str
+    as_of: str
+    note: str = ""
+
+
+class ServicePrices(_Frozen):
+    """Prices of direct service calls (DynamoDB, SQS, SNS, S3, EventBridge, Scheduler) in one region.
+
+    ``units`` maps a billing unit name to its price; a unit without a price in the region is absent
+    (its calls are reported unpriced).
+    """
+
+    region: str
+    units: dict[str, ServiceUnitPrice]
 
 
 def _resolve(regions: dict[str, Any], region: str, service: str) -> tuple[Any, str | None]:
@@ -394,6 +516,43 @@ class PriceBook:
         """CloudWatch Logs ingestion price (USD per GB) in ``region``."""
         entry, _ = _resolve(self._raw.cloudwatch_logs.regions, region, "CloudWatch Logs")
         return float(entry.ingestion_usd_per_gb)
+
+    def service_prices(self, region: str) -> ServicePrices | None:
+        """Prices of direct service calls in ``region``, or None when the book prices none there.
+
+        Parameters
+        ----------
+        region
+            AWS region. A region missing from a service's ``regions`` leaves that service's calls
+            unpriced (never assumed equal to another region's).
+
+        Returns
+        -------
+        ServicePrices or None
+            The billing units priced in ``region``, USD per unit, with free allowances.
+
+        >>> load_price_book().service_prices("us-east-1").units["sqs_requests"].free_units
+        1000000.0
+        """
+        services = self._raw.services
+        if services is None:
+            return None
+        units: dict[str, ServiceUnitPrice] = {}
+        for section, price_field, unit, per, free_field in _SERVICE_FIELDS:
+            svc = getattr(services, section)
+            entry = svc.regions.get(region) if svc is not None else None
+            if entry is None:
+                continue
+            free = getattr(svc, "free_tier", None)
+            units[unit] = ServiceUnitPrice(
+                unit=unit,
+                usd_per_unit=getattr(entry, price_field) / per,
+                free_units=getattr(free, free_field) if free is not None and free_field is not None else 0.0,
+                source=entry.source,
+                as_of=entry.as_of,
+                note=entry.note,
+            )
+        return ServicePrices(region=region, units=units) if units else None
 
     def check_region(self, region: str) -> None:
         """Raise :class:`InputError` unless every service has a price in ``region``."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from orchsim.model.asl import Retrier
 from orchsim.model.scenario import RetryPolicy
 
 if TYPE_CHECKING:
@@ -529,7 +530,7 @@ def throttle_backoff_s(n: int) -> float:
     """
     return min(2.0 ** (n - 1), 300.0)
 
-def asl_wait_s(policy: RetryPolicy, retry: int, u: float = 1.0) -> float:
+def asl_wait_s(policy: RetryPolicy | Retrier, retry: int, u: float = 1.0) -> float:
     """Wait before retry number ``retry`` (1-based) under an ASL retrier, seconds.
 
     Rule: Amazon States Language Retry fields IntervalSeconds, BackoffRate, MaxDelaySeconds and
@@ -542,7 +543,8 @@ def asl_wait_s(policy: RetryPolicy, retry: int, u: float = 1.0) -> float:
     Parameters
     ----------
     policy
-        The retrier.
+        The retrier: a scenario's :class:`RetryPolicy` or an imported definition's
+        :class:`~orchsim.model.asl.Retrier` (``jitter`` "full"/"FULL").
     retry
         Retry number, 1-based.
     u
@@ -556,7 +558,7 @@ def asl_wait_s(policy: RetryPolicy, retry: int, u: float = 1.0) -> float:
     wait = policy.interval_s * policy.backoff_rate ** (retry - 1)
     if policy.max_delay_s is not None:
         wait = min(wait, policy.max_delay_s)
-    return wait * u if policy.jitter == "full" else wait
+    return wait * u if policy.jitter.lower() == "full" else wait
 
 
 def failure_outcome_recorded(

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import copy
 import difflib
-import math
 import os
 import warnings
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import (
-    ConfigDict,
     Field,
     PrivateAttr,
     SerializerFunctionWrapHandler,
@@ -28,9 +26,22 @@ from pydantic import (
 
 from orchsim.errors import InputError, from_validation_error
 from orchsim.model.asl import Definition, load_definition
-from orchsim.model.dists import Z95, Duration, Exponential, Fixed, LogNormal, Uniform
 from orchsim.model.inspect import check_profile
-from orchsim.model.strict import StrictInputModel
+from orchsim.model.profile import (
+    COUNTS,
+    ERROR_NAME_KEYS,
+    FixedCount,
+    ItemCount,
+    LogNormalCount,
+    PoissonCount,
+    Step,
+    TaskWait,
+    UniformCount,
+)
+from orchsim.model.profile import (
+    FrozenModel as _Frozen,
+)
+from orchsim.model.workflow import Workflow, build_workflow
 from orchsim.resources import data_dir, scenario_path, workflow_path
 from orchsim.yamlfile import read_yaml
 
@@ -93,8 +104,6 @@ def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
 
 
 
-class _Frozen(StrictInputModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class ScenarioDefaultsWarning(UserWarning):
@@ -134,128 +143,6 @@ class Workload(_Frozen):
         return {"kind": v} if isinstance(v, str) else v
 
 
-class Step(_Frozen):
-    """One Lambda function of the pipeline."""
-
-    name: str = Field("step", min_length=1, max_length=64)
-    memory_mb: int = Field(1024, ge=128, le=10_240, description="configured memory, MB (128-10,240)")
-    arch: Literal["x86_64", "arm64"] = "x86_64"
-    duration: Duration = LogNormal(median_ms=800, p95_ms=2500)
-    init_ms: float = Field(250, ge=0, le=600_000, description="cold-start INIT duration, ms (billed)")
-    timeout_s: float = Field(60, gt=0, le=900, description="function timeout, s (0-900)")
-    error_rate: float = Field(0.0, ge=0, le=1, description="transient error probability per attempt")
-    fatal_error_rate: float = Field(0.0, ge=0, le=1, description="non-retryable error probability")
-    ephemeral_storage_mb: int = Field(512, ge=512, le=10_240, description="ephemeral storage, MB")
-
-    @model_validator(mode="after")
-    def _rates(self) -> Step:
-        if self.error_rate + self.fatal_error_rate > 1:
-            raise ValueError("error_rate + fatal_error_rate must be <= 1")
-        return self
-
-
-class FixedCount(_Frozen):
-    """Always ``n`` items."""
-
-    dist: Literal["fixed"] = "fixed"
-    n: int = Field(ge=0, le=1_000_000, description="items per run, 0-1,000,000")
-
-    def mean_items(self) -> float:
-        """Mean items per run."""
-        return float(self.n)
-
-
-class PoissonCount(_Frozen):
-    """Poisson-distributed items with mean ``mean``."""
-
-    dist: Literal["poisson"] = "poisson"
-    mean: float = Field(ge=0, le=1_000_000, description="mean items per run, 0-1,000,000")
-
-    def mean_items(self) -> float:
-        """Mean items per run."""
-        return float(self.mean)
-
-
-class UniformCount(_Frozen):
-    """A whole number of items drawn uniformly in [low, high]."""
-
-    dist: Literal["uniform"] = "uniform"
-    low: int = Field(ge=0, le=1_000_000, description="fewest items, 0-1,000,000")
-    high: int = Field(ge=0, le=1_000_000, description="most items, 0-1,000,000")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> UniformCount:
-        if self.high < self.low:
-            raise ValueError("high must be >= low")
-        return self
-
-    def mean_items(self) -> float:
-        """Mean items per run."""
-        return (self.low + self.high) / 2.0
-
-
-class LogNormalCount(_Frozen):
-    """Log-normally distributed items (rounded to whole items when drawn), by median and 95th percentile."""
-
-    dist: Literal["lognormal"] = "lognormal"
-    median: float = Field(gt=0, le=1_000_000, description="median items per run, 0-1,000,000")
-    p95: float = Field(gt=0, le=1_000_000, description="95th percentile of items per run, 0-1,000,000")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LogNormalCount:
-        if self.p95 < self.median:
-            raise ValueError("p95 must be >= median")
-        return self
-
-    def mean_items(self) -> float:
-        """Mean items per run (of the continuous distribution)."""
-        sigma = math.log(self.p95 / self.median) / Z95
-        return self.median * math.exp(sigma * sigma / 2.0)
-
-
-ItemCount = FixedCount | PoissonCount | UniformCount | LogNormalCount
-"""Items per run of a Map state: ``{dist: fixed, n}``, ``{dist: poisson, mean}``, ``{dist: uniform,
-low, high}`` or ``{dist: lognormal, median, p95}``."""
-
-_COUNTS: dict[str, type[_Frozen]] = {"fixed": FixedCount, "poisson": PoissonCount, "uniform": UniformCount,
-                                     "lognormal": LogNormalCount}
-_YEAR_MS = 31_536_000_000  # a Standard execution runs at most one year
-
-
-class _WaitFixed(Fixed):
-    ms: float = Field(ge=0, le=_YEAR_MS, description="duration, ms (up to a year)")
-
-
-class _WaitExponential(Exponential):
-    mean_ms_: float = Field(alias="mean_ms", gt=0, le=_YEAR_MS, description="mean, ms (up to a year)")
-
-
-class _WaitLogNormal(LogNormal):
-    median_ms: float = Field(gt=0, le=_YEAR_MS, description="median, ms (up to a year)")
-    p95_ms: float = Field(gt=0, le=_YEAR_MS, description="95th percentile, ms (up to a year)")
-
-
-class _WaitUniform(Uniform):
-    low_ms: float = Field(ge=0, le=_YEAR_MS, description="shortest, ms (up to a year)")
-    high_ms: float = Field(ge=0, le=_YEAR_MS, description="longest, ms (up to a year)")
-
-
-class TaskWait(_Frozen):
-    """Profile of a Task that is not a Lambda function (a service call, a job, a callback, an
-    activity): ``duration`` is its latency or wait, up to a year (a person's approval takes hours)."""
-
-    duration: _WaitFixed | _WaitExponential | _WaitLogNormal | _WaitUniform = Field(
-        _WaitLogNormal(median_ms=100, p95_ms=400), discriminator="dist")
-    error_rate: float = Field(0.0, ge=0, le=1, description="transient error probability per attempt")
-    fatal_error_rate: float = Field(0.0, ge=0, le=1, description="non-retryable error probability")
-
-    @model_validator(mode="after")
-    def _rates(self) -> TaskWait:
-        if self.error_rate + self.fatal_error_rate > 1:
-            raise ValueError("error_rate + fatal_error_rate must be <= 1")
-        return self
-
-
 _PROFILE_KEYS = ("definition", "substitutions", "states", "choices", "map_items")
 
 
@@ -269,8 +156,7 @@ class Pipeline(_Frozen):
 
     ``definition`` is a file path (relative paths: to the scenario file's folder when loaded with
     :func:`load_scenario`, else the working directory), a shipped workflow's name (``document-ai``) or
-    an inline ASL mapping. A pipeline with a definition is inspected but not yet simulated or priced:
-    :meth:`resolved` raises.
+    an inline ASL mapping; :meth:`runnable` gives it with its profile, ready to run.
     """
 
     steps: int | list[dict[str, Any]] = Field(5, description="an integer 1-100 or a list of 1-100 step mappings")
@@ -281,6 +167,7 @@ class Pipeline(_Frozen):
     choices: dict[str, Any] = Field(default_factory=dict, description="probability per target, per Choice state")
     map_items: dict[str, ItemCount] = Field(default_factory=dict, description="item count distribution per Map state")
     _workflow: Definition | None = PrivateAttr(None)
+    _runnable: Workflow | None = PrivateAttr(None)
 
     @field_validator("steps")
     @classmethod
@@ -323,14 +210,14 @@ class Pipeline(_Frozen):
         for name, entry in v.items():
             where = f"pipeline.map_items.{name}"
             kind = entry.get("dist") if isinstance(entry, dict) else None
-            if kind not in _COUNTS:
-                raise InputError(where, f"an item count distribution with dist {' | '.join(_COUNTS)} "
+            if kind not in COUNTS:
+                raise InputError(where, f"an item count distribution with dist {' | '.join(COUNTS)} "
                                         "(fixed: n; poisson: mean; uniform: low, high; lognormal: median, p95)"
                                         + (f"; got dist {kind!r}" if isinstance(entry, dict) else f"; got {entry!r}"))
             try:
-                out[name] = _COUNTS[kind].model_validate(entry)
+                out[name] = COUNTS[kind].model_validate(entry)
             except ValidationError as exc:
-                raise from_validation_error(exc, where, _COUNTS[kind]) from None
+                raise from_validation_error(exc, where, COUNTS[kind]) from None
         return out
 
     @model_validator(mode="after")
@@ -378,13 +265,23 @@ class Pipeline(_Frozen):
                 hint = f"; did you mean {close[0]!r}?" if close else f"; accepted: {', '.join(tasks)}"
                 raise InputError(where, f"no state of that name in the definition{hint}")
             st = tasks[name]
+            if st.type == "Wait":
+                try:
+                    TaskWait.model_validate(entry)
+                except ValidationError as exc:
+                    raise from_validation_error(exc, where, TaskWait) from None
+                continue
             if st.type != "Task":
-                raise InputError(where, f"a {st.type} state does no work of its own; accepted: Task states")
+                raise InputError(where, f"a {st.type} state does no work of its own; accepted: Task and Wait states")
             if "name" in entry:
                 raise InputError(f"{where}.name", "not accepted here: the state's name is its key")
+            for key in ERROR_NAME_KEYS:
+                if st.kind == "lambda" and key in entry and not (isinstance(entry[key], str) and 0 < len(entry[key]) <= 256):
+                    raise InputError(f"{where}.{key}", f"an ASL error name such as 'Lambda.ServiceException'; got {entry[key]!r}")
             try:
                 if st.kind == "lambda":
-                    Step.model_validate({**template, **entry, "name": name[:64]})
+                    Step.model_validate({**template, **{k: v for k, v in entry.items() if k not in ERROR_NAME_KEYS},
+                                         "name": name[:64]})
                 else:
                     TaskWait.model_validate(entry)
             except ValidationError as exc:
@@ -411,6 +308,19 @@ class Pipeline(_Frozen):
         """Mean items per run of each profiled Map state, by name."""
         return {name: count.mean_items() for name, count in self.map_items.items()}
 
+    def runnable(self) -> Workflow:
+        """The imported definition with its profile, ready for an engine (built once).
+
+        Raises
+        ------
+        InputError
+            Without a definition, or for what the profile must say before a run
+            (:func:`orchsim.model.workflow.build_workflow`).
+        """
+        if self._runnable is None:
+            self._runnable = build_workflow(self)
+        return self._runnable
+
     def resolved(self) -> tuple[Step, ...]:
         """The pipeline's steps in order.
 
@@ -418,17 +328,16 @@ class Pipeline(_Frozen):
         -------
         tuple of Step
             Frozen steps: ``steps`` copies of ``step`` named ``step1``, ``step2``, ..., or each
-            listed mapping over ``step``.
+            listed mapping over ``step``; for an imported definition, one per Task state (the
+            function that runs or, in a Lambda chain, calls it), in definition order.
 
         Raises
         ------
         InputError
-            For a pipeline with a ``definition``: imported workflows are not simulated or priced yet.
+            For an imported definition that cannot be run as profiled (:meth:`runnable`).
         """
         if self.definition is not None:
-            raise InputError("pipeline.definition", "imported workflows are inspected (orchsim inspect) but not "
-                                                    "simulated or priced yet; inspect this scenario with `orchsim "
-                                                    "inspect SCENARIO`, or describe the pipeline with pipeline.steps")
+            return self.runnable().steps
         if isinstance(self.steps, int):
             return tuple(self.step.model_copy(update={"name": f"step{i + 1}"}) for i in range(self.steps))
         template = self.step.model_dump(by_alias=True)

@@ -114,12 +114,28 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def skip_slow_iri_checker() -> None:
+    """Keep jsonschema from loading its optional IRI format checker in this process.
+
+    papermill and nbconvert import nbformat, which imports jsonschema; when ``rfc3987-syntax`` is
+    installed (jsonschema's ``format-nongpl`` extra, pulled in by the Jupyter packages) jsonschema
+    imports it, and it compiles some 40 grammars at import: about 3 s in every process that runs a
+    notebook. Notebook validation checks no IRI formats, so the report's own processes (the
+    ``orchsim report`` command and the notebook children) go without it. Not called on import:
+    a library caller's jsonschema is left as it is. A no-op once jsonschema is imported.
+    """
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # import raises ImportError: jsonschema skips the checker
+
+
 def _own_process_group() -> None:
     """Pool initializer: the child (and the kernel it starts) in a process group of its own, so a
     terminal's Ctrl-C reaches only the parent, which stops them (:func:`_stop_children`) without
-    their tracebacks."""
+    their tracebacks; and without jsonschema's slow IRI checker (:func:`skip_slow_iri_checker`)."""
     if hasattr(os, "setpgrp"):
         os.setpgrp()
+    skip_slow_iri_checker()
 
 
 def _stop_children(pool: ProcessPoolExecutor) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from orchsim.errors import InputError
 from orchsim.model.rates import expected_arrivals, peak_rate_per_s
+from orchsim.model.inspect import inspect_definition
 from orchsim.model.scenario import Scenario
 
 __all__ = ["RunBudget", "RunEstimate", "RunTooLarge", "estimate_run", "combine", "check_budget", "DETAIL_DOCS"]
@@ -160,6 +161,14 @@ def _attempts_per_doc(scenario: Scenario) -> float:
     retry policy's attempts (fatal errors end the document, which the estimate ignores: high side)."""
     total = 0.0
     cap = max(scenario.retry.max_attempts, scenario.chain.async_max_retries + 1, scenario.lambda_.sdk_max_attempts)
+    if scenario.pipeline.definition is not None:
+        # An imported workflow: every state entered costs about what an attempt does, twice over
+        # (a SimPy process step per state, a child process per branch and item).
+        wf = scenario.pipeline.runnable()
+        means = {name: wf.map_mean(name) for name in wf.map_items}
+        doc = inspect_definition(wf.definition, choices=scenario.pipeline.choices, map_items=means)["per_document"]
+        worst = max(min(s.error_rate, 0.999) for s in wf.steps)
+        return 2.0 * float(doc["state_transitions"]) * sum(worst**i for i in range(cap))
     for step in scenario.steps():
         e = min(step.error_rate, 0.999)
         total += sum(e**i for i in range(cap))

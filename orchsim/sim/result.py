@@ -84,6 +84,11 @@ class Summary:
     share_succeeded: float
     share_failed: float
     share_lost: float
+    # Added with imported workflows (issue 10): calls to other AWS services over the window, by
+    # resource key, and those the price book does not price (monthly calls, with why).
+    service_calls: dict[str, float] = field(default_factory=dict)
+    service_calls_per_doc: float = 0.0
+    unpriced_service_calls: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cost_total_usd(self) -> float:
@@ -157,6 +162,10 @@ class SimulationResult:
         The billing rules the run was metered with (rounding, chunk, included storage, limit).
     waste
         The wasted part of ``metering`` (priced into ``summary.wasted_usd``).
+    by_state
+        Imported workflows only: one row per state over the window: ``state``, ``type``, ``kind``,
+        ``invocations``, ``billed_gb_s``, ``transitions`` (Standard), ``service_calls``; None for
+        a linear pipeline.
     """
 
     scenario: Scenario
@@ -171,6 +180,7 @@ class SimulationResult:
     rules: BillingRules = DEFAULT_RULES
     waste: Waste = Waste()
     invocations_every: int = 1
+    by_state: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: counts, latency percentiles (ms), monthly cost by component (USD).
@@ -309,7 +319,7 @@ def price_window(
     by_comp = cost.by_component()
     docs_month = docs_arrived * factor
     figures: dict[str, Any] = {
-        "cost_usd": {"total": cost.total_usd, **{c: by_comp[c] for c in COMPONENTS}},
+        "cost_usd": {"total": cost.total_usd, **{c: by_comp[c] for c in COMPONENTS}, **by_comp},  # + service components
         "cost_per_1000_docs_usd": cost.total_usd / docs_month * 1000.0 if docs_month else float("nan"),
         "wasted_usd": wasted_usd(by_comp, window, waste),
         "region": scenario.region,

@@ -25,6 +25,8 @@ import numpy as np
 __all__ = [
     "ARRIVALS",
     "DUPLICATES",
+    "GRAPH_BASE",
+    "KINDS_PER_STATE",
     "JITTER",
     "KEEP_ALIVE",
     "OUTCOME",
@@ -52,6 +54,12 @@ RETRY_WORK = 2
 """Step stream kind: work durations of later attempts (drawn in blocks, as needed)."""
 RETRY_OUTCOME = 3
 """Step stream kind: outcome uniforms of later attempts (drawn in blocks, as needed)."""
+
+GRAPH_BASE = 100_000
+"""First source number of an imported workflow's per-state streams: state ``i`` (definition order)
+has sources ``GRAPH_BASE + KINDS_PER_STATE * i + j``: j = 0 its Choice draws, 1 its Map item counts,
+2 its Wait durations."""
+KINDS_PER_STATE = 4
 
 _STEP_BASE = 1000
 _KINDS_PER_STEP = 10

@@ -29,11 +29,11 @@ from orchsim.aws.rules import BillingRules, express_gb_hours
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Pattern, Scenario, check_pattern
 from orchsim.sim.budget import DETAIL_DOCS, RunBudget, check_budget, estimate_run
-from orchsim.sim.patterns import chain_async, chain_sync, sfn
+from orchsim.sim.patterns import chain_async, chain_sync, graph, sfn
 from orchsim.sim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
 from orchsim.sim.result import Latency, SimulationResult, Summary, price_window
 
-__all__ = ["simulate", "simulate_patterns", "check_pattern", "PATTERN_STARTERS"]
+__all__ = ["simulate", "simulate_patterns", "check_pattern", "pattern_support", "PATTERN_STARTERS"]
 
 PATTERN_STARTERS: dict[str, Callable[[Context], None]] = {
     "lambda-chain-sync": chain_sync.start,
@@ -105,7 +105,10 @@ def simulate(
     check_budget(estimate_run(scenario, [name], detail=detail, detail_docs=detail_docs), budget or RunBudget(), scenario, force=force)
     rules = book.rules
     ctx = Context(scenario, replication, detail=detail, rules=rules, detail_docs=detail_docs)
-    PATTERN_STARTERS[name](ctx)
+    if ctx.workflow is not None:
+        graph.start(ctx, name)
+    else:
+        PATTERN_STARTERS[name](ctx)
     # The model allocates many short-lived objects and makes no reference cycles, so reference
     # counting frees them all; pausing the cyclic collector spares its repeated full passes.
     paused = gc.isenabled()
@@ -184,6 +187,32 @@ def simulate_patterns(
     return out
 
 
+def pattern_support(scenario: Scenario) -> dict[str, str | None]:
+    """Which patterns can run the scenario's pipeline: ``{pattern: None}`` when it can, else the reason.
+
+    A linear pipeline runs under all four; an imported workflow with a callback, a ``.sync`` job or an
+    activity cannot run on Express (:func:`orchsim.sim.patterns.graph.unsupported`).
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+
+    Returns
+    -------
+    dict
+        Pattern name -> None or why it cannot run.
+
+    >>> from orchsim import load_scenario
+    >>> pattern_support(load_scenario("seed-article"))["sfn-express"] is None
+    True
+    """
+    if scenario.pipeline.definition is None:
+        return dict.fromkeys(PATTERNS)
+    wf = scenario.pipeline.runnable()
+    return {p: graph.unsupported(wf, p) for p in PATTERNS}
+
+
 def check_detail_docs(detail_docs: object) -> int:
     """``detail_docs`` if it is an integer >= 1; otherwise :class:`InputError`.
 
@@ -243,6 +272,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         express_requests=float(rec.express_requests),
         express_gb_hours=float(express_gb_hours(rec.express_billed_ms_mb, 1.0)),
         logs_gb=rec.log_bytes / 1e9,
+        service_calls={k: float(v) for k, v in sorted(rec.service_calls.items())},
     )
     docs = rec.doc_table()
     outcome = docs["outcome"]
@@ -300,6 +330,9 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         share_succeeded=per_doc(int(counts[SUCCEEDED])),
         share_failed=per_doc(int(counts[FAILED])),
         share_lost=per_doc(int(counts[LOST])),
+        service_calls=dict(window.service_calls),
+        service_calls_per_doc=per_doc(sum(window.service_calls.values())),
+        unpriced_service_calls=dict(cost.to_dict().get("unpriced_service_calls", {})),  # type: ignore[call-overload]
         **figures,
     )
     documents = invocations_df = None
@@ -342,5 +375,27 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         invocations_df = inv
     return SimulationResult(
         sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df, rules=rules, waste=waste,
-        invocations_every=rec.detail_every,
+        invocations_every=rec.detail_every, by_state=_by_state(ctx),
     )
+
+
+def _by_state(ctx: Context) -> pd.DataFrame | None:
+    """Window metering per state of an imported workflow (None for a linear pipeline)."""
+    wf = ctx.workflow
+    if wf is None:
+        return None
+    rec = ctx.rec
+    rows = []
+    for st in wf.definition.walk():
+        tp = wf.tasks.get(st.name)
+        k = tp.index if tp is not None else None
+        rows.append({
+            "state": st.name,
+            "type": st.type,
+            "kind": st.kind or "",
+            "invocations": rec.step_invocations[k] if k is not None else 0,
+            "billed_gb_s": rec.step_billed_ms[k] * rec.gb_per_ms[k] if k is not None else 0.0,
+            "transitions": rec.state_transitions.get(st.name, 0),
+            "service_calls": rec.state_calls.get(st.name, 0),
+        })
+    return pd.DataFrame(rows)

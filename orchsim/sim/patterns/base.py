@@ -247,6 +247,11 @@ class Recorder:
         self.orphaned = 0
         self.log_bytes = 0.0
         self.rows = _InvocationColumns()
+        # Imported workflows only: calls to other services by resource key, and by state; Standard
+        # transitions by state.
+        self.service_calls: dict[str, int] = {}
+        self.state_calls: dict[str, int] = {}
+        self.state_transitions: dict[str, int] = {}
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
         """Meter one billed invocation.
@@ -333,6 +338,32 @@ class Recorder:
         self.transitions += n
         self.doc_transitions[doc] += n
 
+    def service(self, doc: int, key: str, state: str) -> None:
+        """Count one call to another AWS service (an imported workflow's service Task, a join counter
+        write, a delayed message).
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        key
+            Resource key (:func:`orchsim.aws.services.service_key`), e.g. ``dynamodb:putItem``.
+        state
+            The state that made the call.
+        """
+        self.service_calls[key] = self.service_calls.get(key, 0) + 1
+        self.state_calls[state] = self.state_calls.get(state, 0) + 1
+
+    def state_transition(self, state: str) -> None:
+        """Attribute one Standard transition (counted with :meth:`transition`) to its state.
+
+        Parameters
+        ----------
+        state
+            The state entered or retried.
+        """
+        self.state_transitions[state] = self.state_transitions.get(state, 0) + 1
+
     def express(self, billed_ms: int, billed_mb: int) -> None:
         """Meter one Express execution.
 
@@ -413,7 +444,10 @@ class Context:
         self.rules = rules  # billing units (book.rules): read once into the patterns' attributes
         self.replication = replication
         self.steps = scenario.steps()
-        self.graph = linear_graph(scenario)
+        # An imported workflow runs as its graph (orchsim.sim.patterns.graph); a linear pipeline as
+        # a chain of Task states.
+        self.workflow = scenario.pipeline.runnable() if scenario.pipeline.definition is not None else None
+        self.graph = linear_graph(scenario) if self.workflow is None else None
         self.window_s = scenario.window_hours * 3600.0
         seed = scenario.seed
         self.arrivals = arrival_times(scenario.workload, self.window_s, streams.stream(seed, replication, streams.ARRIVALS))

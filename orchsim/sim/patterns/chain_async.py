@@ -44,6 +44,7 @@ class _Chain(Pattern):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
+        assert ctx.graph is not None
         self.order = task_chain(ctx.graph)
         self.n = len(self.order)
         recorded = failure_outcome_recorded("lambda-chain-async", trigger_async=True, dead_letter=ctx.scenario.chain.dead_letter)

@@ -70,6 +70,7 @@ class _Chain(Pattern):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         sc = ctx.scenario
+        assert ctx.graph is not None
         self.order = task_chain(ctx.graph)
         self.n = len(self.order)
         self.policy = sc.retry if sc.chain.sync_retry == "policy" else None

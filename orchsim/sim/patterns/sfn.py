@@ -102,6 +102,7 @@ class _Machine(Pattern):
         )
         self.fail_outcome = FAILED if recorded else LOST
         self.limit_s = rules.express_max_duration_s if express else math.inf
+        assert ctx.graph is not None
         self.states = ctx.graph.states
         for st in ctx.graph.states.values():
             if not isinstance(st, Task | Wait | Choice | Succeed | Fail):
@@ -165,7 +166,7 @@ class _Execution:
     def _begin(self, _ev: Any = None) -> None:
         self.t0 = self.m.ctx.env.now
         self.deadline = self.t0 + self.m.limit_s
-        self._enter(self.m.ctx.graph.start)
+        self._enter(self.m.ctx.graph.start)  # type: ignore[union-attr]
 
     # -- states -------------------------------------------------------------------------------
     def _enter(self, name: str | None) -> None:
