@@ -235,12 +235,12 @@ class _Grid:
                 c = np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(y, size), size)[: x.size + y.size - 1]
                 c[c < 1e-16 * c.max()] = 0.0
             start = int(ia[0] + ib[0])
-            stop = min(n, start + c.size)
-            g[start:stop] = c[: stop - start]
-            spill = c[stop - start :]
+            keep = max(min(n - start, c.size), 0)
+            g[start : start + keep] = c[:keep]
+            spill = c[keep:]
             if spill.size:
                 o0 = float(spill.sum())
-                om0 = float(spill @ ((stop + np.arange(spill.size)) * self.h))
+                om0 = float(spill @ ((start + keep + np.arange(spill.size)) * self.h))
         ga, gb = float(a.g.sum()), float(b.g.sum())
         ma, mb = float(a.g @ t), float(b.g @ t)
         o = o0 + a.o * gb + ga * b.o + a.o * b.o
@@ -554,38 +554,39 @@ class _Engine:
         tp = self.wf.tasks[st.name]
         gr, meter, step = self.grid, _Meter(), tp.step
         kind = tp.kind
-        lambda_cb = kind == "callback" and st.service == "lambda:invoke"
-        calls = kind in ("service", "job") or (kind == "callback" and not lambda_cb)
+        calls = kind in ("service", "job") or (kind == "callback" and st.service != "lambda:invoke")
         pc = self.pc.get(st.name, 0.0)
         names = (tp.error_name, tp.fatal_error_name)
         e, f = step.error_rate, step.fatal_error_rate
         if self.pattern == "lambda-chain-sync":
             return self._sync_task(st, tp, calls)
-        function = kind == "lambda" or (self.pattern == "lambda-chain-async" and kind == "service")
+        asyn = self.pattern == "lambda-chain-async"
+        function = kind == "lambda" or (asyn and kind == "service")
         hop = st.name in self.first_hop
         if function:
             law, cap, init = _law(step.duration), step.timeout_s * 1000.0, step.init_ms
-        else:
+        else:  # a latency or a wait, no Lambda
             assert tp.wait is not None
-            law, cap, init, pc = _law(tp.wait.duration), math.inf, 0.0, pc if lambda_cb else 0.0
+            law, cap, init, pc = _law(tp.wait.duration), math.inf, 0.0, 0.0
         state_cap = st.timeout_s * 1000.0 if (self.sfn and st.timeout_s is not None) else math.inf
-        outcomes, running = self._attempt(law, cap, state_cap, init if function else 0.0, pc if function else 0.0, e, f, names, hop)
+        outcomes, running = self._attempt(law, cap, state_cap, init, pc, e, f, names, hop)
         per = _Meter()
         if function:
-            send = self.sc.lambda_.invoke_overhead_ms if (not self.sfn and not st.terminal) else 0.0
-            self._bill(per, st.name, step, self._billed(law, cap, init, pc, running) + send, pc)
-        elif lambda_cb:
-            self._bill(per, st.name, step, self.unit + pc * init, pc)
+            billed = self._billed(law, cap, init, pc, running)
+            send = self.sc.lambda_.invoke_overhead_ms
+            if asyn and send > 0 and not st.terminal and st.next is not None and _OK in outcomes:
+                billed += send * outcomes[_OK].mass  # the Event to what comes next, on success only
+                outcomes[_OK] = gr.shift(outcomes[_OK], send)
+            self._bill(per, st.name, step, billed, pc)
         if calls:
             per.put(st.name, f"svc:{service_key(st.resource or st.service or '')}", 1.0)
         if self.sfn:
             per.put(st.name, "tr", 1.0)
-        lead = self.sc.step_functions.transition_latency_ms if self.standard else (0.0 if self.sfn else self.sc.lambda_.invoke_overhead_ms)
-        outcomes = {k: gr.shift(d, lead) for k, d in outcomes.items()}
-        if self.sfn:
+            lead = self.sc.step_functions.transition_latency_ms
+            outcomes = {k: gr.shift(d, lead) for k, d in outcomes.items()}
             final, attempts = self._retry(outcomes, *self._asl(st))
-        elif function:
-            r = 0 if hop else self.sc.chain.async_max_retries
+        elif function and not hop:
+            r = self.sc.chain.async_max_retries
             final, attempts = self._retry(outcomes, lambda key: 0, [r], lambda i, c: gr.point(ASYNC_RETRY_DELAYS_S[c - 1] * 1000.0))
         else:
             final, attempts = outcomes, 1.0
@@ -636,50 +637,51 @@ class _Engine:
             if key == _OK:
                 target = ok or self._after(st)
             else:
-                j = first_match(st.catch, key[1])
+                j = -1 if key[3] else first_match(st.catch, key[1])  # a sync client's own error is not caught
                 target = ("next", st.catch[j].next) if j >= 0 else key
             exits[target] = gr.add(exits.get(target), d)
         return exits
 
     def _sync_task(self, st: StateDef, tp: Any, calls: bool) -> _Kernel:
-        """A synchronous chain's call of the Task's function: its work, then the rest of the scope."""
+        """A synchronous chain's call of the Task's function: its work, then (after
+        ``invoke_overhead_ms``) the rest of the scope, all within its timeout (init included)."""
         gr, meter, step = self.grid, _Meter(), tp.step
         law, cap, init = _law(step.duration), step.timeout_s * 1000.0, step.init_ms
         pc = self.pc.get(st.name, 0.0)
-        own, _ = self._attempt(law, cap, math.inf, 0.0, 0.0, step.error_rate, step.fatal_error_rate,
-                               (tp.error_name, tp.fatal_error_name))
-        work_ok = own.pop(_OK, gr.zero())
         if st.terminal or st.next is None:
             rest: dict[Key, _Dist] = {_OK: gr.point(0.0)}
             rest_meter = _Meter()
         else:
             rest, rest_meter = self.walk(self.scope_of[st.name], st.next)
-        total: dict[Key, _Dist] = dict(own)
-        for key, d in rest.items():
-            total[key] = gr.add(total.get(key), gr.conv(work_ok, d))
-        running = gr.zero()
-        timed_out = 0.0
+            rest = {k: gr.shift(d, self.sc.lambda_.invoke_overhead_ms) for k, d in rest.items()}
         outcomes: dict[Key, _Dist] = {}
-        for key, d in total.items():
-            below, above = gr.split(d, cap)
-            timed_out += above
-            outcomes[key] = below
+        billed = work_ok_mass = 0.0
         tkey = _err(SANDBOX_TIMEOUT, "timeout")
-        if timed_out > 0:
-            outcomes[tkey] = gr.add(outcomes.get(tkey), gr.point(cap, timed_out))
-        for d in outcomes.values():
-            running = gr.add(running, d)
-        billed = gr.ceil_mean(running, self.unit)  # running has mass 1: the expected billed ms
-        if pc > 0:
-            billed = (1.0 - pc) * billed + pc * gr.ceil_mean(gr.shift(running, init), self.unit)
+        for offset, w in ((0.0, 1.0 - pc), (init, pc)):
+            if w <= 0:
+                continue
+            limit = max(cap - offset, 0.0)
+            own, _ = self._attempt(law, limit, math.inf, 0.0, 0.0, step.error_rate, step.fatal_error_rate,
+                                   (tp.error_name, tp.fatal_error_name))
+            work_ok = own.pop(_OK, gr.zero())
+            work_ok_mass += w * work_ok.mass
+            total = dict(own)
+            for key, d in rest.items():
+                total[key] = gr.add(total.get(key), gr.conv(work_ok, d))
+            running = gr.zero()
+            for key, d in total.items():
+                below, above = gr.split(d, limit)
+                if above > 0:
+                    outcomes[tkey] = gr.add(outcomes.get(tkey), gr.point(cap, w * above))
+                    running = gr.add(running, gr.point(limit, above))
+                running = gr.add(running, below)
+                outcomes[key] = gr.add(outcomes.get(key), gr.scale(gr.shift(below, offset), w))
+            billed += w * gr.ceil_mean(gr.shift(running, offset), self.unit)
         per = _Meter()
         self._bill(per, st.name, step, billed, pc)
         if calls:
             per.put(st.name, f"svc:{service_key(st.resource or st.service or '')}", 1.0)
-        per.add(rest_meter, work_ok.mass)
-        overhead = self.sc.lambda_.invoke_overhead_ms
-        outcomes = {k: gr.shift(gr.add(gr.scale(d, 1.0 - pc), gr.scale(gr.shift(d, init), pc)) if pc > 0 else d, overhead)
-                    for k, d in outcomes.items()}
+        per.add(rest_meter, work_ok_mass)
         if self.sc.chain.sync_retry == "policy":
             pol = self.sc.retry
 
@@ -721,10 +723,6 @@ class _Engine:
         if asyn:
             per.put(st.name, "svc:dynamodb:putItem", 1.0)
             per.put(st.name, "svc:dynamodb:updateItem", ends)
-            send = self.sc.lambda_.invoke_overhead_ms
-            outcomes = {k: gr.shift(d, send) for k, d in outcomes.items()}
-            meter.add(per)
-            return _Kernel({(self._after(st) if k == _OK else k): d for k, d in outcomes.items()}, meter)
         if self.sfn:
             final, attempts = self._retry(outcomes, *self._asl(st))
         else:
@@ -739,7 +737,7 @@ class _Engine:
         item_out, item_meter = self.walk(st.processor, st.processor.start_at)
         item_ok = item_out.get(_OK, gr.zero())
         distributed = st.distributed and self.sfn
-        batch = st.batch_items if distributed and st.batch_items else 1
+        batch = st.batch_items if st.distributed and st.batch_items else 1
         cap = st.max_concurrency or 0
         if self.pattern == "lambda-chain-async":
             cap = 0
@@ -827,12 +825,25 @@ def _serial_ms(wf: Workflow, defn: Definition) -> float:
     return total
 
 
+def _limit_ms(wf: Workflow, pattern: str, rules: BillingRules) -> float:
+    """The execution's time limit (ms): Express's 5 minutes and the machine's ``TimeoutSeconds``."""
+    limit = rules.express_max_duration_s * 1000.0 if pattern == "sfn-express" else math.inf
+    if pattern.startswith("sfn") and wf.definition.timeout_s is not None:
+        limit = min(limit, wf.definition.timeout_s * 1000.0)
+    return limit
+
+
 def _grid(sc: Scenario, wf: Workflow, pattern: str, rules: BillingRules) -> _Grid:
+    """A grid covering the limits that matter (Express's, the functions' timeouts in a synchronous
+    chain, the execution's) or about four times the workflow's serial length."""
     span = max(4.0 * _serial_ms(wf, wf.definition), 1000.0)
-    if pattern == "sfn-express":
-        span = min(span, 1.05 * rules.express_max_duration_s * 1000.0)
+    limit = _limit_ms(wf, pattern, rules)
     if pattern == "lambda-chain-sync":
-        span = min(span, 1.05 * max(s.timeout_s for s in wf.steps) * 1000.0)
+        span = 1.05 * max(s.timeout_s for s in wf.steps) * 1000.0
+    elif pattern == "sfn-express":
+        span = 1.05 * limit
+    elif limit < math.inf:
+        span = min(max(span, 1.05 * limit), 20.0 * span)
     return _Grid(_nice_step(span / (_CELLS - 1), _quantum(wf, sc)))
 
 
@@ -944,18 +955,20 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
     over = 0.0
     res: dict[str, Any] = {}
     express_billed = 0.0
-    if pattern == "sfn-express":
-        limit = rules.express_max_duration_s * 1000.0
-        below_ok, over_ok = grid.split(ok, limit)
-        over = over_ok
-        latency = limit * over_ok + grid.m1(below_ok)
-        express_billed = grid.ceil_mean(below_ok, float(rules.express_rounding_ms)) + over_ok * limit
+    limit = _limit_ms(sc.pipeline.runnable(), pattern, rules)
+    if limit < math.inf:  # past it the execution fails with States.Timeout (billed up to the limit)
+        unit = float(rules.express_rounding_ms)
+        below_ok, over = grid.split(ok, limit)
+        latency = limit * over + grid.m1(below_ok)
+        express_billed = grid.ceil_mean(below_ok, unit) + over * limit
         for d in fails.values():
             below, above = grid.split(d, limit)
             over += above
             latency += grid.m1(below) + above * limit
-            express_billed += grid.ceil_mean(below, float(rules.express_rounding_ms)) + above * limit
+            express_billed += grid.ceil_mean(below, unit) + above * limit
         ok = below_ok
+    if pattern != "sfn-express":
+        express_billed = 0.0
     p_ok = ok.mass
     trig_async = sc.workload.trigger == "async"
     kw = {"trigger_async": trig_async, "dead_letter": sc.chain.dead_letter, "express_logging": sc.step_functions.express_logging}
@@ -986,7 +999,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         "p_lost": max(1.0 - p_ok - p_failed, 0.0),
         "cold_starts": runs * meter.total("cold"),
         "duplicates": dup,
-        "express_over_limit": over,
+        "express_over_limit": over if pattern == "sfn-express" else 0.0,
         "busy_s": runs * meter.total("busy_ms") / 1000.0,
     })
     if pattern == "sfn-express" and sc.step_functions.express_logging:
@@ -995,6 +1008,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
     by_state: dict[str, dict[str, float]] = {}
     for (state, f), x in meter.v.items():
         row = by_state.setdefault(state, {"invocations": 0.0, "gb_s": 0.0, "transitions": 0.0, "service_calls": 0.0})
+        x = float(x)
         if f == "inv":
             row["invocations"] += runs * x
         elif f in ("gb_x86", "gb_arm"):
@@ -1004,7 +1018,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         elif f.startswith("svc:"):
             row["service_calls"] += runs * x
             calls[f[4:]] = calls.get(f[4:], 0.0) + runs * x
-    res["service_calls"] = calls
+    res["service_calls"] = {k: float(v) for k, v in calls.items()}
     res["by_state"] = by_state
     return {k: (float(v) if isinstance(v, float | np.floating) else v) for k, v in res.items()}
 

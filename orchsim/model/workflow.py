@@ -229,7 +229,5 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
         culprit = next((s.name for s in every if s.type == "Choice" and not pipeline.choices.get(s.name)), None)
         raise InputError(f"pipeline.choices.{culprit}" if culprit else "pipeline.definition",
                          f"{loop.split(' and,')[0]}; give this Choice probabilities that leave the loop")
-    if not steps:
-        raise InputError("pipeline.definition", "the workflow has no Task state: nothing to run or bill")
     return Workflow(defn, tasks, tuple(steps), choices, dict(pipeline.map_items), waits, states,
                     tuple(dict.fromkeys([*defn.assumptions, *notes])))

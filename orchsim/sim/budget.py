@@ -167,7 +167,7 @@ def _attempts_per_doc(scenario: Scenario) -> float:
         wf = scenario.pipeline.runnable()
         means = {name: wf.map_mean(name) for name in wf.map_items}
         doc = inspect_definition(wf.definition, choices=scenario.pipeline.choices, map_items=means)["per_document"]
-        worst = max(min(s.error_rate, 0.999) for s in wf.steps)
+        worst = max((min(s.error_rate, 0.999) for s in wf.steps), default=0.0)
         return 2.0 * float(doc["state_transitions"]) * sum(worst**i for i in range(cap))
     for step in scenario.steps():
         e = min(step.error_rate, 0.999)
