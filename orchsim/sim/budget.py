@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchsim.errors import InputError
-from orchsim.model.rates import expected_arrivals, peak_rate_per_s
 from orchsim.model.inspect import inspect_definition
+from orchsim.model.rates import expected_arrivals, peak_rate_per_s
 from orchsim.model.scenario import Scenario
 
 __all__ = ["RunBudget", "RunEstimate", "RunTooLarge", "estimate_run", "combine", "check_budget", "DETAIL_DOCS"]
