@@ -491,31 +491,38 @@ class _StepFunctions(_Runner):
         tp = self.tasks[st.name]
         k = tp.index
         doc = x.doc
-        delay = self.latency_s
-        if self.trans_bucket is not None:
-            delay += self.trans_bucket.take(env.now)
-        if delay > 0:
-            yield env.timeout(delay)
         now = env.now
+        if self.trans_bucket is not None:
+            wait = self.trans_bucket.take(now)
+            if wait > 0:  # no Lambda slot is held while the transition waits for its token
+                yield env.timeout(wait)
+                now = env.now
+        # The transition latency is folded into the attempt (one event, not two): the Lambda slot
+        # is counted from the transition, billing from the start of the function (as the linear
+        # engine does).
+        delay = self.latency_s
         work_ms, u = self.draw(k, doc)
         state_limit = st.timeout_s if st.timeout_s is not None else math.inf
         if tp.is_lambda:
             status = self.acquire(k, now)
             if status == NO_SLOT:
                 self.rec.throttle(doc, k, now)
+                if delay > 0:
+                    yield env.timeout(delay)
                 return (THROTTLE, THROTTLED)
             cold = status == COLD
             res = self.outcome(k, u)
             if work_ms > self.timeout_ms[k]:
                 res, work_ms = TIMEOUT_CODE, self.timeout_ms[k]
             run_s = ((self.init_ms[k] if cold else 0.0) + work_ms) / 1000.0
+            t0 = now + delay
             if run_s > state_limit:
-                env.process(self._orphan(doc, k, now, run_s, cold, res))
-                yield env.timeout(state_limit)
+                env.process(self._orphan(doc, k, t0, delay + run_s, cold, res))
+                yield env.timeout(delay + state_limit)
                 return (TIMEOUT_CODE, TIMEOUT)
-            yield env.timeout(run_s)
+            yield env.timeout(delay + run_s)
             self.release(k, env.now)
-            self.rec.invocation(doc, k, now, env.now, cold, res, orphan=token.is_stopped())
+            self.rec.invocation(doc, k, t0, env.now, cold, res, orphan=token.is_stopped())
             return None if res == OK else (res, self.error_name(tp, res))
         # a service call, job, callback or activity: a latency or a wait, no Lambda
         key = self.service[st.name]
@@ -524,9 +531,9 @@ class _StepFunctions(_Runner):
         res = self.outcome(k, u)
         run_s = work_ms / 1000.0
         if run_s > state_limit:
-            yield env.timeout(state_limit)
+            yield env.timeout(delay + state_limit)
             return (TIMEOUT_CODE, TIMEOUT)
-        yield env.timeout(run_s)
+        yield env.timeout(delay + run_s)
         return None if res == OK else (res, self.error_name(tp, res))
 
     def _orphan(self, doc: int, k: int, t0: float, run_s: float, cold: bool, res: int) -> Generator[Any, Any, None]:
@@ -563,35 +570,40 @@ class _StepFunctions(_Runner):
 
 def _join(env: simpy.Environment, procs: list[Any], inner: _Token) -> Generator[Any, Any, Err]:
     """Wait for every process; the first failure stops the others (``inner.stopped``) and is returned."""
-    pending = list(procs)
-    while pending:
-        done = yield env.any_of(pending)
-        for p in list(done):
-            pending.remove(p)
-            if p.value is not None:
-                inner.stopped = True
-                return p.value  # type: ignore[no-any-return]
-    return None
+    return (yield from _windowed(env, len(procs), len(procs) or 1, procs.__getitem__, inner))
 
 
 def _windowed(env: simpy.Environment, n: int, cap: int, spawn: Any, inner: _Token) -> Generator[Any, Any, Err]:
-    """Run ``n`` items, at most ``cap`` at once, in order; the first failure stops the rest."""
-    running: list[Any] = []
-    started = 0
-    while started < n and len(running) < cap:
-        running.append(spawn(started))
-        started += 1
-    while running:
-        done = yield env.any_of(running)
-        for p in list(done):
-            running.remove(p)
-            if p.value is not None:
-                inner.stopped = True
-                return p.value  # type: ignore[no-any-return]
-            if started < n:
-                running.append(spawn(started))
-                started += 1
-    return None
+    """Run ``n`` items, at most ``cap`` at once, in order; the first failure stops the rest.
+
+    One event for the whole join, triggered by the last item (or the first failure): waiting on
+    an AnyOf of the running items would cost a condition over all of them per completion."""
+    if n <= 0:
+        return None
+    done = env.event()
+    state = [0, 0]  # started, finished
+
+    def finished(proc: Any) -> None:
+        if done.triggered:
+            return
+        if proc.value is not None:
+            inner.stopped = True
+            done.succeed(proc.value)
+            return
+        state[1] += 1
+        if state[0] < n:
+            start_one()
+        elif state[1] == n:
+            done.succeed(None)
+
+    def start_one() -> None:
+        i = state[0]
+        state[0] = i + 1
+        spawn(i).callbacks.append(finished)
+
+    while state[0] < n and state[0] < cap:
+        start_one()
+    return (yield done)  # type: ignore[no-any-return]
 
 
 # --- Lambda chains ----------------------------------------------------------------------------------
