@@ -636,6 +636,8 @@ def scenario_assumptions(scenario: Scenario) -> list[str]:
     """
     steps = scenario.steps()
     mems = sorted({s.memory_mb for s in steps})
+    if scenario.pipeline.definition is not None:
+        return workflow_assumptions(scenario)
     mean_s = sum(s.duration.mean_ms for s in steps) / 1000.0
     shown = [s.name for s in steps[:5]] + (["..."] if len(steps) > 5 else [])
     kind = f"{len(steps)} named steps ({', '.join(shown)})" if scenario.named_steps else f"{len(steps)} steps"
@@ -647,6 +649,36 @@ def scenario_assumptions(scenario: Scenario) -> list[str]:
         f"retry MaxAttempts {scenario.retry.max_attempts}, transition latency "
         f"{scenario.step_functions.transition_latency_ms:g} ms, Express memory {scenario.step_functions.express_memory_mb:g} MB",
     ]
+
+
+def workflow_assumptions(scenario: Scenario) -> list[str]:
+    """The footer's assumptions for an imported workflow: volume, its Task states, the profile's
+    Choice odds and Map items, and what the workflow module assumed.
+
+    Parameters
+    ----------
+    scenario
+        A scenario with ``pipeline.definition``.
+
+    Returns
+    -------
+    list[str]
+        Short strings, as :func:`scenario_assumptions`.
+    """
+    wf = scenario.pipeline.runnable()
+    ref = scenario.pipeline.definition
+    name = Path(ref).name if isinstance(ref, str) else "(inline definition)"
+    lambdas = [n for n, t in wf.tasks.items() if t.is_lambda]
+    others = [f"{n} ({t.state.service or t.kind})" for n, t in wf.tasks.items() if not t.is_lambda]
+    out = [f"scenario {scenario.name}: {scenario.workload.docs_per_day:,.0f} docs/day, workflow {name}: "
+           f"Lambda {', '.join(lambdas) or 'none'}; other Tasks {', '.join(others) or 'none'}"]
+    profile = [f"{n}: {', '.join(f'{t} {p:.0%}' for t, p in odds)}" for n, odds in wf.choices.items() if odds]
+    profile += [f"{n}: {wf.map_mean(n):.3g} items" for n in wf.map_items]
+    if profile:
+        out.append("profile " + "; ".join(profile))
+    out += list(wf.assumptions)
+    out.append("month = 730 h, free tier " + ("on" if scenario.free_tier else "off"))
+    return out
 
 
 def _finish(

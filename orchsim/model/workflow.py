@@ -133,6 +133,13 @@ class Workflow:
         count = self.map_items[name]
         return count.mean_drawn() if isinstance(count, LogNormalCount) else count.mean_items()
 
+    def depths(self) -> dict[str, int]:
+        """Every state (definition order) with how deeply it is nested in Parallel and Map states."""
+        out: dict[str, int] = {}
+        for st in self.definition.walk():
+            out[st.name] = 0 if st.parent is None else out.get(st.parent, 0) + 1
+        return out
+
     def retriers(self, name: str) -> tuple[Retrier, ...]:
         """The state's Retry list."""
         return self.states[name].retry

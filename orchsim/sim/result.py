@@ -164,8 +164,8 @@ class SimulationResult:
         The wasted part of ``metering`` (priced into ``summary.wasted_usd``).
     by_state
         Imported workflows only: one row per state over the window: ``state``, ``type``, ``kind``,
-        ``invocations``, ``billed_gb_s``, ``transitions`` (Standard), ``service_calls``; None for
-        a linear pipeline.
+        ``invocations``, ``billed_gb_s``, ``transitions`` (Standard), ``service_calls`` and the
+        resource keys they went to (``service_keys``, comma-separated); None for a linear pipeline.
     """
 
     scenario: Scenario

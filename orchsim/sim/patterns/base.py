@@ -252,6 +252,7 @@ class Recorder:
         self.service_calls: dict[str, int] = {}
         self.state_calls: dict[str, int] = {}
         self.state_transitions: dict[str, int] = {}
+        self.state_keys: dict[str, list[str]] = {}
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
         """Meter one billed invocation.
@@ -353,6 +354,9 @@ class Recorder:
         """
         self.service_calls[key] = self.service_calls.get(key, 0) + 1
         self.state_calls[state] = self.state_calls.get(state, 0) + 1
+        keys = self.state_keys.setdefault(state, [])
+        if key not in keys:
+            keys.append(key)
 
     def state_transition(self, state: str) -> None:
         """Attribute one Standard transition (counted with :meth:`transition`) to its state.
