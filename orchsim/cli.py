@@ -727,10 +727,13 @@ def _inspect(
     children = doc["child_executions"]
     if children["standard"] or children["express"]:
         lines.append(f"Distributed Map child executions: {children['standard']:g} Standard, {children['express']:g} Express")
-    lines.append("\npatterns:")
+    lines.append("\npatterns (per document, no errors):")
     for pattern, verdict in report["patterns"].items():
         said = "yes" if verdict["supported"] else "no"
-        lines.append(f"  {pattern:<20} {said}" + (f": {verdict['reason']}" if verdict["reason"] else ""))
+        per = verdict.get("per_document", {})
+        counts = (f"{per['state_transitions']:g} transitions, {per['lambda_invocations']:g} Lambda invocations, "
+                  f"{sum(per['service_calls'].values()):g} service calls" if per and verdict["supported"] else "")
+        lines.append(f"  {pattern:<20} {said:<3} {counts}".rstrip() + (f"; {verdict['reason']}" if verdict["reason"] else ""))
     lines.append("\nassumptions:")
     lines += [f"  - {a}" for a in report["assumptions"]]
     if profile is not None:

@@ -48,6 +48,11 @@ LAMBDA_MAX_TIMEOUT_S = 900.0
 EXPRESS_MAX_DURATION_S = 300.0
 """Longest an Express execution runs, seconds (past it: States.Timeout)."""
 
+SQS_MAX_DELAY_S = 900.0
+"""Longest SQS message delay, seconds (DelaySeconds 0-900, https://docs.aws.amazon.com/AWSSimpleQueueService/
+latest/SQSDeveloperGuide/sqs-delay-queues.html): the async chain's Wait up to it is a delayed message,
+a longer one an EventBridge Scheduler schedule."""
+
 
 @dataclass
 class _Tally:
@@ -59,10 +64,22 @@ class _Tally:
     standard_children: float = 0.0
     express_children: float = 0.0
     wait_s: float = 0.0
+    # what the Lambda chains do differently (per document): Tasks that are functions there but not
+    # under Step Functions, fan-outs and their ends (the async chain's join counter), Waits
+    # (the async chain's delayed messages), executions started (Express)
+    lambda_tasks: float = 0.0
+    chain_functions: float = 0.0
+    waiting_tasks: float = 0.0
+    fanouts: float = 0.0
+    fan_ends: float = 0.0
+    short_waits: float = 0.0
+    long_waits: float = 0.0
 
     def add(self, other: _Tally, times: float, *, transitions: bool = True) -> None:
         self.transitions += other.transitions * times if transitions else 0.0
         self.lambda_invocations += other.lambda_invocations * times
+        for name in ("lambda_tasks", "chain_functions", "waiting_tasks", "fanouts", "fan_ends", "short_waits", "long_waits"):
+            setattr(self, name, getattr(self, name) + getattr(other, name) * times)
         for k, v in other.service_calls.items():
             self.service_calls[k] = self.service_calls.get(k, 0.0) + v * times
         self.standard_children += other.standard_children * times
@@ -306,14 +323,27 @@ def _scope(defn: Definition, opts: _Options) -> _Tally:
         v = visits[st.name]
         tally.transitions += v
         if st.type == "Task":
+            if st.kind in ("job", "callback", "activity"):
+                tally.waiting_tasks += v
+            elif st.kind == "lambda":
+                tally.lambda_tasks += v
+            else:
+                tally.chain_functions += v
             if st.kind == "lambda" or (st.kind == "callback" and st.service == "lambda:invoke"):
                 tally.lambda_invocations += v
             if st.kind in ("service", "job") or (st.kind == "callback" and st.service != "lambda:invoke"):
                 key = st.service or "unknown"
                 tally.service_calls[key] = tally.service_calls.get(key, 0.0) + v
-        elif st.type == "Wait" and st.wait_s is not None:
-            tally.wait_s += v * st.wait_s
+        elif st.type == "Wait":
+            if st.wait_s is not None:
+                tally.wait_s += v * st.wait_s
+            if st.wait_s is not None and st.wait_s > SQS_MAX_DELAY_S:
+                tally.long_waits += v
+            else:
+                tally.short_waits += v
         elif st.type == "Parallel":
+            tally.fanouts += v
+            tally.fan_ends += v * len(st.branches)
             for branch in st.branches:
                 tally.add(_scope(branch, opts), v)
         elif st.type == "Map" and st.processor is not None:
@@ -327,13 +357,16 @@ def _map(st: StateDef, v: float, tally: _Tally, opts: _Options) -> None:
     if st.name not in opts.map_items:
         opts.notes.append(f"Map {st.name!r}: 1 item per run assumed (give map_items)")
     inner = _scope(st.processor, opts)
+    tally.fanouts += v
     if not st.distributed:
+        tally.fan_ends += v * items
         tally.add(inner, v * items)
         return
     children = items
     if st.batch_items:
         children = math.ceil(items / st.batch_items) if items else 0.0
         opts.notes.append(f"Map {st.name!r}: {items:g} items in batches of {st.batch_items}: {children:g} child executions")
+    tally.fan_ends += v * children
     tally.transitions += v * children  # the parent is charged one transition per child execution started
     if st.execution_type == "EXPRESS":
         tally.add(inner, v * children, transitions=False)
@@ -399,11 +432,41 @@ def _patterns(defn: Definition, tally: _Tally) -> dict[str, dict[str, Any]]:
             f"waiting, and fails if the wait passes {LAMBDA_MAX_TIMEOUT_S:g} s")}
     else:
         sync = {"supported": True, "reason": _caveat(open_waits, LAMBDA_MAX_TIMEOUT_S, "a function")}
-    return {
+    out = {
         "lambda-chain-sync": sync,
         "lambda-chain-async": {"supported": True, "reason": None},
         "sfn-standard": standard,
         "sfn-express": express,
+    }
+    for pattern, counts in _per_pattern(tally).items():
+        out[pattern]["per_document"] = counts
+    return out
+
+
+def _per_pattern(t: _Tally) -> dict[str, dict[str, Any]]:
+    """Per-document counts (no errors) under each pattern (orchsim.sim.patterns.graph's rules)."""
+    calls = {k: v for k, v in t.service_calls.items() if v > 1e-12}
+
+    def merged(extra: Mapping[str, float]) -> dict[str, float | int]:
+        out = dict(calls)
+        for k, v in extra.items():
+            if v > 1e-12:
+                out[k] = out.get(k, 0.0) + v
+        return {k: _num(v) for k, v in sorted(out.items())}
+
+    sfn_calls = merged({})
+    sync_calls = sfn_calls
+    async_calls = merged({"dynamodb:putItem": t.fanouts, "dynamodb:updateItem": t.fan_ends,
+                          "sqs:sendMessage": t.short_waits, "scheduler:createSchedule": t.long_waits})
+    return {
+        "lambda-chain-sync": {"state_transitions": 0, "lambda_invocations": _num(t.lambda_tasks + t.chain_functions + t.waiting_tasks),
+                              "service_calls": sync_calls, "executions": 0},
+        "lambda-chain-async": {"state_transitions": 0, "lambda_invocations": _num(t.lambda_tasks + t.chain_functions),
+                               "service_calls": async_calls, "executions": 0},
+        "sfn-standard": {"state_transitions": _num(t.transitions), "lambda_invocations": _num(t.lambda_invocations),
+                         "service_calls": sfn_calls, "executions": _num(1 + t.standard_children)},
+        "sfn-express": {"state_transitions": 0, "lambda_invocations": _num(t.lambda_invocations), "service_calls": sfn_calls,
+                        "executions": _num(1 + t.express_children)},
     }
 
 
