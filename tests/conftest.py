@@ -234,19 +234,6 @@ def _shared_folder(factory: pytest.TempPathFactory) -> Path:
     return base.parent / f"orchsim-quick-report-{run}" if run else base / "orchsim-quick-report"
 
 
-QUICK_REPORT_GROUP = "quick_report"
-"""The ``xdist_group`` of every test using :func:`quick_report`: with ``--dist loadgroup`` (the
-``addopts``) they all run on one worker, which builds the report first (the largest group is
-scheduled first) while the other worker runs the rest, instead of waiting on the build's lock."""
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook reads the xdist_group marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "quick_report" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(QUICK_REPORT_GROUP))
-
-
 @pytest.fixture(scope="session")
 def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
     """``orchsim report --quick --params toy.yaml``, run once per test run, in process (:func:`cli`;

@@ -328,3 +328,21 @@ def _walk(defn: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         if "ItemProcessor" in body:
             out += _walk(body["ItemProcessor"])
     return out
+
+
+def test_the_history_has_a_lane_per_map_item() -> None:
+    from orchsim.charts.timeline import timeline_segments
+
+    defn = {"StartAt": "First", "States": {"First": _task("M"), "M": {"Type": "Map", "End": True, "ItemProcessor": {
+        "StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+                                               "Next": "W"}, "W": _task()}}}}}
+    sc = _scenario(defn, docs=10, map_items={"M": {"dist": "fixed", "n": 5}})
+    res = simulate(sc, "sfn-standard", detail=True)
+    spans = res.spans[res.spans["doc"] == 0]
+    assert sorted(set(spans["lane"])) == ["", "M 1", "M 2", "M 3", "M 4", "M 5"]
+    assert (spans.groupby("kind", observed=True).size().to_dict() == {"lambda": 6, "service": 5})
+    segs = timeline_segments(res, 0)
+    assert segs.attrs["rows"] == ["First", "Call #1", "Call #2", "Call #3 (+2 more)", "W #1", "W #2", "W #3 (+2 more)"]
+    assert set(segs["kind"]) == {"working", "service call (no Lambda)"}
+    sync = timeline_segments(simulate(sc, "lambda-chain-sync", detail=True), 0)
+    assert "waiting on callee" in set(sync["kind"]), "expected callers drawn waiting"

@@ -8,5 +8,7 @@ from orchsim.analytic.engine import (
     params_from_scenarios,
     per_document,
 )
+from orchsim.analytic.graph import graph_per_document
 
-__all__ = ["AnalyticParams", "estimate", "grid_params", "monthly_cost", "params_from_scenarios", "per_document"]
+__all__ = ["AnalyticParams", "estimate", "graph_per_document", "grid_params", "monthly_cost", "params_from_scenarios",
+           "per_document"]

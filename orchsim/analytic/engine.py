@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
 from orchsim.analytic.contention import contention
+from orchsim.analytic.graph import mixed_per_document
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.aws.cost import COMPONENTS, price_monthly
 from orchsim.aws.pricebook import PriceBook, load_price_book
@@ -512,7 +513,8 @@ def estimate(
     items = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
     book = load_price_book(prices)
     rules = book.rules
-    params = params_from_scenarios(items, rules=rules)
+    graphs = any(s.pipeline.definition is not None for s in items)
+    params = None if graphs else params_from_scenarios(items, rules=rules)
     regions = {s.region for s in items}
     free = {s.free_tier for s in items}
     if len(regions) > 1 or len(free) > 1:
@@ -521,17 +523,24 @@ def estimate(
     book.check_region(region)
     frames = []
     for pattern in patterns:
-        doc = per_document(params, pattern, rules=rules)
+        refused: list[str] = []
+        if params is None:  # imported workflows: orchsim.analytic.graph (linear pipelines as below)
+            doc, docs_per_day, n_steps, refused = mixed_per_document(items, pattern, rules=rules, linear=per_document)
+        else:
+            doc = per_document(params, pattern, rules=rules)
+            docs_per_day, n_steps = params.docs_per_day, params.n_steps
         runs = doc["express_requests"] if pattern == "sfn-express" else np.ones(len(items))
         need, notes = contention(items, pattern, doc["busy_s"], doc["transitions"], runs)
-        cost = monthly_cost(doc, params.docs_per_day, region, free_tier=free_tier, prices=book)
+        if refused:
+            notes = [r or note for r, note in zip(refused, notes, strict=True)]
+        cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book)
         n = len(items)
-        docs_per_month = params.docs_per_day * rules.month_hours / 24.0
+        docs_per_month = docs_per_day * rules.month_hours / 24.0
         cols: dict[str, Any] = {
             "scenario": [s.name for s in items],
             "pattern": [pattern] * n,
-            "docs_per_day": params.docs_per_day,
-            "steps": params.n_steps,
+            "docs_per_day": docs_per_day,
+            "steps": n_steps,
             "docs_per_month": docs_per_month,
             **doc,
             **{name: doc[key] for name, key in _ALIGNED.items()},

@@ -17,39 +17,51 @@ are a dynamic programme over the retriers' own counters (first-match rule); Catc
 exits; a Parallel ends at the maximum of its branches (product of CDFs), a Map at the maximum of its
 items (CDF to the power n, mixed over the item-count distribution).
 
+Choices the spec leaves open, taken as the simulation (:mod:`orchsim.sim.patterns.graph`) takes them:
+Standard and Express both wait ``transition_latency_ms`` before each Task attempt; the machine's
+``TimeoutSeconds`` applies (mass past it fails with States.Timeout); a ``lambda:invoke.waitForTaskToken``
+callback invokes no Lambda under Step Functions or the async chain; in the async chain a Parallel or
+Map failure goes to its Catch, a synchronous client's own call of the first function is neither
+retried nor caught, and a function that sends the next Event adds ``invoke_overhead_ms`` when it
+succeeds; in the synchronous chain a function's timeout counts its init, its work, the
+``invoke_overhead_ms`` before it calls the rest, and the rest; behind an async trigger Lambda re-runs
+the whole chain, and a re-run sees the same document (the same top-level Choice targets and Map item
+counts: runs are evaluated per such condition, at most 512 of them, and mixed).
+
 Approximations (documented, each small when errors are rare):
 
 * Linear splitting puts each cell's mass on its two grid points with the cell's mean, so means are
-  exact; quantiles and maxima carry an error of about ``h``. Past the grid, a maximum's tail moment
-  is the sum of the components' tail moments (two tails at once are neglected).
+  exact; maxima carry an error of about ``h`` (``h`` is 5 s for a workflow with hour-long waits,
+  10 ms under Express). Past the grid, a maximum's tail moment is the sum of the components' tail
+  moments (two tails at once are neglected); a limit past the grid (a state timeout is exact, from
+  the law) counts the tail as below it.
 * A Parallel (Map) that fails: its failure time is the failing branch's (item's) own failure time,
   and its metering counts every branch (item) in full (the states that a failure stops from
   starting elsewhere are still counted).
 * A Map whose concurrency ``c`` is below its item count ``n`` runs in waves: ``n // c`` waves of
   ``c`` items one after another, then the rest (an upper bound of the real list scheduling).
+  Item counts with more than 400 values are lumped into 400 bins.
 * Cold starts: each function's probability is :func:`orchsim.analytic.coldstart.p_cold` at its own
   invocation rate (documents per second x invocations per document) and hold time (its mean billed
-  running time), from a first pass without cold starts; a Map's items arrive together, which this
-  Poisson view does not see.
-* Billed rounding: exact (from the distribution) where every duration is fixed and on the grid, else
-  the mean plus half a unit, as the linear engine does.
+  running time), from a first pass without cold starts. A Map's items arrive together, which this
+  Poisson view does not see: it undercounts Map items' cold starts (about 3-4x for 5 pages at once,
+  a negligible share of the cost).
+* Billed rounding: exact (from the distribution) where every duration is fixed and on the grid (the
+  grid step is then a divisor of every fixed duration), else the mean plus half a unit, as the
+  linear engine does.
 * Express: the 300 s limit is applied through the distribution (mass past it fails with
-  States.Timeout, billed 300 s); ``express_over_limit`` is the probability of passing it. Logs count
-  one event per state entered or retried. No transition latency (only Standard's Task attempts have one).
-* Chains: an asynchronous trigger of the synchronous chain retries the whole run on any error
-  (Lambda's async retries of the first function); an async chain's function that sends an event
-  bills ``invoke_overhead_ms`` once; a Fail state or unmatched Choice in an async chain ends the
-  document as an exhausted error does (failed with a dead-letter queue, else lost).
-* A callback through ``lambda:invoke.waitForTaskToken`` under Step Functions or the async chain is
-  one Lambda invocation billed one rounding unit (plus init when cold); the profile gives only the wait.
-* Not modelled: data flow, ToleratedFailure*, ItemReader/ResultWriter, redrive, the machine's own
-  ``TimeoutSeconds``.
+  States.Timeout, billed 300 s); ``express_over_limit`` is the probability of passing it (the
+  linear engine's is a 0/1 flag on the mean). Logs count one event per state entered or retried.
+  An Express child of a Distributed Map is billed its wall clock without the 300 s cap.
+* Not modelled: data flow, ToleratedFailure*, ItemReader/ResultWriter, redrive, Standard's history
+  cap; a Choice or Wait inside a loop, a branch or an item is drawn afresh on a re-run.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +69,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold
+from orchsim.analytic.params import params_from_scenarios
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
     DEFAULT_RULES,
@@ -73,10 +86,11 @@ from orchsim.model.profile import FixedCount, ItemCount, LogNormalCount, Poisson
 from orchsim.model.scenario import KeepAlive, Scenario, check_pattern
 from orchsim.model.workflow import FAIL_STATE, NO_CHOICE, SANDBOX_TIMEOUT, TIMEOUT, Workflow, first_match
 
-__all__ = ["graph_per_document"]
+__all__ = ["graph_per_document", "mixed_per_document"]
 
 Array = NDArray[np.float64]
 _CELLS = 1 << 15
+_MAX_CELLS = 1 << 18  # when every duration is fixed, up to this many cells keep them on the grid
 _EPS = 1e-13
 _MAX_RETRIES = 100
 _MAX_SWEEPS = 20_000
@@ -139,6 +153,7 @@ def _phi(z: Array) -> Array:
     return (0.5 * (1.0 + erf)).reshape(np.shape(z))
 
 
+@functools.lru_cache(maxsize=256)
 def _law(dist: Any) -> _Law:
     """The law of a duration model (:mod:`orchsim.model.dists` class or a wait's subclass)."""
     if isinstance(dist, Fixed):
@@ -168,12 +183,16 @@ def _uniform(a: float, b: float) -> _Law:
 
 
 class _Grid:
-    """The time grid (``n`` points ``k h`` ms) and the operations on :class:`_Dist`."""
+    """The time grid (``n`` points ``k h`` ms) and the operations on :class:`_Dist`.
+
+    Dot products are written ``(a * b).sum()``: a BLAS ``a @ b`` can cost milliseconds on a loaded
+    machine (thread start-up), two hundred times more."""
 
     def __init__(self, h: float, n: int = _CELLS) -> None:
         self.h, self.n = h, n
         self.t = np.arange(n) * h
         self.end = float(self.t[-1])
+        self.cache: dict[tuple[int, float], tuple[_Law, _Dist]] = {}  # the law is kept: its id stays unique
 
     def zero(self) -> _Dist:
         return _Dist(np.zeros(self.n))
@@ -195,6 +214,12 @@ class _Grid:
         """``mass`` x the law restricted to ``X <= cap`` (a sub-distribution of mass ``F(cap)``)."""
         if law.fixed is not None:
             return self.point(law.fixed, mass) if law.fixed <= cap else self.zero()
+        key = (id(law), cap)
+        if key not in self.cache:
+            self.cache[key] = (law, self._law(law, cap))
+        return self.scale(self.cache[key][1], mass)
+
+    def _law(self, law: _Law, cap: float) -> _Dist:
         assert law.cdf is not None and law.pe is not None
         x = np.minimum(self.t, cap)
         f, pe = law.cdf(x), law.pe(x)
@@ -206,11 +231,11 @@ class _Grid:
         g[0] += f[0]
         f_cap = law.F(cap)
         pe_cap = law.mean if math.isinf(cap) else float(law.pe(np.array([cap]))[0])
-        return _Dist(g * mass, max(f_cap - f[-1], 0.0) * mass, max(pe_cap - pe[-1], 0.0) * mass, exact=False)
+        return _Dist(g, max(f_cap - f[-1], 0.0), max(pe_cap - pe[-1], 0.0), exact=False)
 
     def m1(self, d: _Dist) -> float:
         """First moment (ms x probability)."""
-        return float(d.g @ self.t) + d.om
+        return float((d.g * self.t).sum()) + d.om
 
     def scale(self, d: _Dist, k: float) -> _Dist:
         return _Dist(d.g * k, d.o * k, d.om * k, d.exact)
@@ -222,7 +247,7 @@ class _Grid:
 
     def conv(self, a: _Dist, b: _Dist) -> _Dist:
         """The distribution of a sum (sub-densities multiply their masses)."""
-        n, t = self.n, self.t
+        n = self.n
         ia, ib = np.flatnonzero(a.g), np.flatnonzero(b.g)
         g = np.zeros(n)
         o0 = om0 = 0.0
@@ -240,12 +265,18 @@ class _Grid:
             spill = c[keep:]
             if spill.size:
                 o0 = float(spill.sum())
-                om0 = float(spill @ ((start + keep + np.arange(spill.size)) * self.h))
-        ga, gb = float(a.g.sum()), float(b.g.sum())
-        ma, mb = float(a.g @ t), float(b.g @ t)
+                om0 = float((spill * ((start + keep + np.arange(spill.size)) * self.h)).sum())
+        ga, ma = self._sums(a, ia)
+        gb, mb = self._sums(b, ib)
         o = o0 + a.o * gb + ga * b.o + a.o * b.o
         om = om0 + a.om * gb + a.o * mb + ma * b.o + ga * b.om + a.om * b.o + a.o * b.om
         return _Dist(g, o, om, a.exact and b.exact)
+
+    def _sums(self, a: _Dist, idx: NDArray[np.int64]) -> tuple[float, float]:
+        if not idx.size:
+            return 0.0, 0.0
+        seg = a.g[idx[0] : idx[-1] + 1]
+        return float(seg.sum()), float((seg * self.t[idx[0] : idx[-1] + 1]).sum())
 
     def shift(self, a: _Dist, d: float) -> _Dist:
         return a if d == 0 else self.conv(a, self.point(d))
@@ -281,7 +312,7 @@ class _Grid:
     def ceil_mean(self, d: _Dist, unit: float) -> float:
         """E[duration rounded up to ``unit``] x probability: exact on exact grids, else mean + unit/2."""
         if d.exact:
-            return float(d.g @ round_up(self.t, unit)) + d.om + d.o * unit / 2.0
+            return float((d.g * round_up(self.t, unit)).sum()) + d.om + d.o * unit / 2.0
         return self.m1(d) + d.mass * unit / 2.0
 
 
@@ -349,7 +380,7 @@ def _count_pmf(count: ItemCount) -> list[tuple[int, float]]:
     ks, probs = ks[keep], probs[keep] / probs[keep].sum()
     if ks.size > _MAX_COUNT_POINTS:  # lump into bins, each at its mean count
         bins = np.array_split(np.arange(ks.size), _MAX_COUNT_POINTS)
-        return [(round(float(ks[b] @ probs[b] / probs[b].sum())), float(probs[b].sum())) for b in bins if probs[b].sum() > 0]
+        return [(round(float((ks[b] * probs[b]).sum() / probs[b].sum())), float(probs[b].sum())) for b in bins if probs[b].sum() > 0]
     return [(int(k), float(p)) for k, p in zip(ks, probs, strict=True)]
 
 
@@ -369,8 +400,10 @@ class _Engine:
     """One evaluation of a workflow under one pattern (cold-start probabilities given)."""
 
     def __init__(self, sc: Scenario, wf: Workflow, pattern: str, rules: BillingRules, grid: _Grid,
-                 pc: dict[str, float]) -> None:
+                 pc: dict[str, float], fixed: Mapping[str, Any] | None = None, shared: _Engine | None = None) -> None:
         self.sc, self.wf, self.pattern, self.rules, self.grid, self.pc = sc, wf, pattern, rules, grid, pc
+        self.fixed = dict(fixed or {})  # top-level Choice -> its target, Map -> its item count, for this run
+        self.shared = shared  # an engine whose nested scopes (branches, items) this one reuses
         self.sfn = pattern.startswith("sfn")
         self.standard = pattern == "sfn-standard"
         self.unit = float(rules.lambda_rounding_ms)
@@ -390,7 +423,8 @@ class _Engine:
                 self._index(sub)
 
     def _trigger_tasks(self) -> set[str]:
-        """Tasks the trigger invokes itself: those reached from the start through flow states only."""
+        """Tasks a synchronous client invokes itself: those reached from the start through Pass,
+        Choice and Wait states only (their errors go back to the client: no retries, no Catch)."""
         top, seen, out = self.wf.definition, set(), set()
         todo = [top.start_at]
         while todo:
@@ -400,7 +434,7 @@ class _Engine:
             seen.add(st.name)
             if st.type == "Task":
                 out.add(st.name)
-            elif st.type in ("Pass", "Choice"):
+            elif st.type in ("Pass", "Choice", "Wait"):
                 todo += [t for t in st.targets() if t in top.states]
         return out
 
@@ -411,6 +445,8 @@ class _Engine:
         key = (id(defn), start)
         if key in self.walks:
             return self.walks[key]
+        if self.shared is not None and defn is not self.wf.definition and key in self.shared.walks:
+            return self.shared.walks[key]
         gr = self.grid
         order = self._order(defn, start)
         pending: dict[str, _Dist] = {start: gr.point(0.0)}
@@ -459,6 +495,8 @@ class _Engine:
     def kernel(self, st: StateDef) -> _Kernel:
         if st.name in self.kernels:
             return self.kernels[st.name]
+        if self.shared is not None and st.name in self.shared.kernels and self.scope_of[st.name] is not self.wf.definition:
+            return self.shared.kernels[st.name]
         if st.name in self.busy:  # a synchronous chain's loop: the previous iteration's value
             self.cycled = True
             return self.prev.get(st.name) or _Kernel({}, _Meter())
@@ -481,6 +519,9 @@ class _Engine:
             exits[_OK] = gr.point(0.0)
         elif st.type == "Fail":
             exits[self._fail_key(FAIL_STATE)] = gr.point(0.0)
+        elif st.type == "Choice" and st.name in self.fixed:
+            target = self.fixed[st.name]
+            exits[("next", target) if target is not None else self._fail_key(NO_CHOICE)] = gr.point(0.0)
         elif st.type == "Choice":
             rest = 1.0
             for target, p in self.wf.choices.get(st.name, ()):
@@ -508,7 +549,8 @@ class _Engine:
     def _attempt(self, law: _Law, cap: float, state_cap: float, init: float, pc: float, e: float, f: float,
                  names: tuple[str, str], hop: bool = False) -> tuple[dict[Key, _Dist], float]:
         """One attempt: time to each outcome, and the expected running time billed (ms, unrounded)."""
-        gr, out = self.grid, {}
+        gr = self.grid
+        out: dict[Key, _Dist] = {}
         billed = 0.0
 
         def put(key: Key, d: _Dist) -> None:
@@ -562,7 +604,7 @@ class _Engine:
             return self._sync_task(st, tp, calls)
         asyn = self.pattern == "lambda-chain-async"
         function = kind == "lambda" or (asyn and kind == "service")
-        hop = st.name in self.first_hop
+        hop = function and st.name in self.first_hop
         if function:
             law, cap, init = _law(step.duration), step.timeout_s * 1000.0, step.init_ms
         else:  # a latency or a wait, no Lambda
@@ -632,7 +674,8 @@ class _Engine:
 
     def _route(self, st: StateDef, final: dict[Key, _Dist], ok: Key | None = None) -> dict[Key, _Dist]:
         """Exits after retries: ok to the next state, errors to a matching Catch or out of the scope."""
-        gr, exits = self.grid, {}
+        gr = self.grid
+        exits: dict[Key, _Dist] = {}
         for key, d in final.items():
             if key == _OK:
                 target = ok or self._after(st)
@@ -744,7 +787,8 @@ class _Engine:
         elif self.sfn:
             limit = _DISTRIBUTED_MAP_CAP if distributed else _INLINE_MAP_CAP
             cap = min(cap, limit) if cap else limit
-        pmf = [(math.ceil(n / batch), p) for n, p in _count_pmf(self.wf.map_items[st.name])]
+        drawn = [(self.fixed[st.name], 1.0)] if st.name in self.fixed else _count_pmf(self.wf.map_items[st.name])
+        pmf = [(math.ceil(n / batch), p) for n, p in drawn]
         units = sum(k * p for k, p in pmf)
         ok = gr.zero()
         full = gr.max_pow(item_ok, cap) if cap else None
@@ -844,7 +888,10 @@ def _grid(sc: Scenario, wf: Workflow, pattern: str, rules: BillingRules) -> _Gri
         span = 1.05 * limit
     elif limit < math.inf:
         span = min(max(span, 1.05 * limit), 20.0 * span)
-    return _Grid(_nice_step(span / (_CELLS - 1), _quantum(wf, sc)))
+    quantum = _quantum(wf, sc)
+    if quantum is not None and quantum < span / (_CELLS - 1) and span / quantum < _MAX_CELLS:
+        return _Grid(quantum, int(math.ceil(span / quantum)) + 1)  # more cells, to stay exact
+    return _Grid(_nice_step(span / (_CELLS - 1), quantum))
 
 
 def _refuse_express(wf: Workflow) -> None:
@@ -856,9 +903,10 @@ def _refuse_express(wf: Workflow) -> None:
 
 
 def _evaluate(sc: Scenario, wf: Workflow, pattern: str, rules: BillingRules, grid: _Grid,
-              pc: dict[str, float]) -> tuple[dict[Key, _Dist], _Meter, _Engine]:
+              pc: dict[str, float], fixed: Mapping[str, Any] | None = None,
+              shared: _Engine | None = None) -> tuple[dict[Key, _Dist], _Meter, _Engine]:
     """Run the engine (iterating a synchronous chain's loops to their fixed point)."""
-    eng = _Engine(sc, wf, pattern, rules, grid, pc)
+    eng = _Engine(sc, wf, pattern, rules, grid, pc, fixed, shared)
     out, meter = eng.walk(wf.definition, wf.definition.start_at)
     last = None
     for _ in range(2000):
@@ -869,10 +917,69 @@ def _evaluate(sc: Scenario, wf: Workflow, pattern: str, rules: BillingRules, gri
             break
         last = sig
         prev = eng.kernels
-        eng = _Engine(sc, wf, pattern, rules, grid, pc)
+        eng = _Engine(sc, wf, pattern, rules, grid, pc, fixed)
         eng.prev = prev
         out, meter = eng.walk(wf.definition, wf.definition.start_at)
     return out, meter, eng
+
+
+def _reruns(sc: Scenario, wf: Workflow, rules: BillingRules, grid: _Grid, pc: dict[str, float],
+            base: _Engine) -> tuple[dict[Key, _Dist], _Meter]:
+    """A synchronous chain behind an async trigger: Lambda's async retries re-run the whole chain on
+    any error. A re-run sees the same document: the same top-level Choice targets and Map item counts
+    (the simulation's first-visit draws), so runs are evaluated per such condition and mixed."""
+    retries = sc.chain.async_max_retries
+    out: dict[Key, _Dist] = {}
+    meter = _Meter()
+    for weight, fixed in _conditions(wf) or [(1.0, {})]:
+        o, m, _ = _evaluate(sc, wf, "lambda-chain-sync", rules, grid, pc, fixed, None if base.cycled else base)
+        o, runs = base._retry(o, lambda key: 0, [retries], lambda i, c: grid.point(ASYNC_RETRY_DELAYS_S[c - 1] * 1000.0))
+        for key, d in o.items():
+            out[key] = grid.add(out.get(key), grid.scale(d, weight))
+        meter.add(m, weight * runs)
+    return out, meter
+
+
+_MAX_CONDITIONS = 512
+
+
+def _conditions(wf: Workflow) -> list[tuple[float, dict[str, Any]]]:
+    """The joint first draws of the top-level Choices and Maps outside loops, with probabilities
+    (Maps left out past :data:`_MAX_CONDITIONS` combinations, then everything: independent runs)."""
+    top = wf.definition
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [t for t in top.states[start].targets() if t in top.states]
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo += [t for t in top.states[n].targets() if t in top.states]
+        return seen
+
+    looped = {n for n in top.states if n in reach(n)}
+    factors: list[tuple[str, list[tuple[Any, float]]]] = []
+    for st in top.states.values():
+        if st.name in looped:
+            continue
+        if st.type == "Choice":
+            opts: list[tuple[Any, float]] = list(wf.choices.get(st.name, ()))
+            rest = 1.0 - sum(p for _, p in opts)
+            if rest > 1e-12:
+                opts.append((st.default, rest))
+            factors.append((st.name, opts))
+        elif st.type == "Map":
+            factors.append((st.name, list(_count_pmf(wf.map_items[st.name]))))
+    for keep in (("Choice", "Map"), ("Choice",)):
+        chosen = [(n, o) for n, o in factors if top.states[n].type in keep]
+        if math.prod(len(o) for _, o in chosen) <= _MAX_CONDITIONS:
+            break
+    else:
+        return []
+    combos: list[tuple[float, dict[str, Any]]] = [(1.0, {})]
+    for name, opts in chosen:
+        combos = [(w * p, {**f, name: v}) for w, f in combos for v, p in opts]
+    return combos
 
 
 def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules = DEFAULT_RULES) -> dict[str, Any]:
@@ -910,7 +1017,7 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
     >>> sc = scenario_from_dict({"pipeline": {"definition": {"StartAt": "A", "States": {
     ...     "A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:a", "Next": "B"},
     ...     "B": {"Type": "Pass", "End": True}}}}})
-    >>> graph_per_document(sc, "sfn-standard")["transitions"]
+    >>> round(graph_per_document(sc, "sfn-standard")["transitions"], 6)  # A and B (A times out 2e-10 of the time)
     2.0
     """
     name = check_pattern(pattern)
@@ -936,14 +1043,9 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
             if name.startswith("sfn"):
                 hold_s += scenario.step_functions.transition_latency_ms / 1000.0
             pc[task] = float(p_cold(rate * inv, hold_s, keep_s))
-    out, meter, _ = _evaluate(scenario, wf, name, rules, grid, pc)
+    out, meter, base = _evaluate(scenario, wf, name, rules, grid, pc)
     if name == "lambda-chain-sync" and trig_async and scenario.chain.async_max_retries > 0:
-        eng = _Engine(scenario, wf, name, rules, grid, pc)
-        out, whole = eng._retry(out, lambda key: 0, [scenario.chain.async_max_retries],
-                                lambda i, c: grid.point(ASYNC_RETRY_DELAYS_S[c - 1] * 1000.0))
-        scaled = _Meter()
-        scaled.add(meter, whole)
-        meter = scaled
+        out, meter = _reruns(scenario, wf, rules, grid, pc, base)
     return _summarise(scenario, name, rules, grid, out, meter, runs, dup)
 
 
@@ -1022,3 +1124,66 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
     res["by_state"] = by_state
     return {k: (float(v) if isinstance(v, float | np.floating) else v) for k, v in res.items()}
 
+
+
+def mixed_per_document(
+    scenarios: Sequence[Scenario],
+    pattern: str,
+    *,
+    rules: BillingRules = DEFAULT_RULES,
+    linear: Callable[..., dict[str, Array]],
+) -> tuple[dict[str, Array], Array, NDArray[np.int64], list[str]]:
+    """Per-document metering of scenarios some of which are imported workflows, as arrays.
+
+    Linear pipelines go through ``linear`` (:func:`orchsim.analytic.engine.per_document`, passed in
+    to keep the import one way), imported workflows through :func:`graph_per_document`; a workflow
+    the pattern cannot run gets NaN and a note.
+
+    Parameters
+    ----------
+    scenarios
+        The scenarios, in row order.
+    pattern
+        One of the four pattern names.
+    rules
+        Billing units (``book.rules``).
+    linear
+        The linear engine's ``per_document(params, pattern, rules=...)``.
+
+    Returns
+    -------
+    tuple
+        ``(doc, docs_per_day, steps, refused)``: the scalar keys of :func:`graph_per_document` as arrays
+        over scenarios; documents per day; Task states (or steps); ``""`` or why the pattern was refused.
+    """
+    n = len(scenarios)
+    doc = {key: np.zeros(n) for key in _SCALARS}
+    refused = [""] * n
+    flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None]
+    if flat:
+        part = linear(params_from_scenarios([scenarios[i] for i in flat], rules=rules), pattern, rules=rules)
+        for key in _SCALARS:
+            doc[key][flat] = part[key]
+    for i, s in enumerate(scenarios):
+        if s.pipeline.definition is None:
+            continue
+        try:
+            one = graph_per_document(s, pattern, rules=rules)
+        except InputError as exc:
+            if exc.field != "pattern":
+                raise
+            refused[i] = f"unsupported: {exc.message}"
+            for key in _SCALARS:
+                doc[key][i] = math.nan
+            continue
+        for key in _SCALARS:
+            doc[key][i] = one[key]
+    docs = np.array([s.workload.docs_per_day for s in scenarios], dtype=float)
+    steps = np.array([len(s.steps()) for s in scenarios], dtype=np.int64)
+    return doc, docs, steps, refused
+
+
+_SCALARS = ("invocations", "gb_s_x86_64", "gb_s_arm64", "ephemeral_gb_s", "transitions", "express_requests",
+            "express_gb_hours", "logs_gb", "latency_ms", "p_succeeded", "p_failed", "p_lost", "cold_starts",
+            "duplicates", "express_over_limit", "busy_s")
+"""The keys :func:`orchsim.analytic.engine.per_document` returns, in its order."""

@@ -43,12 +43,16 @@ TIMELINE_COLORS: dict[str, str] = {
     "waiting on callee": "#BBBBBB",
     "retry backoff": "#DDCC77",
     "orchestration overhead": "#999933",
+    "service call (no Lambda)": "#44AA99",
+    "waiting for an event": "#CC6677",
 }
 """Segment colours (Paul Tol's muted palette and grey): none is a pattern colour
 (:data:`orchsim.charts.style.COLORS`), so a segment is never read as a pattern."""
 
 _HEIGHTS = {"working": 0.62, "failed attempt": 0.62, "cold start": 0.62, "waiting on callee": 0.3,
-            "retry backoff": 0.22, "orchestration overhead": 0.22}
+            "retry backoff": 0.22, "orchestration overhead": 0.22, "service call (no Lambda)": 0.62,
+            "waiting for an event": 0.3}
+_LANES_SHOWN = 3  # Map items (or branches) drawn per state; the rest are named in the last row's label
 _MIN_WIDTH = 0.003  # narrowest bar drawn, as a share of the time axis, so short steps stay visible
 
 
@@ -94,6 +98,8 @@ def timeline_segments(result: SimulationResult, doc: int) -> pd.DataFrame:
         raise ValueError(f"document {doc}'s invocations were not kept: this run keeps every {every}th document's "
                          f"(pick a multiple of {every}, or simulate with a larger detail_docs)")
     t0 = float(docs.loc[docs["doc"] == doc, "arrival_s"].iloc[0])
+    if result.spans is not None:
+        return _graph_segments(result, doc, t0)
     rows = inv[(inv["doc"] == doc) & (inv["result"] != "throttled")].sort_values(["start_s", "step_index"])
     steps = result.scenario.steps()
     sync = result.pattern == "lambda-chain-sync"
@@ -131,6 +137,63 @@ def timeline_segments(result: SimulationResult, doc: int) -> pd.DataFrame:
         add(k, "waiting on callee", own_end, b, res)
         prev_end[k] = max(prev_end.get(k, b), b)
     return pd.DataFrame(segs, columns=["pattern", "step_index", "step", "kind", "start_s", "end_s", "result"])
+
+
+_SPAN_KIND = {"service": "service call (no Lambda)", "wait": "waiting for an event", "backoff": "retry backoff",
+              "callee": "waiting on callee"}
+
+
+def _graph_segments(result: SimulationResult, doc: int, t0: float) -> pd.DataFrame:
+    """An imported workflow's history: a row per state and lane (Parallel branch, Map item), at most
+    :data:`_LANES_SHOWN` lanes per state."""
+    assert result.spans is not None
+    spans = result.spans[result.spans["doc"] == doc]
+    wf = result.scenario.pipeline.runnable()
+    order = {name: i for i, name in enumerate(wf.depths())}
+    init = {name: tp.step.init_ms / 1000.0 for name, tp in wf.tasks.items()}
+    keys = sorted({(str(s), str(lane)) for s, lane in zip(spans["state"], spans["lane"], strict=True)},
+                  key=lambda k: (order.get(k[0], 0), _lane_key(k[1])))
+    shown: dict[tuple[str, str], int] = {}
+    labels: list[str] = []
+    per_state: dict[str, list[str]] = {}
+    for state, lane in keys:
+        per_state.setdefault(state, []).append(lane)
+    for state, lane in keys:
+        lanes = per_state[state]
+        i = lanes.index(lane)
+        if i >= _LANES_SHOWN:
+            continue
+        text = state + (" #" + ".".join(p for p in lane.replace("/", " ").split() if p.isdigit()) if lane else "")
+        if i == _LANES_SHOWN - 1 and len(lanes) > _LANES_SHOWN:
+            text += f" (+{len(lanes) - _LANES_SHOWN} more)"
+        shown[(state, lane)] = len(labels)
+        labels.append(text)
+    segs: list[dict[str, Any]] = []
+    for s in spans.to_dict("records"):
+        row = shown.get((str(s["state"]), str(s["lane"])))
+        if row is None:
+            continue
+        a, b, res, kind = float(s["start_s"]) - t0, float(s["end_s"]) - t0, str(s["result"]), str(s["kind"])
+        if kind == "lambda":
+            cold = min(init.get(str(s["state"]), 0.0) if bool(s["cold"]) else 0.0, b - a)
+            if cold > 0:
+                segs.append({"step_index": row, "kind": "cold start", "start_s": a, "end_s": a + cold, "result": res})
+            segs.append({"step_index": row, "kind": "working" if res == "ok" else "failed attempt", "start_s": a + cold,
+                         "end_s": b, "result": res})
+        else:
+            segs.append({"step_index": row, "kind": _SPAN_KIND[kind] if res == "ok" or kind != "service" else "failed attempt",
+                         "start_s": a, "end_s": b, "result": res})
+    out = pd.DataFrame(segs, columns=["step_index", "kind", "start_s", "end_s", "result"])
+    out = out[out["end_s"] - out["start_s"] > 1e-9]
+    out.insert(0, "pattern", result.pattern)
+    out.insert(2, "step", [labels[int(i)] for i in out["step_index"]])
+    out.attrs["rows"] = labels
+    return out
+
+
+def _lane_key(lane: str) -> tuple[Any, ...]:
+    """Lanes in item order (``ProcessPages 10`` after ``ProcessPages 9``)."""
+    return tuple(int(p) if p.isdigit() else p for p in lane.replace("/", " ").split())
 
 
 def pick_document(results: Any, how: str = "retried") -> int:
@@ -238,9 +301,10 @@ def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int
         ax.text(0.005, y, head, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=9,
                 fontweight="bold", color=COLORS.get(p, "black"))
         y += 0.8
-        for k, step in enumerate(steps):
+        rows = segs.attrs.get("rows") or [s.name for s in steps]
+        for k, name in enumerate(rows):
             ticks.append(y + k)
-            names.append(plain_text(step.name))
+            names.append(plain_text(name))
             for s in segs[segs["step_index"] == k].to_dict("records"):
                 kind = str(s["kind"])
                 h = _HEIGHTS[kind]
@@ -250,7 +314,7 @@ def _draw(ax: Axes, res: dict[str, SimulationResult], order: list[str], doc: int
                 ax.barh(y + k, width, left=start, height=h, color=TIMELINE_COLORS[kind], hatch=hatch,
                         edgecolor="#333333" if hatch else "none", lw=0.4, zorder=3 if h > 0.5 else 2)
                 used.add(kind)
-        y += len(steps) + 0.2
+        y += len(rows) + 0.2
     ax.set_yticks(ticks, names, fontsize=8)
     ax.set_ylim(y - 0.4, -0.5)
     ax.grid(axis="y", visible=False)

@@ -166,6 +166,12 @@ class SimulationResult:
         Imported workflows only: one row per state over the window: ``state``, ``type``, ``kind``,
         ``invocations``, ``billed_gb_s``, ``transitions`` (Standard), ``service_calls`` and the
         resource keys they went to (``service_keys``, comma-separated); None for a linear pipeline.
+    spans
+        Imported workflows with detail only: the kept documents' history, one row per state activity:
+        ``doc``, ``state``, ``lane`` (the Parallel branch or Map item it ran in, ``"ProcessPages 3"``;
+        ``""`` at the top), ``start_s``, ``end_s``, ``kind`` (``lambda``: a Lambda attempt's own work,
+        ``service``: a call with no Lambda, ``wait``, ``backoff``, ``callee``: a synchronous caller
+        waiting), ``result``, ``cold``, ``pattern``.
     """
 
     scenario: Scenario
@@ -181,6 +187,7 @@ class SimulationResult:
     waste: Waste = Waste()
     invocations_every: int = 1
     by_state: pd.DataFrame | None = field(default=None, repr=False)
+    spans: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: counts, latency percentiles (ms), monthly cost by component (USD).

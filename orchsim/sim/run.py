@@ -30,7 +30,16 @@ from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Pattern, Scenario, check_pattern
 from orchsim.sim.budget import DETAIL_DOCS, RunBudget, check_budget, estimate_run
 from orchsim.sim.patterns import chain_async, chain_sync, graph, sfn
-from orchsim.sim.patterns.base import FAILED, IN_FLIGHT, LOST, OUTCOME_NAMES, RESULT_NAMES, SUCCEEDED, Context
+from orchsim.sim.patterns.base import (
+    FAILED,
+    IN_FLIGHT,
+    LOST,
+    OUTCOME_NAMES,
+    RESULT_NAMES,
+    SPAN_KINDS,
+    SUCCEEDED,
+    Context,
+)
 from orchsim.sim.result import Latency, SimulationResult, Summary, price_window
 
 __all__ = ["simulate", "simulate_patterns", "check_pattern", "pattern_support", "PATTERN_STARTERS"]
@@ -375,8 +384,31 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         invocations_df = inv
     return SimulationResult(
         sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df, rules=rules, waste=waste,
-        invocations_every=rec.detail_every, by_state=_by_state(ctx),
+        invocations_every=rec.detail_every, by_state=_by_state(ctx), spans=_spans(ctx, pattern),
     )
+
+
+def _spans(ctx: Context, pattern: str) -> pd.DataFrame | None:
+    """An imported workflow's kept history: one row per state activity (None without detail)."""
+    rec = ctx.rec
+    if ctx.workflow is None or not rec.detail:
+        return None
+    sp = rec.spans
+    states = list(rec.state_ids)
+    lanes = list(rec.lanes)
+    return pd.DataFrame({
+        "doc": np.frombuffer(sp.doc, dtype=np.int64),
+        "state": pd.Categorical.from_codes(np.frombuffer(sp.state, dtype=np.int32).astype(np.int64), categories=pd.Index(states))
+        if states else pd.Categorical([]),
+        "lane": pd.Categorical.from_codes(np.frombuffer(sp.lane, dtype=np.int32).astype(np.int64), categories=pd.Index(lanes)),
+        "start_s": np.frombuffer(sp.start_s, dtype=np.float64),
+        "end_s": np.frombuffer(sp.end_s, dtype=np.float64),
+        "kind": pd.Categorical.from_codes(np.frombuffer(sp.kind, dtype=np.int8).astype(np.int64), categories=pd.Index(SPAN_KINDS)),
+        "result": pd.Categorical.from_codes(np.frombuffer(sp.result, dtype=np.int8).astype(np.int64),
+                                            categories=pd.Index(RESULT_NAMES)),
+        "cold": np.frombuffer(sp.cold, dtype=np.int8).astype(bool),
+        "pattern": pattern,
+    })
 
 
 def _by_state(ctx: Context) -> pd.DataFrame | None:

@@ -212,6 +212,28 @@ class _InvocationColumns:
         }
 
 
+class _SpanColumns:
+    """One row per state activity of an imported workflow (kept documents only), in typed columns."""
+
+    __slots__ = ("doc", "state", "lane", "start_s", "end_s", "kind", "result", "cold")
+
+    def __init__(self) -> None:
+        self.doc = array("q")
+        self.state = array("i")
+        self.lane = array("i")
+        self.start_s = array("d")
+        self.end_s = array("d")
+        self.kind = array("b")
+        self.result = array("b")
+        self.cold = array("b")
+
+
+SPAN_KINDS = ("lambda", "service", "wait", "backoff", "callee")
+"""What a span of an imported workflow's history is: a Lambda attempt's own work, a service call
+(no Lambda), a wait (a Wait state, a job, a callback), a retry backoff, a synchronous caller
+waiting on its callees."""
+
+
 class Recorder:
     """Metering records: per-document accumulators (arrays), per-step totals, and with ``detail``
     one record per invocation attempt. Model code calls it; it never prints."""
@@ -253,6 +275,9 @@ class Recorder:
         self.state_calls: dict[str, int] = {}
         self.state_transitions: dict[str, int] = {}
         self.state_keys: dict[str, list[str]] = {}
+        self.spans = _SpanColumns()
+        self.lanes: dict[str, int] = {"": 0}
+        self.state_ids: dict[str, int] = {}
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
         """Meter one billed invocation.
@@ -357,6 +382,54 @@ class Recorder:
         keys = self.state_keys.setdefault(state, [])
         if key not in keys:
             keys.append(key)
+
+    def span(self, doc: int, state: str, lane: int, start_s: float, end_s: float, kind: int, result: int = OK,
+             cold: bool = False) -> None:
+        """Keep one activity of an imported workflow's history (kept documents only, with detail).
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        state
+            The state.
+        lane
+            Its lane (:meth:`lane`): which Parallel branch or Map item it ran in.
+        start_s, end_s
+            Simulated s.
+        kind
+            Index into :data:`SPAN_KINDS`.
+        result
+            Attempt result (:data:`OK`, :data:`ERROR`, ...).
+        cold
+            A Lambda attempt that was a cold start.
+        """
+        if not self.detail or doc % self.detail_every:
+            return
+        sp = self.spans
+        sp.doc.append(doc)
+        sp.state.append(self.state_ids.setdefault(state, len(self.state_ids)))
+        sp.lane.append(lane)
+        sp.start_s.append(start_s)
+        sp.end_s.append(end_s)
+        sp.kind.append(kind)
+        sp.result.append(result)
+        sp.cold.append(cold)
+
+    def lane(self, label: str) -> int:
+        """The id of a history lane (``"ProcessPages 3"``: the third item of a Map; ``""`` the top).
+
+        Parameters
+        ----------
+        label
+            The lane's name.
+
+        Returns
+        -------
+        int
+            Its id.
+        """
+        return self.lanes.setdefault(label, len(self.lanes))
 
     def state_transition(self, state: str) -> None:
         """Attribute one Standard transition (counted with :meth:`transition`) to its state.

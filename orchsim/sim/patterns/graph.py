@@ -89,6 +89,7 @@ SQS_MAX_DELAY_S = 900.0
 SQSDeveloperGuide/sqs-delay-queues.html); a longer wait needs EventBridge Scheduler."""
 
 _RUNTIME = "States.Runtime"
+_LAMBDA, _SERVICE, _WAIT, _BACKOFF, _CALLEE = range(5)  # orchsim.sim.patterns.base.SPAN_KINDS
 _WAITING_KINDS = ("job", "callback", "activity")
 _CODE_OF = {OK: None}
 
@@ -166,12 +167,13 @@ class _Token:
     """Whether a scope still runs (``stopped``: Step Functions stopped it) and whether its work is
     thrown away (``orphan``), through its parents."""
 
-    __slots__ = ("parent", "stopped", "orphan")
+    __slots__ = ("parent", "stopped", "orphan", "lane")
 
-    def __init__(self, parent: _Token | None = None) -> None:
+    def __init__(self, parent: _Token | None = None, lane: int | None = None) -> None:
         self.parent = parent
         self.stopped = False
         self.orphan = False
+        self.lane: int = lane if lane is not None else (parent.lane if parent is not None else 0)
 
     def is_stopped(self) -> bool:
         t: _Token | None = self
@@ -302,6 +304,14 @@ class _Runner(Pattern):
 
     def count_call(self, doc: int, key: str, state: str) -> None:
         self.rec.service(doc, key, state)
+
+    def item(self, token: _Token, st: StateDef, i: int) -> _Token:
+        """The token of branch or item ``i`` of a Parallel or Map: its own history lane."""
+        rec = self.rec
+        if not rec.detail:
+            return token
+        parent = next((label for label, lane in rec.lanes.items() if lane == token.lane), "") if token.lane else ""
+        return _Token(token, rec.lane(f"{parent + ' / ' if parent else ''}{st.name} {i + 1}"))
 
 
 TIMEOUT_CODE = 3  # base.TIMEOUT (an attempt past its function's timeout)
@@ -446,7 +456,9 @@ class _StepFunctions(_Runner):
                 name = target
                 continue
             elif typ == "Wait":
-                yield env.timeout(self.wait_s(st, x.doc))
+                t0, secs = env.now, self.wait_s(st, x.doc)
+                yield env.timeout(secs)
+                self.rec.span(x.doc, st.name, token.lane, t0, env.now, _WAIT)
             elif typ == "Succeed":
                 return None
             elif typ == "Fail":
@@ -479,7 +491,9 @@ class _StepFunctions(_Runner):
                 return err
             counters[i] += 1
             r = st.retry[i]
+            t0 = env.now
             yield env.timeout(asl_wait_s(r, counters[i], self.ctx.jitter() if r.jitter == "FULL" else 1.0))
+            self.rec.span(x.doc, st.name, token.lane, t0, env.now, _BACKOFF)
             if token.is_stopped():
                 return err
             if not self.enter(x, st, 5 if st.type == "Task" else 2):
@@ -523,6 +537,7 @@ class _StepFunctions(_Runner):
             yield env.timeout(delay + run_s)
             self.release(k, env.now)
             self.rec.invocation(doc, k, t0, env.now, cold, res, orphan=token.is_stopped())
+            self.rec.span(doc, st.name, token.lane, t0, env.now, _LAMBDA, res, cold)
             return None if res == OK else (res, self.error_name(tp, res))
         # a service call, job, callback or activity: a latency or a wait, no Lambda
         key = self.service[st.name]
@@ -530,10 +545,13 @@ class _StepFunctions(_Runner):
             self.count_call(doc, key, st.name)
         res = self.outcome(k, u)
         run_s = work_ms / 1000.0
+        kind = _SERVICE if tp.kind == "service" else _WAIT
         if run_s > state_limit:
             yield env.timeout(delay + state_limit)
+            self.rec.span(doc, st.name, token.lane, now + delay, env.now, kind, TIMEOUT_CODE)
             return (TIMEOUT_CODE, TIMEOUT)
         yield env.timeout(delay + run_s)
+        self.rec.span(doc, st.name, token.lane, now + delay, env.now, kind, res)
         return None if res == OK else (res, self.error_name(tp, res))
 
     def _orphan(self, doc: int, k: int, t0: float, run_s: float, cold: bool, res: int) -> Generator[Any, Any, None]:
@@ -543,7 +561,7 @@ class _StepFunctions(_Runner):
 
     def parallel(self, x: _Execution, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
         inner = _Token(token)
-        procs = [self.env.process(self.scope(x, b, inner)) for b in st.branches]
+        procs = [self.env.process(self.scope(x, b, self.item(inner, st, i))) for i, b in enumerate(st.branches)]
         return (yield from _join(self.env, procs, inner))
 
     def map(self, x: _Execution, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
@@ -561,11 +579,12 @@ class _StepFunctions(_Runner):
             def child(i: int) -> Any:
                 if not self.enter(x, st):  # the parent's transition for each child started
                     inner.stopped = True
-                return env.process(self.execution(x.doc, proc_defn, express_child, inner))
+                return env.process(self.execution(x.doc, proc_defn, express_child, self.item(inner, st, i)))
 
             return (yield from _windowed(env, children, cap, child, inner))
         cap = min(st.max_concurrency or INLINE_MAP_CONCURRENCY, INLINE_MAP_CONCURRENCY)
-        return (yield from _windowed(env, n, cap, lambda i: env.process(self.scope(x, proc_defn, inner)), inner))
+        return (yield from _windowed(env, n, cap, lambda i: env.process(self.scope(x, proc_defn, self.item(inner, st, i))),
+                                     inner))
 
 
 def _join(env: simpy.Environment, procs: list[Any], inner: _Token) -> Generator[Any, Any, Err]:
@@ -662,7 +681,9 @@ class _SyncChain(_Runner):
                 name = target
                 continue
             elif typ == "Wait":
+                t0 = env.now
                 yield env.timeout(self.wait_s(st, doc))
+                self.rec.span(doc, st.name, token.lane, t0, env.now, _WAIT)
             elif typ == "Succeed":
                 return None
             elif typ == "Fail":
@@ -684,7 +705,7 @@ class _SyncChain(_Runner):
         env = self.env
         inner = _Token(token)
         if st.type == "Parallel":
-            procs = [env.process(self.flow(doc, b, b.start_at, inner)) for b in st.branches]
+            procs = [env.process(self.flow(doc, b, b.start_at, self.item(inner, st, i))) for i, b in enumerate(st.branches)]
             return (yield from _join_all(env, procs, inner))
         assert st.processor is not None
         proc_defn = st.processor
@@ -692,8 +713,11 @@ class _SyncChain(_Runner):
         if st.distributed and st.batch_items:
             n = -(-n // st.batch_items)
         cap = st.max_concurrency or n or 1
-        return (yield from _windowed(env, n, cap, lambda i: env.process(self.flow(doc, proc_defn, proc_defn.start_at, inner)),
-                                     _Token()))
+        err = yield from _windowed(env, n, cap, lambda i: env.process(self.flow(doc, proc_defn, proc_defn.start_at,
+                                                                                self.item(inner, st, i))), _Token())
+        if err is not None:
+            inner.orphan = True  # the caller stops waiting; items still running carry on, thrown away
+        return err
 
     def call(self, doc: int, st: StateDef, defn: Definition, token: _Token, from_trigger: bool,
              enqueued: float) -> Generator[Any, Any, Err]:
@@ -706,7 +730,9 @@ class _SyncChain(_Runner):
             if err is None or err[0] == FATAL or err[1] == _AGED or policy is None or calls >= policy.max_attempts:
                 return err
             calls += 1
+            t0 = env.now
             yield env.timeout(asl_wait_s(policy, calls, self.ctx.jitter() if policy.jitter == "full" else 1.0))
+            self.rec.span(doc, st.name, token.lane, t0, env.now, _BACKOFF)
 
     def invoke(self, doc: int, st: StateDef, defn: Definition, token: _Token, from_trigger: bool,
                enqueued: float) -> Generator[Any, Any, Err]:
@@ -741,6 +767,8 @@ class _SyncChain(_Runner):
         if run_s >= limit_s:
             res = TIMEOUT_CODE
         yield env.timeout(run_s)
+        own_end = env.now
+        self.rec.span(doc, st.name, token.lane, t0, own_end, _LAMBDA, res, cold)
         key = self.service[st.name]
         if key is not None:
             self.count_call(doc, key, st.name)
@@ -760,6 +788,7 @@ class _SyncChain(_Runner):
         rest = env.process(self.flow(doc, defn, nxt, inner))
         left = t0 + limit_s - env.now
         fired = yield rest | env.timeout(max(left, 0.0))
+        self.rec.span(doc, st.name, token.lane, own_end, env.now, _CALLEE, OK if rest in fired else TIMEOUT_CODE)
         if rest not in fired:
             inner.orphan = True
             self.release(k, env.now)
@@ -794,14 +823,14 @@ class _AsyncChain(_Runner):
 
     def document(self, doc: int) -> Generator[Any, Any, None]:
         defn = self.wf.definition
-        err = yield from self.flow(doc, defn, defn.start_at, first=True)
+        err = yield from self.flow(doc, defn, defn.start_at, _Token(), first=True)
         now = self.env.now
         if err is None:
             self.rec.finish(doc, now, SUCCEEDED)
         else:
             self.rec.finish(doc, now, FAILED if err[1] == _CLIENT else self.fail_outcome)
 
-    def flow(self, doc: int, defn: Definition, name: str | None, first: bool = False) -> Generator[Any, Any, Err]:
+    def flow(self, doc: int, defn: Definition, name: str | None, token: _Token, first: bool = False) -> Generator[Any, Any, Err]:
         env = self.env
         while name is not None:
             st = defn.states[name]
@@ -814,11 +843,13 @@ class _AsyncChain(_Runner):
                     key = self.service[st.name]
                     if key is not None:
                         self.count_call(doc, key, st.name)
+                    t0 = env.now
                     yield env.timeout(work_ms / 1000.0)
                     res = self.outcome(tp.index, u)
+                    self.rec.span(doc, st.name, token.lane, t0, env.now, _WAIT, res)
                     err = None if res == OK else (res, self.error_name(tp, res))
                 else:
-                    err = yield from self.event(doc, st, first and self.trigger_sync)
+                    err = yield from self.event(doc, st, first and self.trigger_sync, token)
                 first = False
             elif typ == "Pass":
                 pass
@@ -831,13 +862,15 @@ class _AsyncChain(_Runner):
             elif typ == "Wait":
                 secs = self.wait_s(st, doc)
                 self.count_call(doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", st.name)
+                t0 = env.now
                 yield env.timeout(secs)
+                self.rec.span(doc, st.name, token.lane, t0, env.now, _WAIT)
             elif typ == "Succeed":
                 return None
             elif typ == "Fail":
                 return (FATAL, FAIL_STATE)
             else:
-                err = yield from self.fan(doc, st)
+                err = yield from self.fan(doc, st, token)
             if err is None:
                 name = _after(st)
                 continue
@@ -849,7 +882,7 @@ class _AsyncChain(_Runner):
             name = st.catch[j].next
         return None
 
-    def fan(self, doc: int, st: StateDef) -> Generator[Any, Any, Err]:
+    def fan(self, doc: int, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
         env = self.env
         self.count_call(doc, "dynamodb:putItem", st.name)
         if st.type == "Parallel":
@@ -860,16 +893,16 @@ class _AsyncChain(_Runner):
             if st.distributed and st.batch_items:
                 n = -(-n // st.batch_items)
             scopes = [st.processor] * n
-        procs = [env.process(self.branch(doc, b, st.name)) for b in scopes]
+        procs = [env.process(self.branch(doc, b, st.name, self.item(token, st, i))) for i, b in enumerate(scopes)]
         return (yield from _join(env, procs, _Token()))
 
-    def branch(self, doc: int, defn: Definition, owner: str) -> Generator[Any, Any, Err]:
-        err = yield from self.flow(doc, defn, defn.start_at)
+    def branch(self, doc: int, defn: Definition, owner: str, token: _Token) -> Generator[Any, Any, Err]:
+        err = yield from self.flow(doc, defn, defn.start_at, token)
         if err is None:
             self.count_call(doc, "dynamodb:updateItem", owner)
         return err
 
-    def event(self, doc: int, st: StateDef, client: bool) -> Generator[Any, Any, Err]:
+    def event(self, doc: int, st: StateDef, client: bool, token: _Token) -> Generator[Any, Any, Err]:
         """One function's Event invocation through the async queue (a synchronous client invokes the
         first function with RequestResponse: its SDK retries throttles, errors go back to it)."""
         env = self.env
@@ -903,6 +936,7 @@ class _AsyncChain(_Runner):
             yield env.timeout(((self.init_ms[k] if cold else 0.0) + work_ms) / 1000.0 + extra)
             self.release(k, env.now)
             self.rec.invocation(doc, k, now, env.now, cold, res)
+            self.rec.span(doc, st.name, token.lane, now, env.now, _LAMBDA, res, cold)
             key = self.service[st.name]
             if key is not None:
                 self.count_call(doc, key, st.name)
