@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
 from orchsim.analytic.contention import contention
-from orchsim.analytic.graph import mixed_per_document
+from orchsim.analytic.graph import CALLS_PREFIX, mixed_per_document
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.aws.cost import COMPONENTS, price_monthly
 from orchsim.aws.pricebook import PriceBook, load_price_book
@@ -435,6 +435,7 @@ def monthly_cost(
     *,
     free_tier: bool = False,
     prices: str | PriceBook | None = None,
+    service_calls: dict[str, Array] | None = None,
 ) -> dict[str, Array]:
     """Monthly USD per cost component (and ``total``) for expected per-document metering.
 
@@ -453,16 +454,20 @@ def monthly_cost(
         Apply the always-free allowances.
     prices
         Price file path or :class:`PriceBook` (default: the shipped one).
+    service_calls
+        Calls to other AWS services per document, by resource key (imported workflows).
 
     Returns
     -------
     dict of numpy.ndarray
-        USD per month for each of :data:`~orchsim.aws.cost.COMPONENTS`, and ``total``.
+        USD per month for each of :data:`~orchsim.aws.cost.COMPONENTS`, each priced service component
+        (``dynamodb``, ``sqs``, ...), and ``total``; unpriced calls as ``unpriced:<key>`` (calls a month).
     """
     book = load_price_book(prices)
     docs_month = np.asarray(docs_per_day, dtype=float) * book.rules.month_hours / 24.0
     monthly = {meter: per_doc[key] * docs_month for key, meter in _METER_OF.items()}
-    return price_monthly(monthly, region, free_tier=free_tier, prices=book)
+    calls = {k: v * docs_month for k, v in service_calls.items()} if service_calls else None
+    return price_monthly(monthly, region, free_tier=free_tier, prices=book, service_calls=calls)
 
 
 def estimate(
@@ -533,8 +538,16 @@ def estimate(
         need, notes = contention(items, pattern, doc["busy_s"], doc["transitions"], runs)
         if refused:
             notes = [r or note for r, note in zip(refused, notes, strict=True)]
-        cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book)
+        calls = {k[len(CALLS_PREFIX):]: doc.pop(k) for k in [k for k in doc if k.startswith(CALLS_PREFIX)]}
+        cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls)
         n = len(items)
+        extra: dict[str, Any] = {}
+        if graphs:
+            extra["service_calls_per_doc"] = sum(calls.values(), np.zeros(n))
+            extra.update({f"cost_{c}_usd": v for c, v in cost.items() if c not in COMPONENTS and c != "total"
+                          and not c.startswith("unpriced:")})
+            unpriced = [k[len("unpriced:"):] for k in cost if k.startswith("unpriced:")]
+            extra["unpriced_service_calls"] = [", ".join(k for k in unpriced if cost[f"unpriced:{k}"][i] > 0) for i in range(n)]
         docs_per_month = docs_per_day * rules.month_hours / 24.0
         cols: dict[str, Any] = {
             "scenario": [s.name for s in items],
@@ -554,6 +567,7 @@ def estimate(
             "concurrency_needed": need,
             "concurrency_limit": [s.lambda_.concurrency_limit for s in items],
             "contention": notes,
+            **extra,
         }
         df = pd.DataFrame(cols)  # built at once: column-by-column inserts cost more than the engine
         frames.append(df)

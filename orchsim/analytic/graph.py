@@ -1154,10 +1154,12 @@ def mixed_per_document(
     -------
     tuple
         ``(doc, docs_per_day, steps, refused)``: the scalar keys of :func:`graph_per_document` as arrays
-        over scenarios; documents per day; Task states (or steps); ``""`` or why the pattern was refused.
+        over scenarios, and each service call per document as ``calls:<key>`` (:data:`CALLS_PREFIX`);
+        documents per day; Task states (or steps); ``""`` or why the pattern was refused.
     """
     n = len(scenarios)
     doc = {key: np.zeros(n) for key in _SCALARS}
+    calls: dict[str, Array] = {}
     refused = [""] * n
     flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None]
     if flat:
@@ -1178,10 +1180,16 @@ def mixed_per_document(
             continue
         for key in _SCALARS:
             doc[key][i] = one[key]
+        for key, v in one["service_calls"].items():
+            calls.setdefault(key, np.zeros(n))[i] = v
+    doc.update({f"{CALLS_PREFIX}{key}": v for key, v in sorted(calls.items())})
     docs = np.array([s.workload.docs_per_day for s in scenarios], dtype=float)
     steps = np.array([len(s.steps()) for s in scenarios], dtype=np.int64)
     return doc, docs, steps, refused
 
+
+CALLS_PREFIX = "calls:"
+"""Prefix of the per-document service-call keys :func:`mixed_per_document` adds (``calls:dynamodb:putItem``)."""
 
 _SCALARS = ("invocations", "gb_s_x86_64", "gb_s_arm64", "ephemeral_gb_s", "transitions", "express_requests",
             "express_gb_hours", "logs_gb", "latency_ms", "p_succeeded", "p_failed", "p_lost", "cold_starts",
