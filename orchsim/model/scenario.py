@@ -528,6 +528,47 @@ class Scenario(_Frozen):
         """Whether the pipeline lists its steps (with names) rather than giving a count."""
         return isinstance(self.pipeline.steps, list | tuple)
 
+    def as_workflow(self) -> Scenario:
+        """The same scenario with its linear pipeline written as an ASL definition (unchanged if it has one).
+
+        Each step becomes a Lambda Task state of its name, in order, each with the scenario's ``retry``
+        as an ASL retrier of the errors the linear engines retry (transient errors, function
+        timeouts, throttles; not fatal errors); each step's settings become its profile.
+
+        Returns
+        -------
+        Scenario
+            A scenario with ``pipeline.definition`` (inline), the same workload and platform.
+
+        >>> sc = load_scenario("seed-article").as_workflow()
+        >>> [n for n in sc.pipeline.runnable().tasks]
+        ['step1', 'step2', 'step3', 'step4', 'step5']
+        """
+        if self.pipeline.definition is not None:
+            return self
+        steps = self.steps()
+        r = self.retry
+        retrier: dict[str, Any] = {"ErrorEquals": ["Lambda.ServiceException", "Sandbox.Timedout",
+                                                   "Lambda.TooManyRequestsException"],
+                                   "IntervalSeconds": r.interval_s, "MaxAttempts": r.max_attempts, "BackoffRate": r.backoff_rate,
+                                   "JitterStrategy": r.jitter.upper()}
+        if r.max_delay_s is not None:
+            retrier["MaxDelaySeconds"] = r.max_delay_s
+        states: dict[str, Any] = {}
+        for i, step in enumerate(steps):
+            body: dict[str, Any] = {"Type": "Task", "Resource": f"arn:aws:lambda:{self.region}:000000000000:function:{step.name}",
+                                    "Retry": [retrier]}
+            body.update({"Next": steps[i + 1].name} if i + 1 < len(steps) else {"End": True})
+            states[step.name] = body
+        data = self.to_dict()
+        template = data["pipeline"]["step"]
+        profile = {s.name: {k: v for k, v in s.model_dump(by_alias=True).items() if k != "name" and template.get(k) != v}
+                   for s in steps}
+        data["pipeline"] = {"definition": {"Comment": f"{self.name}'s linear pipeline as a state machine",
+                                           "StartAt": steps[0].name, "States": states},
+                            "step": template, "states": {k: v for k, v in profile.items() if v}}
+        return scenario_from_dict(data)
+
 
 def _is_count(value: Any) -> bool:
     """A whole number of steps (an int, or a float with no fraction), not a bool."""
