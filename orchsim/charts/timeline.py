@@ -163,7 +163,8 @@ def _graph_segments(result: SimulationResult, doc: int, t0: float) -> pd.DataFra
         i = lanes.index(lane)
         if i >= _LANES_SHOWN:
             continue
-        text = state + (" #" + ".".join(p for p in lane.replace("/", " ").split() if p.isdigit()) if lane else "")
+        numbered = lane and len(lanes) > 1  # a state in one lane only (a Parallel branch's) needs no number
+        text = state + (" #" + ".".join(p for p in lane.replace("/", " ").split() if p.isdigit()) if numbered else "")
         if i == _LANES_SHOWN - 1 and len(lanes) > _LANES_SHOWN:
             text += f" (+{len(lanes) - _LANES_SHOWN} more)"
         shown[(state, lane)] = len(labels)

@@ -280,6 +280,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool, str]] = {
     "timeline_error_rate": (0.0, 1.0, False, "share per attempt"),
     "max_attempts": (0, 100, False, "retries"),
     "docs_per_day": (0.0, 1e9, True, "documents per day"),
+    "volume": (0.0, 1e9, False, "documents per day; 0: the scenario's"),
     "article_standard_usd_per_day": (0.0, 1e9, False, "USD per day"),
     "article_lambda_usd_per_day": (0.0, 1e9, False, "USD per day"),
 }
