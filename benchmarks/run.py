@@ -10,7 +10,10 @@
    speed-up over a naive SimPy model of the same flow; bytes per document with and without
    ``detail`` and as the run-size estimate has it. Its summary line is
    ``speedup_vs_naive_simpy: X.XX`` (the lowest of the four patterns).
-4. Memory (full run only): a day at 1,000,000 documents/day in a fresh process, aggregates only
+4. Imported workflow: a Map of about 20 Lambda items per document against the linear seed pipeline,
+   invocations per CPU second under each pattern, in the same run: ``graph_rate_vs_linear: X.XX``
+   (the lowest ratio of the four patterns).
+5. Memory (full run only): a day at 1,000,000 documents/day in a fresh process, aggregates only
    against ``detail=True``: peak RSS and bytes per document, and the estimate made before running.
 
 Times are CPU seconds (``time.process_time``) where one process does the work, so a noisy
@@ -152,6 +155,43 @@ def bench_simulation(docs_per_day: float, reps: int) -> None:
     print(f"speedup_vs_naive_simpy: {min(best['naive'] / best[p] for p in PATTERNS):.2f}")
 
 
+_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:page"
+MAP_HEAVY = {"StartAt": "Split", "States": {
+    "Split": {"Type": "Task", "Resource": _LAMBDA, "Next": "Pages"},
+    "Pages": {"Type": "Map", "MaxConcurrency": 40, "Next": "Merge", "ItemProcessor": {"StartAt": "Page", "States": {
+        "Page": {"Type": "Task", "Resource": _LAMBDA, "End": True}}}},
+    "Merge": {"Type": "Task", "Resource": _LAMBDA, "End": True}}}
+"""A Map-heavy workflow: a split, about 20 items (Poisson) of one Lambda each, a merge."""
+
+
+def bench_graph(docs_per_day: float, reps: int) -> None:
+    """Invocations per CPU second on a Map-heavy imported workflow against the linear seed pipeline,
+    the same step settings, in the same run (best of ``reps``)."""
+    from orchsim.model.scenario import scenario_from_dict
+
+    lin = load_scenario(SEED).with_overrides({"workload.docs_per_day": docs_per_day, "window_hours": 1.0})
+    data = lin.to_dict()
+    graph = scenario_from_dict({**data, "workload": {**data["workload"], "docs_per_day": docs_per_day / 5},
+                                "pipeline": {"definition": MAP_HEAVY, "step": data["pipeline"]["step"],
+                                             "map_items": {"Pages": {"dist": "poisson", "mean": 20}}}})
+    rates: dict[str, tuple[float, float]] = {}
+    for p in PATTERNS:
+        best = [float("inf"), float("inf")]
+        inv = [0, 0]
+        for _ in range(reps):
+            for j, sc in enumerate((lin, graph)):
+                box: dict[str, object] = {}
+                best[j] = min(best[j], cpu(lambda sc=sc, box=box, p=p: box.setdefault("r", simulate(sc, p, detail=False))))
+                inv[j] = box["r"].summary.lambda_invocations  # type: ignore[attr-defined]
+        rates[p] = (inv[0] / best[0], inv[1] / best[1])
+    print(f"== imported workflow: Map of ~20 items per document against the linear seed pipeline (1 hour, best of {reps}) ==")
+    print(f"{'pattern':<20} {'linear inv/s':>13} {'graph inv/s':>12} {'ratio':>6}")
+    for p, (a, b) in rates.items():
+        print(f"{p:<20} {a:>13,.0f} {b:>12,.0f} {b / a:>6.2f}")
+    print(f"graph_rate_vs_linear: {min(b / a for a, b in rates.values()):.2f}")
+    print()
+
+
 _CHILD = """
 import resource, sys, time
 from pathlib import Path
@@ -191,6 +231,8 @@ def main() -> None:
     bench_analytic(100_000 if args.quick else 1_000_000)
     bench_sweep(4 if args.quick else 12)
     bench_simulation(100_000 if args.quick else 1_000_000, 1 if args.quick else 3)
+    print()
+    bench_graph(100_000 if args.quick else 500_000, 1 if args.quick else 3)
     if not args.quick:
         print()
         print("== memory of a day at 1,000,000 documents/day (sfn-standard, fresh process each) ==")

@@ -394,7 +394,7 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
                   "show '-' (lengthen window_hours or raise workload.docs_per_day)")
     unpriced = {k: v["note"] for r in summaries for k, v in r.unpriced_service_calls.items()}
     if unpriced:
-        title += "\ncounted, not priced: " + "; ".join(f"{k} ({note})" for k, note in sorted(unpriced.items()))
+        title += "\ncounted, not priced: " + "; ".join(f"{k} ({note.removesuffix('; counted, not priced')})" for k, note in sorted(unpriced.items()))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = [title]
     for j, row in enumerate(table):
