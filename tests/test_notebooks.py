@@ -31,13 +31,14 @@ EXPECTED_CHARTS: dict[str, list[str]] = {
     "03-express-vs-standard": ["breakeven-by-memory", "breakeven-by-volume", "breakeven-vs-executions"],
     "04-failures-and-retries": ["failure-sweep", "outcomes", "execution-history"],
     "05-seed-article-check": ["daily-cost-breakdown", "cost-vs-steps"],
+    "06-your-workflow": ["where-the-money-goes", "execution-history"],
 }
 
 def _load(path: Path) -> Any:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_five_notebooks_are_there() -> None:
+def test_the_six_notebooks_are_there() -> None:
     assert notebook_names() == sorted(EXPECTED_CHARTS), f"expected the notebooks {sorted(EXPECTED_CHARTS)}, found {notebook_names()}"
 
 

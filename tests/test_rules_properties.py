@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchsim.aws.cost import COMPONENTS, price_metering, price_monthly
-from orchsim.aws.metering import Metering
+from orchsim.aws.metering import METERS, Metering
 from orchsim.aws.pricebook import load_price_book
 from orchsim.aws.rules import (
     CLOCK_TOLERANCE_MS,
@@ -112,7 +112,7 @@ meters = st.builds(
 @given(m=meters, free_tier=st.booleans())
 def test_price_monthly_equals_line_items(m: Metering, free_tier: bool) -> None:
     items = price_metering(m, free_tier=free_tier, prices=BOOK)
-    vec = price_monthly({k: np.array([v]) for k, v in vars(m).items()}, free_tier=free_tier, prices=BOOK)
+    vec = price_monthly({k: np.array([getattr(m, k)]) for k in METERS}, free_tier=free_tier, prices=BOOK)
     by = items.by_component()
     for c in COMPONENTS:
         assert math.isclose(float(vec[c][0]), by[c], rel_tol=1e-12, abs_tol=1e-12), (

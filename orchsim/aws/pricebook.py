@@ -99,7 +99,10 @@ class Tier(_Frozen):
 
 
 def _tiers(raw: list[dict[str, Any]], qty_key: str, price_key: str) -> tuple[Tier, ...]:
-    tiers = tuple(Tier(up_to=t.get(qty_key), usd_per_unit=t[price_key]) for t in raw)
+    try:
+        tiers = tuple(Tier(up_to=t.get(qty_key), usd_per_unit=t[price_key]) for t in raw)
+    except ValidationError:
+        raise ValueError(f"each tier needs {price_key}: a number >= 0") from None
     bounds = [t.up_to for t in tiers]
     if not tiers or bounds[-1] is not None:
         raise ValueError(f"the last tier must have {qty_key}: null (unbounded)")

@@ -126,6 +126,10 @@ class Summary:
                 out.update({"latency_p50_ms": value.p50, "latency_p95_ms": value.p95, "latency_p99_ms": value.p99})
             elif f.name == "cost_usd":
                 out.update({f"cost_{c}_usd": v for c, v in value.items()})
+            elif f.name == "service_calls":  # per resource, as columns (a tidy row holds no mappings)
+                out.update({f"calls_{k}": v for k, v in value.items()})
+            elif f.name == "unpriced_service_calls":
+                out[f.name] = ", ".join(value)
             else:
                 out[f.name] = value
         return out
