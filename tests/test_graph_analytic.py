@@ -278,3 +278,17 @@ def test_sync_chain_rerun_sees_the_same_document() -> None:
     assert doc["p_lost"] == pytest.approx(0.25), "the same Choice on every re-run: a slow document always times out"
     assert doc["invocations"] == pytest.approx(0.75 + 0.25 * 3), "three runs of the slow documents"
     assert doc["gb_s_x86_64"] == pytest.approx((0.75 * 100 + 0.25 * 3 * 1000) * GB_S_PER_MS), "each billed to its 1 s timeout"
+
+
+def test_a_volume_sweep_is_interpolated_between_anchors_within_a_percent() -> None:
+    from orchsim.analytic.engine import per_document
+    from orchsim.analytic.graph import mixed_per_document
+
+    sc = load_scenario("workflow-contract-review")
+    vols = [100.0, 250.0, 1000.0, 2500.0, 10_000.0, 40_000.0]
+    doc, *_ = mixed_per_document([sc.with_overrides({"workload.docs_per_day": v}) for v in vols], "sfn-standard",
+                                 linear=per_document)
+    for i in (1, 3):  # between anchors
+        direct = graph_per_document(sc.with_overrides({"workload.docs_per_day": vols[i]}), "sfn-standard")
+        for key in ("gb_s_x86_64", "invocations", "transitions"):
+            assert doc[key][i] == pytest.approx(direct[key], rel=0.01), key

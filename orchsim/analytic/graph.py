@@ -1166,15 +1166,9 @@ def mixed_per_document(
         part = linear(params_from_scenarios([scenarios[i] for i in flat], rules=rules), pattern, rules=rules)
         for key in _SCALARS:
             doc[key][flat] = part[key]
-    for i, s in enumerate(scenarios):
-        if s.pipeline.definition is None:
-            continue
-        try:
-            one = graph_per_document(s, pattern, rules=rules)
-        except InputError as exc:
-            if exc.field != "pattern":
-                raise
-            refused[i] = f"unsupported: {exc.message}"
+    for i, one in _graph_rows(scenarios, pattern, rules).items():
+        if isinstance(one, str):
+            refused[i] = one
             for key in _SCALARS:
                 doc[key][i] = math.nan
             continue
@@ -1186,6 +1180,75 @@ def mixed_per_document(
     docs = np.array([s.workload.docs_per_day for s in scenarios], dtype=float)
     steps = np.array([len(s.steps()) for s in scenarios], dtype=np.int64)
     return doc, docs, steps, refused
+
+
+ANCHORS_PER_DECADE = 2
+"""Volumes :func:`mixed_per_document` evaluates per decade when many scenarios differ only in volume."""
+
+_INTERPOLATE_FROM = 6  # a group of this many volumes or more is evaluated at anchors and interpolated
+
+
+def _graph_rows(scenarios: Sequence[Scenario], pattern: str, rules: BillingRules) -> dict[int, dict[str, Any] | str]:
+    """:func:`graph_per_document` of each workflow scenario (or why the pattern is refused).
+
+    Volume changes a workflow's per-document metering only through its functions' cold-start
+    probabilities, a smooth function of log volume; scenarios that differ in nothing but
+    ``workload.docs_per_day`` (a volume sweep, a crossover along volume) are evaluated at
+    :data:`ANCHORS_PER_DECADE` volumes a decade (and at both ends) and every figure is interpolated
+    linearly in log volume between them.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        if s.pipeline.definition is None:
+            continue
+        data = s.to_dict()
+        data["workload"] = {k: v for k, v in data["workload"].items() if k != "docs_per_day"}
+        groups.setdefault(repr(sorted(_flat_items(data))), []).append(i)
+    out: dict[int, dict[str, Any] | str] = {}
+    for members in groups.values():
+        volumes = sorted({scenarios[i].workload.docs_per_day for i in members})
+        if len(volumes) < _INTERPOLATE_FROM or volumes[0] <= 0:
+            for i in members:
+                out[i] = _one(scenarios[i], pattern, rules)
+            continue
+        lo, hi = math.log10(volumes[0]), math.log10(volumes[-1])
+        n = max(2, math.ceil((hi - lo) * ANCHORS_PER_DECADE) + 1)
+        anchors = np.linspace(lo, hi, n)
+        base = scenarios[members[0]]
+        at = [_one(base.with_overrides({"workload.docs_per_day": float(10**a)}), pattern, rules) for a in anchors]
+        if any(isinstance(a, str) for a in at):
+            why = next(a for a in at if isinstance(a, str))
+            for i in members:
+                out[i] = why
+            continue
+        rows: list[dict[str, Any]] = [a for a in at if not isinstance(a, str)]
+        keys = sorted({k for r in rows for k in r["service_calls"]})
+        for i in members:
+            x = math.log10(scenarios[i].workload.docs_per_day)
+            one: dict[str, Any] = {key: float(np.interp(x, anchors, [r[key] for r in rows])) for key in _SCALARS}
+            one["service_calls"] = {k: float(np.interp(x, anchors, [r["service_calls"].get(k, 0.0) for r in rows]))
+                                    for k in keys}
+            out[i] = one
+    return out
+
+
+def _flat_items(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for k, v in data.items():
+        if isinstance(v, Mapping):
+            out += _flat_items(v, f"{prefix}{k}.")
+        else:
+            out.append((f"{prefix}{k}", repr(v)))
+    return out
+
+
+def _one(scenario: Scenario, pattern: str, rules: BillingRules) -> dict[str, Any] | str:
+    try:
+        return graph_per_document(scenario, pattern, rules=rules)
+    except InputError as exc:
+        if exc.field != "pattern":
+            raise
+        return f"unsupported: {exc.message}"
 
 
 CALLS_PREFIX = "calls:"
