@@ -756,6 +756,9 @@ def _inspect(
 
 
 def _current_value(sc: Any, key: str) -> Any:
+    if key == "pipeline.steps" and sc.pipeline.definition is not None:
+        raise InputError("--vary", "pipeline.steps does not apply to an imported workflow (its Task states are its "
+                                   "steps); vary workload.docs_per_day, pipeline.step.memory_mb or another key")
     node: Any = sc.to_dict()
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:

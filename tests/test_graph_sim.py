@@ -362,3 +362,21 @@ def test_a_linear_pipeline_written_as_asl_gives_the_linear_engines_numbers() -> 
         assert b.summary.lambda_invocations == a.summary.lambda_invocations, pattern
         assert b.summary.state_transitions == a.summary.state_transitions, pattern
         assert b.cost.total_usd == pytest.approx(a.cost.total_usd, rel=1e-12), pattern
+
+
+def test_defaults_run_the_patterns_that_can_and_linear_notebooks_refuse_a_workflow() -> None:
+    from orchsim.report.params import check_overrides
+    from orchsim.sim.run import simulate_patterns
+    from orchsim.study.sweep import sweep
+
+    sc = load_scenario("workflow-contract-review").with_overrides({"window_hours": 0.5})
+    assert [r.pattern for r in simulate_patterns(sc, detail=False)] == ["lambda-chain-sync", "lambda-chain-async", "sfn-standard"]
+    df = sweep(sc, {"pipeline.step.memory_mb": [512, 1024]}, progress=False)
+    assert set(df["pattern"]) == {"lambda-chain-sync", "lambda-chain-async", "sfn-standard"} and df["error"].isna().all()
+    with pytest.raises(InputError) as info:
+        sc.with_overrides({"pipeline.steps": 3})
+    assert info.value.field == "pipeline.steps"
+    with pytest.raises(InputError) as info:
+        check_overrides("02-cost-crossover", {"scenario": "workflow-contract-review"})
+    assert "06-your-workflow" in info.value.message
+    check_overrides("06-your-workflow", {"scenario": "seed-article"})  # a linear pipeline runs as a Task chain there

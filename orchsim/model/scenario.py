@@ -518,6 +518,9 @@ class Scenario(_Frozen):
         """
         data = self.to_dict()
         for key, value in overrides.items():
+            if key == "pipeline.steps" and self.pipeline.definition is not None:
+                raise InputError("pipeline.steps", "does not apply to an imported workflow: its Task states are its "
+                                                   "steps (vary workload.docs_per_day, pipeline.step.memory_mb, ...)")
             if key == "pipeline.steps" and isinstance(data["pipeline"].get("steps"), list) and _is_count(value):
                 value = repeat_steps(data["pipeline"]["steps"], int(value))
             _set_dotted(data, key, value)

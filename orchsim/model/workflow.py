@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ALL",
+    "WAITING_KINDS",
+    "pattern_support",
+    "unsupported",
     "FAIL_STATE",
     "NO_CHOICE",
     "SANDBOX_TIMEOUT",
@@ -60,6 +63,66 @@ THROTTLED = "Lambda.TooManyRequestsException"
 LAMBDA_ERROR = "Lambda.ServiceException"
 NO_CHOICE = "States.NoChoiceMatched"
 FAIL_STATE = "States.Fail"
+
+
+WAITING_KINDS = ("job", "callback", "activity")
+"""Task kinds that wait for something outside the state machine (Express cannot run them)."""
+
+PATTERN_NAMES = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
+
+
+def unsupported(workflow: Workflow, pattern: str) -> str | None:
+    """Why ``pattern`` cannot run ``workflow`` (None when it can).
+
+    Express workflows support only request-response integrations: no ``.sync`` job and no
+    ``.waitForTaskToken`` callback (https://docs.aws.amazon.com/step-functions/latest/dg/
+    integrate-optimized.html); an activity is polled by workers for as long as they take, which
+    orchsim treats the same way.
+
+    >>> from orchsim.model.scenario import scenario_from_dict
+    >>> sc = scenario_from_dict({"pipeline": {"definition": "contract-review", "states": {
+    ...     "HumanApproval": {"duration": {"dist": "fixed", "ms": 60000}}}}})
+    >>> unsupported(sc.pipeline.runnable(), "sfn-express")
+    "States.HumanApproval: Task 'HumanApproval' waits for a callback (.waitForTaskToken); Express workflows support only request-response integrations"
+    """
+    if not pattern.startswith("sfn"):
+        return None
+    for st, in_express_child in waiting_tasks(workflow.definition):
+        if pattern == "sfn-express" or in_express_child:
+            what = {"job": "runs a job to completion (.sync)", "callback": "waits for a callback (.waitForTaskToken)",
+                    "activity": "waits for an activity worker"}[st.kind or ""]
+            where = " inside an Express child execution" if in_express_child and pattern == "sfn-standard" else ""
+            return f"{st.path}: Task {st.name!r} {what}{where}; Express workflows support only request-response integrations"
+    return None
+
+
+def waiting_tasks(defn: Definition, in_express_child: bool = False) -> list[tuple[StateDef, bool]]:
+    out: list[tuple[StateDef, bool]] = []
+    for st in defn.states.values():
+        if st.type == "Task" and st.kind in WAITING_KINDS:
+            out.append((st, in_express_child))
+        for branch in st.branches:
+            out += waiting_tasks(branch, in_express_child)
+        if st.processor is not None:
+            out += waiting_tasks(st.processor, in_express_child or st.execution_type == "EXPRESS")
+    return out
+
+
+
+def pattern_support(scenario: Any) -> dict[str, str | None]:
+    """Which patterns can run a scenario's pipeline: ``{pattern: None}`` when it can, else the reason.
+
+    A linear pipeline runs under all four; an imported workflow with a callback, a ``.sync`` job or
+    an activity cannot run on Express (:func:`unsupported`).
+
+    >>> from orchsim.model.scenario import load_scenario
+    >>> pattern_support(load_scenario("workflow-contract-review"))["sfn-express"].split(";")[1].strip()
+    'Express workflows support only request-response integrations'
+    """
+    if scenario.pipeline.definition is None:
+        return dict.fromkeys(PATTERN_NAMES)
+    wf = scenario.pipeline.runnable()
+    return {p: unsupported(wf, p) for p in PATTERN_NAMES}
 
 
 def error_matches(names: tuple[str, ...], error: str) -> bool:

@@ -318,6 +318,26 @@ def _validate(notebook: str | Path, values: Mapping[str, Any], prefix: str = "")
         raise InputError(f"{prefix}{name}", f"must be {_kind(default)} like {default!r} (got {value!r}, a {type(value).__name__})") from None
     for name, value in values.items():
         _check_range(name, value, prefix)
+    if isinstance(values.get("scenario"), str) and Path(notebook).stem not in WORKFLOW_NOTEBOOKS:
+        _check_linear(str(values["scenario"]), Path(notebook).stem, prefix)
+
+
+WORKFLOW_NOTEBOOKS = frozenset({"06-your-workflow"})
+"""The notebooks that take an imported workflow (``pipeline.definition``); the others sweep the steps
+of a linear pipeline."""
+
+
+def _check_linear(scenario: str, notebook: str, prefix: str) -> None:
+    """A notebook about linear pipelines refuses an imported workflow, naming the one that takes it."""
+    from orchsim.report.notebook import load_named_scenario
+
+    try:
+        sc = load_named_scenario(scenario)
+    except InputError:
+        return  # the notebook's own loading names the problem
+    if sc.pipeline.definition is not None:
+        raise InputError(f"{prefix}scenario", f"{scenario!r} is an imported workflow; {notebook} takes a linear pipeline "
+                                              f"(pipeline.steps): run 06-your-workflow with it")
 
 
 def check_params(namespace: Mapping[str, Any], notebook: str) -> None:

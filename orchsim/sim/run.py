@@ -27,7 +27,8 @@ from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import BillingRules, express_gb_hours
 from orchsim.errors import InputError
-from orchsim.model.scenario import PATTERNS, Pattern, Scenario, check_pattern
+from orchsim.model.scenario import Pattern, Scenario, check_pattern
+from orchsim.model.workflow import pattern_support
 from orchsim.sim.budget import DETAIL_DOCS, RunBudget, check_budget, estimate_run
 from orchsim.sim.patterns import chain_async, chain_sync, graph, sfn
 from orchsim.sim.patterns.base import (
@@ -139,7 +140,7 @@ def simulate(
 
 def simulate_patterns(
     scenario: Scenario,
-    patterns: Sequence[str] = PATTERNS,
+    patterns: Sequence[str] | None = None,
     *,
     replication: int = 0,
     prices: str | PriceBook | None = None,
@@ -156,7 +157,8 @@ def simulate_patterns(
     scenario
         The validated scenario.
     patterns
-        Pattern names (default all four), checked before anything runs.
+        Pattern names, checked before anything runs (default: every pattern that can run the
+        scenario's pipeline, :func:`pattern_support`: all four for a linear pipeline).
     replication
         Replication index.
     prices
@@ -182,6 +184,8 @@ def simulate_patterns(
     RunTooLarge
         (an :class:`InputError`) When the runs together are estimated over ``budget``.
     """
+    if patterns is None:
+        patterns = [p for p, why in pattern_support(scenario).items() if not why]
     names = [check_pattern(p) for p in patterns]
     check_replication(replication)
     check_detail_docs(detail_docs)
@@ -194,32 +198,6 @@ def simulate_patterns(
         out.append(simulate(scenario, p, replication=replication, prices=book, detail=detail, detail_docs=detail_docs,
                             force=True, progress=step))
     return out
-
-
-def pattern_support(scenario: Scenario) -> dict[str, str | None]:
-    """Which patterns can run the scenario's pipeline: ``{pattern: None}`` when it can, else the reason.
-
-    A linear pipeline runs under all four; an imported workflow with a callback, a ``.sync`` job or an
-    activity cannot run on Express (:func:`orchsim.sim.patterns.graph.unsupported`).
-
-    Parameters
-    ----------
-    scenario
-        The scenario.
-
-    Returns
-    -------
-    dict
-        Pattern name -> None or why it cannot run.
-
-    >>> from orchsim import load_scenario
-    >>> pattern_support(load_scenario("seed-article"))["sfn-express"] is None
-    True
-    """
-    if scenario.pipeline.definition is None:
-        return dict.fromkeys(PATTERNS)
-    wf = scenario.pipeline.runnable()
-    return {p: graph.unsupported(wf, p) for p in PATTERNS}
 
 
 def check_detail_docs(detail_docs: object) -> int:

@@ -35,6 +35,7 @@ import pandas as pd
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.errors import InputError
 from orchsim.model.scenario import PATTERNS, Scenario
+from orchsim.model.workflow import pattern_support
 from orchsim.sim.budget import RunBudget, check_budget, combine, estimate_run
 from orchsim.study.cache import ResultCache, open_cache, price_fingerprint
 
@@ -123,7 +124,7 @@ def sweep(
     base: Scenario,
     grid: Mapping[str, Sequence[Any]],
     *,
-    patterns: Sequence[str] = PATTERNS,
+    patterns: Sequence[str] | None = None,
     engine: str = "analytic",
     replications: int = 1,
     executor: Any = None,
@@ -144,7 +145,8 @@ def sweep(
         Dotted scenario keys to lists of values, e.g. ``{"workload.docs_per_day": [1e3, 1e5]}``
         (each value in its key's unit: documents per day, MB, seconds, ...).
     patterns
-        Patterns to evaluate.
+        Patterns to evaluate (default: every pattern that can run ``base``'s pipeline; all four for
+        a linear pipeline).
     engine
         ``"analytic"`` (closed forms, vectorised, instant) or ``"simulate"`` (SimPy, in parallel).
     replications
@@ -188,6 +190,8 @@ def sweep(
     """
     if engine not in ENGINES:
         raise InputError("engine", f"unknown engine {engine!r}; accepted: {', '.join(ENGINES)}")
+    if patterns is None:
+        patterns = [p for p, why in pattern_support(base).items() if not why]
     for p in patterns:
         if p not in PATTERNS:
             raise InputError("patterns", f"unknown pattern {p!r}; accepted: {', '.join(PATTERNS)}")

@@ -65,9 +65,10 @@ from orchsim.model.workflow import (
     SANDBOX_TIMEOUT,
     THROTTLED,
     TIMEOUT,
+    WAITING_KINDS,
     TaskProfile,
-    Workflow,
     first_match,
+    unsupported,
 )
 from orchsim.sim import rng as streams
 from orchsim.sim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context, Pattern, _Buffer
@@ -90,48 +91,10 @@ SQSDeveloperGuide/sqs-delay-queues.html); a longer wait needs EventBridge Schedu
 
 _RUNTIME = "States.Runtime"
 _LAMBDA, _SERVICE, _WAIT, _BACKOFF, _CALLEE = range(5)  # orchsim.sim.patterns.base.SPAN_KINDS
-_WAITING_KINDS = ("job", "callback", "activity")
 _CODE_OF = {OK: None}
 
 Err = tuple[int, str] | None
 """An outcome: None for success, else (attempt result code, ASL error name)."""
-
-
-def unsupported(workflow: Workflow, pattern: str) -> str | None:
-    """Why ``pattern`` cannot run ``workflow`` (None when it can).
-
-    Express workflows support only request-response integrations: no ``.sync`` job and no
-    ``.waitForTaskToken`` callback (https://docs.aws.amazon.com/step-functions/latest/dg/
-    integrate-optimized.html); an activity is polled by workers for as long as they take, which
-    orchsim treats the same way.
-
-    >>> from orchsim.model.scenario import scenario_from_dict
-    >>> sc = scenario_from_dict({"pipeline": {"definition": "contract-review", "states": {
-    ...     "HumanApproval": {"duration": {"dist": "fixed", "ms": 60000}}}}})
-    >>> unsupported(sc.pipeline.runnable(), "sfn-express")
-    "States.HumanApproval: Task 'HumanApproval' waits for a callback (.waitForTaskToken); Express workflows support only request-response integrations"
-    """
-    if not pattern.startswith("sfn"):
-        return None
-    for st, in_express_child in _waiting_tasks(workflow.definition):
-        if pattern == "sfn-express" or in_express_child:
-            what = {"job": "runs a job to completion (.sync)", "callback": "waits for a callback (.waitForTaskToken)",
-                    "activity": "waits for an activity worker"}[st.kind or ""]
-            where = " inside an Express child execution" if in_express_child and pattern == "sfn-standard" else ""
-            return f"{st.path}: Task {st.name!r} {what}{where}; Express workflows support only request-response integrations"
-    return None
-
-
-def _waiting_tasks(defn: Definition, in_express_child: bool = False) -> list[tuple[StateDef, bool]]:
-    out: list[tuple[StateDef, bool]] = []
-    for st in defn.states.values():
-        if st.type == "Task" and st.kind in _WAITING_KINDS:
-            out.append((st, in_express_child))
-        for branch in st.branches:
-            out += _waiting_tasks(branch, in_express_child)
-        if st.processor is not None:
-            out += _waiting_tasks(st.processor, in_express_child or st.execution_type == "EXPRESS")
-    return out
 
 
 def start(ctx: Context, pattern: str) -> None:
@@ -838,7 +801,7 @@ class _AsyncChain(_Runner):
             err: Err = None
             if typ == "Task":
                 tp = self.tasks[st.name]
-                if tp.kind in _WAITING_KINDS:
+                if tp.kind in WAITING_KINDS:
                     work_ms, u = self.draw(tp.index, doc)
                     key = self.service[st.name]
                     if key is not None:
