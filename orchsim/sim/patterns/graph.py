@@ -79,7 +79,8 @@ __all__ = ["INLINE_MAP_CONCURRENCY", "start", "unsupported"]
 
 INLINE_MAP_CONCURRENCY = 40
 """Most iterations an inline Map runs at once (https://docs.aws.amazon.com/step-functions/latest/dg/
-state-map-inline.html: "Inline mode supports up to 40 concurrent iterations")."""
+concepts-asl-use-map-state-inline.html: "In this mode, the Map state supports up to 40 concurrent
+iterations")."""
 
 DISTRIBUTED_MAP_CONCURRENCY = 10_000
 """Most child executions a Distributed Map runs at once
