@@ -406,7 +406,7 @@ def _by_state(ctx: Context) -> pd.DataFrame | None:
             "invocations": rec.step_invocations[k] if k is not None else 0,
             "billed_gb_s": rec.step_billed_ms[k] * rec.gb_per_ms[k] if k is not None else 0.0,
             "transitions": rec.state_transitions.get(st.name, 0),
-            "service_calls": rec.state_calls.get(st.name, 0),
-            "service_keys": ",".join(rec.state_keys.get(st.name, [])),
+            "service_calls": rec.state_calls(st.name)[0],
+            "service_keys": ",".join(rec.state_calls(st.name)[1]),
         })
     return pd.DataFrame(rows)

@@ -271,10 +271,8 @@ class Recorder:
         self.rows = _InvocationColumns()
         # Imported workflows only: calls to other services by resource key, and by state; Standard
         # transitions by state.
-        self.service_calls: dict[str, int] = {}
-        self.state_calls: dict[str, int] = {}
+        self.calls: dict[tuple[str, str], int] = {}  # (state, resource key) -> calls
         self.state_transitions: dict[str, int] = {}
-        self.state_keys: dict[str, list[str]] = {}
         self.spans = _SpanColumns()
         self.lanes: dict[str, int] = {"": 0}
         self.state_ids: dict[str, int] = {}
@@ -377,11 +375,33 @@ class Recorder:
         state
             The state that made the call.
         """
-        self.service_calls[key] = self.service_calls.get(key, 0) + 1
-        self.state_calls[state] = self.state_calls.get(state, 0) + 1
-        keys = self.state_keys.setdefault(state, [])
-        if key not in keys:
-            keys.append(key)
+        k = (state, key)
+        calls = self.calls
+        calls[k] = calls.get(k, 0) + 1
+
+    @property
+    def service_calls(self) -> dict[str, int]:
+        """Calls per resource key."""
+        out: dict[str, int] = {}
+        for (_, key), n in self.calls.items():
+            out[key] = out.get(key, 0) + n
+        return out
+
+    def state_calls(self, state: str) -> tuple[int, list[str]]:
+        """Calls one state made, and the resource keys they went to (first call first).
+
+        Parameters
+        ----------
+        state
+            The state.
+
+        Returns
+        -------
+        tuple
+            ``(calls, keys)``.
+        """
+        mine = [(key, n) for (s, key), n in self.calls.items() if s == state]
+        return sum(n for _, n in mine), [key for key, _ in mine]
 
     def span(self, doc: int, state: str, lane: int, start_s: float, end_s: float, kind: int, result: int = OK,
              cold: bool = False) -> None:

@@ -71,7 +71,21 @@ from orchsim.model.workflow import (
     unsupported,
 )
 from orchsim.sim import rng as streams
-from orchsim.sim.patterns.base import ERROR, FAILED, FATAL, LOST, OK, SUCCEEDED, THROTTLE, Context, Pattern, _Buffer
+from orchsim.sim.patterns.base import (
+    ERROR,
+    FAILED,
+    FATAL,
+    LOST,
+    NORMAL,
+    OK,
+    SUCCEEDED,
+    THROTTLE,
+    Context,
+    Pattern,
+    Wake,
+    _Buffer,
+    later,
+)
 from orchsim.sim.platform import COLD, TokenBucket, sfn_quotas
 from orchsim.sim.platform import THROTTLED as NO_SLOT
 
@@ -296,9 +310,9 @@ def _after(st: StateDef) -> str | None:
 class _Execution:
     """One execution (or Distributed Map child execution) of a state machine."""
 
-    __slots__ = ("doc", "t0", "events", "transitions", "token", "express", "over")
+    __slots__ = ("doc", "t0", "events", "transitions", "token", "express", "over", "on_end")
 
-    def __init__(self, doc: int, t0: float, token: _Token, express: bool) -> None:
+    def __init__(self, doc: int, t0: float, token: _Token, express: bool, on_end: Any) -> None:
         self.doc = doc
         self.t0 = t0
         self.events = 2
@@ -306,9 +320,58 @@ class _Execution:
         self.token = token
         self.express = express
         self.over = False
+        self.on_end = on_end
+
+
+class _Join:
+    """``n`` children (Parallel branches, Map items, child executions), at most ``cap`` at once, in
+    order; the first failure stops the rest (``inner.stopped``) and ends the join with it. Children
+    report through :meth:`child_end`; nothing is scheduled for the join itself."""
+
+    __slots__ = ("n", "cap", "spawn", "inner", "then", "started", "finished", "done", "pumping")
+
+    def __init__(self, n: int, cap: int, spawn: Any, inner: _Token, then: Any) -> None:
+        self.n = n
+        self.cap = max(cap, 1)
+        self.spawn = spawn
+        self.inner = inner
+        self.then = then
+        self.started = 0
+        self.finished = 0
+        self.done = False
+        self.pumping = False
+
+    def pump(self) -> None:
+        self.pumping = True
+        while not self.done and self.started < self.n and self.started - self.finished < self.cap:
+            i = self.started
+            self.started = i + 1
+            self.spawn(i, self.child_end)
+        self.pumping = False
+        if not self.done and self.finished >= self.n:
+            self.done = True
+            self.then(None)
+
+    def child_end(self, err: Err) -> None:
+        if self.done:
+            return
+        if err is not None:
+            self.done = True
+            self.inner.stopped = True
+            self.then(err)
+            return
+        self.finished += 1
+        if not self.pumping:
+            self.pump()
+
+
+_STOPPED: Err = (FATAL, _RUNTIME)
 
 
 class _StepFunctions(_Runner):
+    """Step Functions runs the definition: one callback chain per execution (no SimPy process), each
+    Task attempt one scheduled event, as the linear engines do."""
+
     def __init__(self, ctx: Context, express: bool) -> None:
         super().__init__(ctx)
         sc = ctx.scenario
@@ -331,60 +394,39 @@ class _StepFunctions(_Runner):
 
     def start(self) -> None:
         draws = self.ctx.draws
-        env = self.env
 
         def arrive(doc: int) -> None:
             if self.dup_rate > 0 and draws.dup.next() < self.dup_rate:
-                env.process(self.document(doc, duplicate=True))
-            env.process(self.document(doc))
+                _Start(self, doc, True).go()
+            _Start(self, doc, False).go()
 
         self.ctx.start_arrivals(arrive)
 
-    def document(self, doc: int, duplicate: bool = False) -> Generator[Any, Any, None]:
-        env = self.env
-        if self.trigger_sync:
-            tries = 0
-            while not self.start_bucket.try_take(env.now):
-                tries += 1
-                if tries >= self.sdk_attempts:
-                    if not duplicate:
-                        self.rec.finish(doc, env.now, FAILED)
-                    return
-                yield env.timeout(self.ctx.sdk_backoff_s(tries - 1))
-        else:
-            wait = self.start_bucket.take(env.now)
-            if wait > 0:
-                yield env.timeout(wait)
-        err = yield from self.execution(doc, self.wf.definition, self.express, _Token())
-        rec = self.rec
-        if duplicate:
-            rec.duplicates += 1
-        else:
-            rec.finish(doc, env.now, SUCCEEDED if err is None else self.fail_outcome)
-
-    def execution(self, doc: int, defn: Definition, express: bool, parent: _Token) -> Generator[Any, Any, Err]:
-        """Run one execution to its end; meter Express; return its outcome."""
+    def execution(self, doc: int, defn: Definition, express: bool, parent: _Token, on_end: Any) -> None:
+        """Start one execution; ``on_end(err)`` when it ends (Express billed then)."""
         env = self.env
         token = _Token(parent)
-        x = _Execution(doc, env.now, token, express)
+        x = _Execution(doc, env.now, token, express, on_end)
         limit = self.express_limit_s if express else math.inf
         if defn.timeout_s is not None:
             limit = min(limit, defn.timeout_s)
-        run = env.process(self.scope(x, defn, token))
         if limit < math.inf:
-            fired = yield run | env.timeout(limit)
-            if run in fired:
-                err = run.value
-            else:
-                token.stopped = True
-                err = (TIMEOUT_CODE, TIMEOUT)
-        else:
-            err = yield run
+            def timed_out(_ev: Any) -> None:
+                if not x.over:
+                    token.stopped = True
+                    self.end(x, (TIMEOUT_CODE, TIMEOUT))
+
+            later(env, limit, timed_out)
+        _Run(self, x, defn, token, lambda err: self.end(x, err)).enter(defn.start_at)
+
+    def end(self, x: _Execution, err: Err) -> None:
+        if x.over:
+            return
         x.over = True
-        if express:
-            self.rec.express(billed_ms((env.now - x.t0) * 1000.0, self.unit_ms), self.chunk_mb)
+        if x.express:
+            self.rec.express(billed_ms((self.env.now - x.t0) * 1000.0, self.unit_ms), self.chunk_mb)
             self.rec.log_bytes += self.log_bytes * x.transitions
-        return err
+        x.on_end(err)
 
     def enter(self, x: _Execution, st: StateDef, events: int = 2) -> bool:
         """Count a state entered (or a retry); False when the history cap ends the execution."""
@@ -397,158 +439,339 @@ class _StepFunctions(_Runner):
                 return False
         return True
 
-    def scope(self, x: _Execution, defn: Definition, token: _Token) -> Generator[Any, Any, Err]:
-        env = self.env
-        name: str | None = defn.start_at
+
+class _Start:
+    """StartExecution through its token bucket (a synchronous client's SDK retries a throttle)."""
+
+    __slots__ = ("m", "doc", "duplicate", "tries")
+
+    def __init__(self, m: _StepFunctions, doc: int, duplicate: bool) -> None:
+        self.m = m
+        self.doc = doc
+        self.duplicate = duplicate
+        self.tries = 0
+
+    def go(self, _ev: Any = None) -> None:
+        m = self.m
+        env = m.env
+        if m.trigger_sync:
+            if not m.start_bucket.try_take(env.now):
+                self.tries += 1
+                if self.tries >= m.sdk_attempts:
+                    if not self.duplicate:
+                        m.rec.finish(self.doc, env.now, FAILED)
+                    return
+                later(env, m.ctx.sdk_backoff_s(self.tries - 1), self.go)
+                return
+            self.begin()
+            return
+        wait = m.start_bucket.take(env.now)
+        if wait > 0:
+            later(env, wait, self.begin)
+        else:
+            self.begin()
+
+    def begin(self, _ev: Any = None) -> None:
+        self.m.execution(self.doc, self.m.wf.definition, self.m.express, _Token(), self.done)
+
+    def done(self, err: Err) -> None:
+        m = self.m
+        if self.duplicate:
+            m.rec.duplicates += 1
+        else:
+            m.rec.finish(self.doc, m.env.now, SUCCEEDED if err is None else m.fail_outcome)
+
+
+class _Run:
+    """One run of a scope (the machine, a Parallel branch, a Map item) walking its states."""
+
+    __slots__ = ("m", "x", "defn", "token", "on_end")
+
+    def __init__(self, m: _StepFunctions, x: _Execution, defn: Definition, token: _Token, on_end: Any) -> None:
+        self.m = m
+        self.x = x
+        self.defn = defn
+        self.token = token
+        self.on_end = on_end
+
+    def enter(self, name: str | None) -> None:
+        m = self.m
+        x = self.x
+        states = self.defn.states
+        token = self.token
         while name is not None:
             if token.is_stopped():
-                return (FATAL, _RUNTIME)
-            st = defn.states[name]
+                self.on_end(_STOPPED)
+                return
+            st = states[name]
             typ = st.type
-            if not self.enter(x, st, 5 if typ == "Task" else 2):
+            if not m.enter(x, st, 5 if typ == "Task" else 2):
                 token.stopped = True
-                return (FATAL, _RUNTIME)
-            err: Err = None
-            if typ == "Task":
-                err = yield from self.retried(x, st, token, self.task)
-            elif typ == "Pass":
-                pass
-            elif typ == "Choice":
-                target = self.choose(st, x.doc)
-                if target is None:
-                    return (FATAL, NO_CHOICE)
-                name = target
-                continue
-            elif typ == "Wait":
-                t0, secs = env.now, self.wait_s(st, x.doc)
-                yield env.timeout(secs)
-                self.rec.span(x.doc, st.name, token.lane, t0, env.now, _WAIT)
-            elif typ == "Succeed":
-                return None
-            elif typ == "Fail":
-                return (FATAL, FAIL_STATE)
-            elif typ == "Parallel":
-                err = yield from self.retried(x, st, token, self.parallel)
-            else:
-                err = yield from self.retried(x, st, token, self.map)
-            if err is None:
+                self.on_end(_STOPPED)
+                return
+            if typ == "Task" or typ == "Parallel" or typ == "Map":
+                _Visit(self, st).attempt()
+                return
+            if typ == "Pass":
                 name = _after(st)
                 continue
-            if err[1] == _RUNTIME:
-                return err
-            j = first_match(st.catch, err[1])
-            if j < 0:
-                return err
-            name = st.catch[j].next
-        return None
+            if typ == "Choice":
+                target = m.choose(st, x.doc)
+                if target is None:
+                    self.on_end((FATAL, NO_CHOICE))
+                    return
+                name = target
+                continue
+            if typ == "Wait":
+                _Waiting(self, st).go()
+                return
+            self.on_end(None if typ == "Succeed" else (FATAL, FAIL_STATE))
+            return
+        self.on_end(None)
 
-    def retried(self, x: _Execution, st: StateDef, token: _Token, attempt: Any) -> Generator[Any, Any, Err]:
-        """Attempts of a Task, Parallel or Map state under its Retry list."""
-        env = self.env
-        counters = [0] * len(st.retry)
-        while True:
-            err = yield from attempt(x, st, token)
-            if err is None or err[1] == _RUNTIME or token.is_stopped():
-                return err
-            i = first_match(st.retry, err[1])
-            if i < 0 or counters[i] >= st.retry[i].max_attempts:
-                return err
-            counters[i] += 1
-            r = st.retry[i]
-            t0 = env.now
-            yield env.timeout(asl_wait_s(r, counters[i], self.ctx.jitter() if r.jitter == "FULL" else 1.0))
-            self.rec.span(x.doc, st.name, token.lane, t0, env.now, _BACKOFF)
-            if token.is_stopped():
-                return err
-            if not self.enter(x, st, 5 if st.type == "Task" else 2):
-                token.stopped = True
-                return (FATAL, _RUNTIME)
+    def after(self, st: StateDef, err: Err) -> None:
+        if err is None:
+            nxt = _after(st)
+            if nxt is None:
+                self.on_end(None)
+            else:
+                self.enter(nxt)
+            return
+        if err[1] == _RUNTIME:
+            self.on_end(err)
+            return
+        j = first_match(st.catch, err[1])
+        if j < 0:
+            self.on_end(err)
+            return
+        self.enter(st.catch[j].next)
 
-    def task(self, x: _Execution, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
-        env = self.env
-        tp = self.tasks[st.name]
-        k = tp.index
-        doc = x.doc
+
+class _Waiting:
+    __slots__ = ("run", "st", "t0")
+
+    def __init__(self, run: _Run, st: StateDef) -> None:
+        self.run = run
+        self.st = st
+        self.t0 = 0.0
+
+    def go(self) -> None:
+        run = self.run
+        env = run.m.env
+        self.t0 = env.now
+        later(env, run.m.wait_s(self.st, run.x.doc), self.done)
+
+    def done(self, _ev: Any) -> None:
+        run = self.run
+        run.m.rec.span(run.x.doc, self.st.name, run.token.lane, self.t0, run.m.env.now, _WAIT)
+        run.after(self.st, None)
+
+
+class _Visit:
+    """One visit of a Task, Parallel or Map state: its attempts under the Retry list (each retrier
+    with its own counter), then Catch through the run."""
+
+    __slots__ = ("run", "st", "counters", "err", "t0", "start_s", "cold", "res", "k", "tp", "inner")
+
+    def __init__(self, run: _Run, st: StateDef) -> None:
+        self.run = run
+        self.st = st
+        self.counters: list[int] | None = None
+        self.err: Err = None
+        self.t0 = 0.0
+        self.start_s = 0.0
+        self.cold = False
+        self.res = OK
+        self.k = 0
+        self.tp: TaskProfile | None = None
+        self.inner: _Token | None = None
+
+    def attempt(self, _ev: Any = None) -> None:
+        typ = self.st.type
+        if typ == "Task":
+            m = self.run.m
+            if m.trans_bucket is not None:
+                wait = m.trans_bucket.take(m.env.now)
+                if wait > 0:  # no Lambda slot is held while the transition waits for its token
+                    later(m.env, wait, self.invoke)
+                    return
+            self.invoke()
+        elif typ == "Parallel":
+            self.parallel()
+        else:
+            self.map()
+
+    # -- Task -----------------------------------------------------------------------------------
+    def invoke(self, _ev: Any = None) -> None:
+        """The attempt: the transition latency is folded into it (one event, not two); the Lambda
+        slot is counted from the transition, billing from the start of the function."""
+        run = self.run
+        m = run.m
+        env = m.env
+        st = self.st
+        tp = self.tp = m.tasks[st.name]
+        k = self.k = tp.index
+        doc = run.x.doc
         now = env.now
-        if self.trans_bucket is not None:
-            wait = self.trans_bucket.take(now)
-            if wait > 0:  # no Lambda slot is held while the transition waits for its token
-                yield env.timeout(wait)
-                now = env.now
-        # The transition latency is folded into the attempt (one event, not two): the Lambda slot
-        # is counted from the transition, billing from the start of the function (as the linear
-        # engine does).
-        delay = self.latency_s
-        work_ms, u = self.draw(k, doc)
-        state_limit = st.timeout_s if st.timeout_s is not None else math.inf
+        delay = m.latency_s
+        work_ms, u = m.draw(k, doc)
+        limit = st.timeout_s
         if tp.is_lambda:
-            status = self.acquire(k, now)
+            status = m.acquire(k, now)
             if status == NO_SLOT:
-                self.rec.throttle(doc, k, now)
+                m.rec.throttle(doc, k, now)
+                self.err = (THROTTLE, THROTTLED)
                 if delay > 0:
-                    yield env.timeout(delay)
-                return (THROTTLE, THROTTLED)
-            cold = status == COLD
-            res = self.outcome(k, u)
-            if work_ms > self.timeout_ms[k]:
-                res, work_ms = TIMEOUT_CODE, self.timeout_ms[k]
-            run_s = ((self.init_ms[k] if cold else 0.0) + work_ms) / 1000.0
-            t0 = now + delay
-            if run_s > state_limit:
-                env.process(self._orphan(doc, k, t0, delay + run_s, cold, res))
-                yield env.timeout(delay + state_limit)
-                return (TIMEOUT_CODE, TIMEOUT)
-            yield env.timeout(delay + run_s)
-            self.release(k, env.now)
-            self.rec.invocation(doc, k, t0, env.now, cold, res, orphan=token.is_stopped())
-            self.rec.span(doc, st.name, token.lane, t0, env.now, _LAMBDA, res, cold)
-            return None if res == OK else (res, self.error_name(tp, res))
-        # a service call, job, callback or activity: a latency or a wait, no Lambda
-        key = self.service[st.name]
+                    later(env, delay, self.failed_later)
+                else:
+                    self.failed(self.err)
+                return
+            self.cold = cold = status == COLD
+            res = m.outcome(k, u)
+            if work_ms > m.timeout_ms[k]:
+                res, work_ms = TIMEOUT_CODE, m.timeout_ms[k]
+            self.res = res
+            run_s = ((m.init_ms[k] if cold else 0.0) + work_ms) / 1000.0
+            self.start_s = now + delay
+            if limit is not None and run_s > limit:
+                # States.Timeout at TimeoutSeconds; the Lambda carries on, billed, its result thrown away
+                later(env, delay + run_s, self.orphan_done)
+                self.err = (TIMEOUT_CODE, TIMEOUT)
+                later(env, delay + limit, self.failed_later)
+                return
+            env.schedule(Wake(self.lambda_done), NORMAL, delay + run_s)  # type: ignore[arg-type]
+            return
+        key = m.service[st.name]
         if key is not None:
-            self.count_call(doc, key, st.name)
-        res = self.outcome(k, u)
+            m.count_call(doc, key, st.name)
+        self.res = m.outcome(k, u)
+        self.start_s = now + delay
         run_s = work_ms / 1000.0
-        kind = _SERVICE if tp.kind == "service" else _WAIT
-        if run_s > state_limit:
-            yield env.timeout(delay + state_limit)
-            self.rec.span(doc, st.name, token.lane, now + delay, env.now, kind, TIMEOUT_CODE)
-            return (TIMEOUT_CODE, TIMEOUT)
-        yield env.timeout(delay + run_s)
-        self.rec.span(doc, st.name, token.lane, now + delay, env.now, kind, res)
-        return None if res == OK else (res, self.error_name(tp, res))
+        if limit is not None and run_s > limit:
+            self.res = TIMEOUT_CODE
+            run_s = limit
+        env.schedule(Wake(self.service_done), NORMAL, delay + run_s)  # type: ignore[arg-type]
 
-    def _orphan(self, doc: int, k: int, t0: float, run_s: float, cold: bool, res: int) -> Generator[Any, Any, None]:
-        yield self.env.timeout(run_s)
-        self.release(k, self.env.now)
-        self.rec.invocation(doc, k, t0, self.env.now, cold, res, orphan=True)
+    def lambda_done(self, _ev: Any) -> None:
+        run = self.run
+        m = run.m
+        now = m.env.now
+        doc = run.x.doc
+        m.release(self.k, now)
+        rec = m.rec
+        rec.invocation(doc, self.k, self.start_s, now, self.cold, self.res, orphan=run.token.is_stopped())
+        if rec.detail:
+            rec.span(doc, self.st.name, run.token.lane, self.start_s, now, _LAMBDA, self.res, self.cold)
+        if self.res == OK:
+            run.after(self.st, None)
+        else:
+            assert self.tp is not None
+            self.failed((self.res, m.error_name(self.tp, self.res)))
 
-    def parallel(self, x: _Execution, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
-        inner = _Token(token)
-        procs = [self.env.process(self.scope(x, b, self.item(inner, st, i))) for i, b in enumerate(st.branches)]
-        return (yield from _join(self.env, procs, inner))
+    def orphan_done(self, _ev: Any) -> None:
+        run = self.run
+        m = run.m
+        now = m.env.now
+        m.release(self.k, now)
+        m.rec.invocation(run.x.doc, self.k, self.start_s, now, self.cold, self.res, orphan=True)
 
-    def map(self, x: _Execution, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
-        env = self.env
-        n = self.items(st, x.doc)
-        inner = _Token(token)
-        assert st.processor is not None
-        proc_defn = st.processor
+    def service_done(self, _ev: Any) -> None:
+        run = self.run
+        m = run.m
+        res = self.res
+        kind = _SERVICE if self.tp is not None and self.tp.kind == "service" else _WAIT
+        m.rec.span(run.x.doc, self.st.name, run.token.lane, self.start_s, m.env.now, kind, res)
+        if res == OK:
+            run.after(self.st, None)
+        elif res == TIMEOUT_CODE:
+            self.failed((TIMEOUT_CODE, TIMEOUT))
+        else:
+            assert self.tp is not None
+            self.failed((res, m.error_name(self.tp, res)))
+
+    # -- Parallel, Map ----------------------------------------------------------------------------
+    def parallel(self) -> None:
+        run = self.run
+        m = run.m
+        inner = self.inner = _Token(run.token)
+        branches = self.st.branches
+
+        def spawn(i: int, child_end: Any) -> None:
+            b = branches[i]
+            _Run(m, run.x, b, m.item(inner, self.st, i), child_end).enter(b.start_at)
+
+        _Join(len(branches), len(branches), spawn, inner, self.fan_end).pump()
+
+    def map(self) -> None:
+        run = self.run
+        m = run.m
+        st = self.st
+        x = run.x
+        n = m.items(st, x.doc)
+        inner = self.inner = _Token(run.token)
+        proc = st.processor
+        assert proc is not None
         if st.distributed:
-            batch = st.batch_items or 1
-            children = -(-n // batch)
-            cap = st.max_concurrency or DISTRIBUTED_MAP_CONCURRENCY
+            children = -(-n // (st.batch_items or 1))
             express_child = st.execution_type == "EXPRESS"
 
-            def child(i: int) -> Any:
-                if not self.enter(x, st):  # the parent's transition for each child started
+            def child(i: int, child_end: Any) -> None:
+                if not m.enter(x, st):  # the parent's transition for each child execution started
                     inner.stopped = True
-                return env.process(self.execution(x.doc, proc_defn, express_child, self.item(inner, st, i)))
+                m.execution(x.doc, proc, express_child, m.item(inner, st, i), child_end)
 
-            return (yield from _windowed(env, children, cap, child, inner))
+            _Join(children, st.max_concurrency or DISTRIBUTED_MAP_CONCURRENCY, child, inner, self.fan_end).pump()
+            return
+
+        def item(i: int, child_end: Any) -> None:
+            _Run(m, x, proc, m.item(inner, st, i), child_end).enter(proc.start_at)
+
         cap = min(st.max_concurrency or INLINE_MAP_CONCURRENCY, INLINE_MAP_CONCURRENCY)
-        return (yield from _windowed(env, n, cap, lambda i: env.process(self.scope(x, proc_defn, self.item(inner, st, i))),
-                                     inner))
+        _Join(n, cap, item, inner, self.fan_end).pump()
+
+    def fan_end(self, err: Err) -> None:
+        if err is None:
+            self.run.after(self.st, None)
+        else:
+            self.failed(err)
+
+    # -- Retry ----------------------------------------------------------------------------------
+    def failed_later(self, _ev: Any) -> None:
+        assert self.err is not None
+        self.failed(self.err)
+
+    def failed(self, err: Err) -> None:
+        assert err is not None
+        run = self.run
+        st = self.st
+        if err[1] == _RUNTIME or run.token.is_stopped():
+            run.after(st, err)
+            return
+        i = first_match(st.retry, err[1])
+        if self.counters is None:
+            self.counters = [0] * len(st.retry)
+        if i < 0 or self.counters[i] >= st.retry[i].max_attempts:
+            run.after(st, err)
+            return
+        self.counters[i] += 1
+        r = st.retry[i]
+        m = run.m
+        self.err = err
+        self.t0 = m.env.now
+        later(m.env, asl_wait_s(r, self.counters[i], m.ctx.jitter() if r.jitter == "FULL" else 1.0), self.retry)
+
+    def retry(self, _ev: Any) -> None:
+        run = self.run
+        m = run.m
+        m.rec.span(run.x.doc, self.st.name, run.token.lane, self.t0, m.env.now, _BACKOFF)
+        if run.token.is_stopped():
+            run.after(self.st, self.err)
+            return
+        if not m.enter(run.x, self.st, 5 if self.st.type == "Task" else 2):
+            run.token.stopped = True
+            run.on_end(_STOPPED)
+            return
+        self.attempt()
 
 
 def _join(env: simpy.Environment, procs: list[Any], inner: _Token) -> Generator[Any, Any, Err]:
@@ -778,140 +1001,256 @@ def _join_all(env: simpy.Environment, procs: list[Any], inner: _Token) -> Genera
 
 
 class _AsyncChain(_Runner):
-    """Each Task a function invoked with an Event; fan-out and join through a counter table."""
+    """Each Task a function invoked with an Event; fan-out and join through a counter table. One
+    callback chain per document (no SimPy process), each invocation one scheduled event."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         recorded = failure_outcome_recorded("lambda-chain-async", trigger_async=True, dead_letter=ctx.scenario.chain.dead_letter)
         self.fail_outcome = FAILED if recorded else LOST
 
-    def document(self, doc: int) -> Generator[Any, Any, None]:
+    def start(self) -> None:
         defn = self.wf.definition
-        err = yield from self.flow(doc, defn, defn.start_at, _Token(), first=True)
-        now = self.env.now
-        if err is None:
-            self.rec.finish(doc, now, SUCCEEDED)
-        else:
-            self.rec.finish(doc, now, FAILED if err[1] == _CLIENT else self.fail_outcome)
 
-    def flow(self, doc: int, defn: Definition, name: str | None, token: _Token, first: bool = False) -> Generator[Any, Any, Err]:
-        env = self.env
-        while name is not None:
-            st = defn.states[name]
-            typ = st.type
-            err: Err = None
-            if typ == "Task":
-                tp = self.tasks[st.name]
-                if tp.kind in WAITING_KINDS:
-                    work_ms, u = self.draw(tp.index, doc)
-                    key = self.service[st.name]
-                    if key is not None:
-                        self.count_call(doc, key, st.name)
-                    t0 = env.now
-                    yield env.timeout(work_ms / 1000.0)
-                    res = self.outcome(tp.index, u)
-                    self.rec.span(doc, st.name, token.lane, t0, env.now, _WAIT, res)
-                    err = None if res == OK else (res, self.error_name(tp, res))
+        def arrive(doc: int) -> None:
+            def done(err: Err) -> None:
+                now = self.env.now
+                if err is None:
+                    self.rec.finish(doc, now, SUCCEEDED)
                 else:
-                    err = yield from self.event(doc, st, first and self.trigger_sync, token)
-                first = False
-            elif typ == "Pass":
-                pass
-            elif typ == "Choice":
-                target = self.choose(st, doc)
-                if target is None:
-                    return (FATAL, NO_CHOICE)
-                name = target
-                continue
-            elif typ == "Wait":
-                secs = self.wait_s(st, doc)
-                self.count_call(doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", st.name)
-                t0 = env.now
-                yield env.timeout(secs)
-                self.rec.span(doc, st.name, token.lane, t0, env.now, _WAIT)
-            elif typ == "Succeed":
-                return None
-            elif typ == "Fail":
-                return (FATAL, FAIL_STATE)
-            else:
-                err = yield from self.fan(doc, st, token)
-            if err is None:
+                    self.rec.finish(doc, now, FAILED if err[1] == _CLIENT else self.fail_outcome)
+
+            _Flow(self, doc, defn, _Token(), done, first=True).go(defn.start_at)
+
+        self.ctx.start_arrivals(arrive)
+
+
+class _Flow:
+    """The flow through one scope of the async chain, as each function's code drives it."""
+
+    __slots__ = ("c", "doc", "defn", "token", "on_end", "first")
+
+    def __init__(self, c: _AsyncChain, doc: int, defn: Definition, token: _Token, on_end: Any, first: bool = False) -> None:
+        self.c = c
+        self.doc = doc
+        self.defn = defn
+        self.token = token
+        self.on_end = on_end
+        self.first = first
+
+    def go(self, name: str | None) -> None:
+        c = self.c
+        doc = self.doc
+        states = self.defn.states
+        while name is not None:
+            st = states[name]
+            typ = st.type
+            if typ == "Task":
+                tp = c.tasks[st.name]
+                if tp.kind in WAITING_KINDS:
+                    _External(self, st, tp).go()
+                else:
+                    _Event(self, st, tp, self.first and c.trigger_sync).invoke()
+                self.first = False
+                return
+            if typ == "Pass":
                 name = _after(st)
                 continue
-            if err[1] == _CLIENT:
-                return err
-            j = first_match(st.catch, err[1])
-            if j < 0:
-                return err
-            name = st.catch[j].next
-        return None
+            if typ == "Choice":
+                target = c.choose(st, doc)
+                if target is None:
+                    self.on_end((FATAL, NO_CHOICE))
+                    return
+                name = target
+                continue
+            if typ == "Wait":
+                _Delay(self, st).go()
+                return
+            if typ == "Succeed":
+                self.on_end(None)
+                return
+            if typ == "Fail":
+                self.on_end((FATAL, FAIL_STATE))
+                return
+            self.fan(st)
+            return
+        self.on_end(None)
 
-    def fan(self, doc: int, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
-        env = self.env
-        self.count_call(doc, "dynamodb:putItem", st.name)
+    def after(self, st: StateDef, err: Err) -> None:
+        if err is None:
+            nxt = _after(st)
+            if nxt is None:
+                self.on_end(None)
+            else:
+                self.go(nxt)
+            return
+        if err[1] == _CLIENT:
+            self.on_end(err)
+            return
+        j = first_match(st.catch, err[1])
+        if j < 0:
+            self.on_end(err)
+            return
+        self.go(st.catch[j].next)
+
+    def fan(self, st: StateDef) -> None:
+        """One Event per branch or item, all at once; a counter item joins them (the fan-out writes it,
+        each end updates it, the last one continues)."""
+        c = self.c
+        doc = self.doc
+        c.count_call(doc, "dynamodb:putItem", st.name)
         if st.type == "Parallel":
             scopes = list(st.branches)
         else:
             assert st.processor is not None
-            n = self.items(st, doc)
+            n = c.items(st, doc)
             if st.distributed and st.batch_items:
                 n = -(-n // st.batch_items)
             scopes = [st.processor] * n
-        procs = [env.process(self.branch(doc, b, st.name, self.item(token, st, i))) for i, b in enumerate(scopes)]
-        return (yield from _join(env, procs, _Token()))
+        token = self.token
 
-    def branch(self, doc: int, defn: Definition, owner: str, token: _Token) -> Generator[Any, Any, Err]:
-        err = yield from self.flow(doc, defn, defn.start_at, token)
-        if err is None:
-            self.count_call(doc, "dynamodb:updateItem", owner)
-        return err
+        def spawn(i: int, child_end: Any) -> None:
+            def ended(err: Err) -> None:
+                if err is None:
+                    c.count_call(doc, "dynamodb:updateItem", st.name)
+                child_end(err)
 
-    def event(self, doc: int, st: StateDef, client: bool, token: _Token) -> Generator[Any, Any, Err]:
-        """One function's Event invocation through the async queue (a synchronous client invokes the
-        first function with RequestResponse: its SDK retries throttles, errors go back to it)."""
-        env = self.env
-        tp = self.tasks[st.name]
-        k = tp.index
-        enqueued = env.now
-        retries = throttles = 0
-        calls_next = _after(st) is not None
-        while True:
-            now = env.now
-            status = self.acquire(k, now)
-            if status == NO_SLOT:
-                self.rec.throttle(doc, k, now)
-                throttles += 1
-                if client:
-                    if throttles >= self.sdk_attempts:
-                        return (THROTTLE, _CLIENT)
-                    yield env.timeout(self.ctx.sdk_backoff_s(throttles - 1))
-                    continue
-                wait = throttle_backoff_s(throttles)
-                if now + wait - enqueued > self.max_age:
-                    return (THROTTLE, THROTTLED)
-                yield env.timeout(wait)
-                continue
-            cold = status == COLD
-            work_ms, u = self.draw(k, doc)
-            res = self.outcome(k, u)
-            if work_ms > self.timeout_ms[k]:
-                res, work_ms = TIMEOUT_CODE, self.timeout_ms[k]
-            extra = self.overhead_s if (res == OK and calls_next) else 0.0
-            yield env.timeout(((self.init_ms[k] if cold else 0.0) + work_ms) / 1000.0 + extra)
-            self.release(k, env.now)
-            self.rec.invocation(doc, k, now, env.now, cold, res)
-            self.rec.span(doc, st.name, token.lane, now, env.now, _LAMBDA, res, cold)
-            key = self.service[st.name]
-            if key is not None:
-                self.count_call(doc, key, st.name)
-            if res == OK:
-                return None
-            if client:
-                return (res, _CLIENT)
-            if retries >= self.max_retries or env.now + ASYNC_RETRY_DELAYS_S[retries] - enqueued > self.max_age:
-                return (res, self.error_name(tp, res))
-            yield env.timeout(ASYNC_RETRY_DELAYS_S[retries])
-            retries += 1
+            b = scopes[i]
+            _Flow(c, doc, b, c.item(token, st, i), ended).go(b.start_at)
+
+        _Join(len(scopes), len(scopes), spawn, _Token(), lambda err: self.after(st, err)).pump()
+
+
+class _External:
+    """A job, callback or activity: started by the function that reaches it; the external event
+    continues the flow (nothing billed while waiting)."""
+
+    __slots__ = ("flow", "st", "tp", "t0", "res")
+
+    def __init__(self, flow: _Flow, st: StateDef, tp: TaskProfile) -> None:
+        self.flow = flow
+        self.st = st
+        self.tp = tp
+        self.t0 = 0.0
+        self.res = OK
+
+    def go(self) -> None:
+        f = self.flow
+        c = f.c
+        work_ms, u = c.draw(self.tp.index, f.doc)
+        key = c.service[self.st.name]
+        if key is not None:
+            c.count_call(f.doc, key, self.st.name)
+        self.res = c.outcome(self.tp.index, u)
+        self.t0 = c.env.now
+        later(c.env, work_ms / 1000.0, self.done)
+
+    def done(self, _ev: Any) -> None:
+        f = self.flow
+        c = f.c
+        c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, c.env.now, _WAIT, self.res)
+        f.after(self.st, None if self.res == OK else (self.res, c.error_name(self.tp, self.res)))
+
+
+class _Delay:
+    """A Wait: a delayed message (an SQS delay up to 900 s, else an EventBridge Scheduler schedule)."""
+
+    __slots__ = ("flow", "st", "t0")
+
+    def __init__(self, flow: _Flow, st: StateDef) -> None:
+        self.flow = flow
+        self.st = st
+        self.t0 = 0.0
+
+    def go(self) -> None:
+        f = self.flow
+        c = f.c
+        secs = c.wait_s(self.st, f.doc)
+        c.count_call(f.doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", self.st.name)
+        self.t0 = c.env.now
+        later(c.env, secs, self.done)
+
+    def done(self, _ev: Any) -> None:
+        f = self.flow
+        f.c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.c.env.now, _WAIT)
+        f.after(self.st, None)
+
+
+class _Event:
+    """One function's Event invocation through the async queue (a synchronous client invokes the
+    first function with RequestResponse: its SDK retries throttles, errors go back to it)."""
+
+    __slots__ = ("flow", "st", "tp", "client", "enqueued", "retries", "throttles", "t0", "cold", "res")
+
+    def __init__(self, flow: _Flow, st: StateDef, tp: TaskProfile, client: bool) -> None:
+        self.flow = flow
+        self.st = st
+        self.tp = tp
+        self.client = client
+        self.enqueued = flow.c.env.now
+        self.retries = 0
+        self.throttles = 0
+        self.t0 = 0.0
+        self.cold = False
+        self.res = OK
+
+    def invoke(self, _ev: Any = None) -> None:
+        f = self.flow
+        c = f.c
+        env = c.env
+        now = env.now
+        k = self.tp.index
+        status = c.acquire(k, now)
+        if status == NO_SLOT:
+            c.rec.throttle(f.doc, k, now)
+            self.throttles += 1
+            if self.client:
+                if self.throttles >= c.sdk_attempts:
+                    f.after(self.st, (THROTTLE, _CLIENT))
+                    return
+                later(env, c.ctx.sdk_backoff_s(self.throttles - 1), self.invoke)
+                return
+            wait = throttle_backoff_s(self.throttles)
+            if now + wait - self.enqueued > c.max_age:
+                f.after(self.st, (THROTTLE, THROTTLED))
+                return
+            later(env, wait, self.invoke)
+            return
+        self.cold = cold = status == COLD
+        work_ms, u = c.draw(k, f.doc)
+        res = c.outcome(k, u)
+        if work_ms > c.timeout_ms[k]:
+            res, work_ms = TIMEOUT_CODE, c.timeout_ms[k]
+        self.res = res
+        self.t0 = now
+        extra = c.overhead_s if (res == OK and _after(self.st) is not None) else 0.0
+        env.schedule(Wake(self.done), NORMAL, ((c.init_ms[k] if cold else 0.0) + work_ms) / 1000.0 + extra)  # type: ignore[arg-type]
+
+    def done(self, _ev: Any) -> None:
+        f = self.flow
+        c = f.c
+        now = c.env.now
+        k = self.tp.index
+        res = self.res
+        c.release(k, now)
+        rec = c.rec
+        rec.invocation(f.doc, k, self.t0, now, self.cold, res)
+        if rec.detail:
+            rec.span(f.doc, self.st.name, f.token.lane, self.t0, now, _LAMBDA, res, self.cold)
+        key = c.service[self.st.name]
+        if key is not None:
+            c.count_call(f.doc, key, self.st.name)
+        if res == OK:
+            f.after(self.st, None)
+            return
+        if self.client:
+            f.after(self.st, (res, _CLIENT))
+            return
+        if self.retries >= c.max_retries or now + ASYNC_RETRY_DELAYS_S[self.retries] - self.enqueued > c.max_age:
+            f.after(self.st, (res, c.error_name(self.tp, res)))
+            return
+        later(c.env, ASYNC_RETRY_DELAYS_S[self.retries], self.invoke)
+        self.retries += 1
 
 
 _CLIENT = "orchsim.ClientError"  # a synchronous client got the first function's error: failed, not caught
