@@ -12,7 +12,7 @@ from orchsim import load_scenario, simulate
 from orchsim.analytic.graph import graph_per_document
 from orchsim.sim.run import pattern_support
 
-CASES = [("workflow-document-ai", 3.0), ("workflow-contract-review", 96.0)]
+CASES = [("workflow-document-ai", 2.0), ("workflow-contract-review", 72.0)]
 
 
 def _ci(values: np.ndarray) -> tuple[float, float]:
