@@ -30,7 +30,8 @@ import io  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import subprocess  # noqa: E402
-from collections.abc import Iterable  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Iterable, Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Protocol  # noqa: E402
@@ -234,21 +235,74 @@ def _shared_folder(factory: pytest.TempPathFactory) -> Path:
     return base.parent / f"orchsim-quick-report-{run}" if run else base / "orchsim-quick-report"
 
 
+_NEEDS_REPORT = False  # set at collection when a test of this session uses quick_report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    global _NEEDS_REPORT
+    _NEEDS_REPORT = any("quick_report" in getattr(item, "fixturenames", ()) for item in items)
+
+
+def _build_report(folder: Path) -> None:
+    """Run the toy report as a real ``orchsim report`` process and record its result."""
+    params = folder / "toy.yaml"
+    params.write_text(yaml.safe_dump(TOY, sort_keys=False))
+    proc = subprocess.run([sys.executable, "-m", "orchsim.cli", "report", "--quick", "--out", str(folder / "site"),
+                           "--params", str(params)], capture_output=True, text=True, cwd=REPO,
+                          timeout=SUBPROCESS_TIMEOUT_S * 4, check=False)
+    record = folder / "result.json"
+    tmp = folder / "result.json.tmp"
+    tmp.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+    tmp.replace(record)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_report_in_background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Start the shared toy report at the start of a session that needs it, in a child process of
+    the first worker to get the build lock, while the workers run other tests (a worker waits only
+    when it reaches a test that needs the report before it is done)."""
+    if not _NEEDS_REPORT:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    folder = _shared_folder(tmp_path_factory)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / "build.lock"), thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        yield  # another worker builds it
+        return
+    if (folder / "result.json").exists():
+        lock.release()
+        yield
+        return
+
+    def build() -> None:
+        try:
+            _build_report(folder)
+        finally:
+            lock.release()
+
+    thread = threading.Thread(target=build, name="quick-report", daemon=True)
+    thread.start()
+    yield
+    thread.join()
+
+
 @pytest.fixture(scope="session")
 def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
-    """``orchsim report --quick --params toy.yaml``, run once per test run, in process (:func:`cli`;
-    the real ``orchsim report`` process is test_run_hardening.py's Ctrl-C test). Under pytest-xdist
-    the first worker to need it builds it under a file lock, in a folder shared by the workers."""
+    """``orchsim report --quick --params toy.yaml``, run once per test run as a real process, started
+    in the background at the session's start (:func:`_quick_report_in_background`); under
+    pytest-xdist the workers share it through a file lock, in a folder of the run."""
     from filelock import FileLock
 
     folder = _shared_folder(tmp_path_factory)
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / "result.json"
-    with FileLock(str(folder / "build.lock")):
+    with FileLock(str(folder / "build.lock"), thread_local=False):
         if not record.exists():
-            params = folder / "toy.yaml"
-            params.write_text(yaml.safe_dump(TOY, sort_keys=False))
-            proc = cli("report", "--quick", "--out", str(folder / "site"), "--params", str(params))
-            record.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+            _build_report(folder)
     data = json.loads(record.read_text())
     return QuickReport(folder / "site", data["returncode"], data["stdout"], data["stderr"])
