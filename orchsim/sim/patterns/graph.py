@@ -52,7 +52,6 @@ from orchsim.aws.rules import (
     HISTORY_EVENT_CAP,
     asl_wait_s,
     billed_ms,
-    express_billed_memory_mb,
     failure_outcome_recorded,
     throttle_backoff_s,
 )
@@ -86,7 +85,8 @@ from orchsim.sim.patterns.base import (
     _Buffer,
     later,
 )
-from orchsim.sim.platform import COLD, TokenBucket, sfn_quotas
+from orchsim.sim.patterns.sfn import Machine
+from orchsim.sim.platform import COLD
 from orchsim.sim.platform import THROTTLED as NO_SLOT
 
 __all__ = ["INLINE_MAP_CONCURRENCY", "start", "unsupported"]
@@ -368,29 +368,14 @@ class _Join:
 _STOPPED: Err = (FATAL, _RUNTIME)
 
 
-class _StepFunctions(_Runner):
+class _StepFunctions(Machine, _Runner):
     """Step Functions runs the definition: one callback chain per execution (no SimPy process), each
-    Task attempt one scheduled event, as the linear engines do."""
+    Task attempt one scheduled event, as the linear engines do. Configuration and quotas:
+    :class:`orchsim.sim.patterns.sfn.Machine`."""
 
     def __init__(self, ctx: Context, express: bool) -> None:
-        super().__init__(ctx)
-        sc = ctx.scenario
-        self.express = express
-        quotas = sfn_quotas(sc.region, "express" if express else "standard")
-        self.start_bucket = TokenBucket(quotas["start"].size, quotas["start"].refill_per_s)
-        self.trans_bucket = None if express else TokenBucket(quotas["transition"].size, quotas["transition"].refill_per_s)
-        self.latency_s = sc.step_functions.transition_latency_ms / 1000.0
-        self.dup_rate = sc.step_functions.express_duplicate_rate if express and not self.trigger_sync else 0.0
-        rules = ctx.rules
-        self.chunk_mb = int(express_billed_memory_mb(sc.step_functions.express_memory_mb, rules.express_memory_chunk_mb))
-        self.unit_ms = rules.express_rounding_ms
-        self.express_limit_s = rules.express_max_duration_s
-        logging = express and sc.step_functions.express_logging
-        self.log_bytes = sc.step_functions.log_bytes_per_transition if logging else 0.0
-        recorded = failure_outcome_recorded(
-            "sfn-express" if express else "sfn-standard", trigger_async=not self.trigger_sync, express_logging=logging
-        )
-        self.fail_outcome = FAILED if recorded else LOST
+        super().__init__(ctx, express)  # Machine, then _Runner (its next in the MRO), then Pattern
+        self.express_limit_s = ctx.rules.express_max_duration_s
 
     def start(self) -> None:
         draws = self.ctx.draws

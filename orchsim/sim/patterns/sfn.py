@@ -49,7 +49,7 @@ from orchsim.sim.patterns.base import (
 )
 from orchsim.sim.platform import COLD, THROTTLED, TokenBucket, sfn_quotas
 
-__all__ = ["start_standard", "start_express"]
+__all__ = ["Machine", "start_express", "start_standard"]
 
 _EVENTS_PER_ATTEMPT = 5  # TaskStateEntered/Scheduled/Started/Succeeded|Failed/StateExited
 _EVENTS_PER_EXECUTION = 2  # ExecutionStarted, ExecutionSucceeded|Failed
@@ -80,8 +80,17 @@ def start_express(ctx: Context) -> None:
     _Machine(ctx, express=True).start()
 
 
-class _Machine(Pattern):
-    """The state machine's configuration and quotas; one :class:`_Execution` per document."""
+class Machine(Pattern):
+    """A state machine's configuration and quotas (shared by the linear engine here and the
+    imported-workflow engine, :mod:`orchsim.sim.patterns.graph`).
+
+    Parameters
+    ----------
+    ctx
+        The run's context.
+    express
+        Express (else Standard).
+    """
 
     def __init__(self, ctx: Context, express: bool) -> None:
         super().__init__(ctx)
@@ -102,6 +111,13 @@ class _Machine(Pattern):
         )
         self.fail_outcome = FAILED if recorded else LOST
         self.limit_s = rules.express_max_duration_s if express else math.inf
+
+
+class _Machine(Machine):
+    """The linear pipeline's state machine; one :class:`_Execution` per document."""
+
+    def __init__(self, ctx: Context, express: bool) -> None:
+        super().__init__(ctx, express)
         assert ctx.graph is not None
         self.states = ctx.graph.states
         for st in ctx.graph.states.values():
