@@ -42,10 +42,7 @@ past a state's or execution's TimeoutSeconds, ``Lambda.TooManyRequestsException`
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from typing import Any
-
-import simpy
 
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
@@ -214,17 +211,8 @@ class _Runner(Pattern):
             counted = st.kind in ("service", "job") or (st.kind == "callback" and st.service != "lambda:invoke")
             self.service[name] = service_key(st.resource or st.service or name) if counted else None
 
-    def start(self) -> None:
-        env = self.env
-
-        def arrive(doc: int) -> None:
-            env.process(self.document(doc))
-
-        self.ctx.start_arrivals(arrive)
-
-    def document(self, doc: int) -> Generator[Any, Any, None]:  # pragma: no cover - overridden
+    def start(self) -> None:  # pragma: no cover - each pattern starts its documents
         raise NotImplementedError
-        yield
 
     # -- draws -----------------------------------------------------------------------------------------
     def draw(self, k: int, doc: int) -> tuple[float, float]:
@@ -759,49 +747,12 @@ class _Visit:
         self.attempt()
 
 
-def _join(env: simpy.Environment, procs: list[Any], inner: _Token) -> Generator[Any, Any, Err]:
-    """Wait for every process; the first failure stops the others (``inner.stopped``) and is returned."""
-    return (yield from _windowed(env, len(procs), len(procs) or 1, procs.__getitem__, inner))
-
-
-def _windowed(env: simpy.Environment, n: int, cap: int, spawn: Any, inner: _Token) -> Generator[Any, Any, Err]:
-    """Run ``n`` items, at most ``cap`` at once, in order; the first failure stops the rest.
-
-    One event for the whole join, triggered by the last item (or the first failure): waiting on
-    an AnyOf of the running items would cost a condition over all of them per completion."""
-    if n <= 0:
-        return None
-    done = env.event()
-    state = [0, 0]  # started, finished
-
-    def finished(proc: Any) -> None:
-        if done.triggered:
-            return
-        if proc.value is not None:
-            inner.stopped = True
-            done.succeed(proc.value)
-            return
-        state[1] += 1
-        if state[0] < n:
-            start_one()
-        elif state[1] == n:
-            done.succeed(None)
-
-    def start_one() -> None:
-        i = state[0]
-        state[0] = i + 1
-        spawn(i).callbacks.append(finished)
-
-    while state[0] < n and state[0] < cap:
-        start_one()
-    return (yield done)  # type: ignore[no-any-return]
-
-
 # --- Lambda chains ----------------------------------------------------------------------------------
 
 
 class _SyncChain(_Runner):
-    """Each Task a function that invokes the rest of its scope synchronously and waits for it."""
+    """Each Task a function that invokes the rest of its scope synchronously and waits for it. One
+    callback chain per document; a waiting caller's timeout is one scheduled event."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -810,179 +761,319 @@ class _SyncChain(_Runner):
         recorded = failure_outcome_recorded("lambda-chain-sync", trigger_async=True, dead_letter=sc.chain.dead_letter)
         self.fail_async = FAILED if recorded else LOST
 
-    def document(self, doc: int) -> Generator[Any, Any, None]:
-        env = self.env
-        enqueued = env.now
-        retries = 0
-        defn = self.wf.definition
-        while True:
-            self.rerun(doc)
-            err = yield from self.flow(doc, defn, defn.start_at, _Token(), from_trigger=True, enqueued=enqueued)
-            now = env.now
-            if err is None:
-                self.rec.finish(doc, now, SUCCEEDED)
-                return
-            if self.trigger_sync or err[1] == _AGED:
-                self.rec.finish(doc, now, FAILED if self.trigger_sync else self.fail_async)
-                return
-            if retries >= self.max_retries or now + ASYNC_RETRY_DELAYS_S[retries] - enqueued > self.max_age:
-                self.rec.finish(doc, now, self.fail_async)
-                return
-            yield env.timeout(ASYNC_RETRY_DELAYS_S[retries])
-            retries += 1
+    def start(self) -> None:
+        self.ctx.start_arrivals(lambda doc: _SDoc(self, doc).run())
 
-    def flow(self, doc: int, defn: Definition, name: str | None, token: _Token, *, from_trigger: bool = False,
-             enqueued: float = 0.0) -> Generator[Any, Any, Err]:
-        """The flow from state ``name`` to the end of its scope, as the running function's (or the
-        trigger's) code drives it."""
-        env = self.env
+
+class _SDoc:
+    """A document: the trigger runs the chain; an async trigger's queue re-runs it on error."""
+
+    __slots__ = ("c", "doc", "enqueued", "retries")
+
+    def __init__(self, c: _SyncChain, doc: int) -> None:
+        self.c = c
+        self.doc = doc
+        self.enqueued = c.env.now
+        self.retries = 0
+
+    def run(self, _ev: Any = None) -> None:
+        c = self.c
+        c.rerun(self.doc)
+        defn = c.wf.definition
+        _SFlow(c, self.doc, defn, _Token(), self.ended, from_trigger=True, enqueued=self.enqueued).go(defn.start_at)
+
+    def ended(self, err: Err) -> None:
+        c = self.c
+        now = c.env.now
+        if err is None:
+            c.rec.finish(self.doc, now, SUCCEEDED)
+            return
+        if c.trigger_sync or err[1] == _AGED:
+            c.rec.finish(self.doc, now, FAILED if c.trigger_sync else c.fail_async)
+            return
+        if self.retries >= c.max_retries or now + ASYNC_RETRY_DELAYS_S[self.retries] - self.enqueued > c.max_age:
+            c.rec.finish(self.doc, now, c.fail_async)
+            return
+        later(c.env, ASYNC_RETRY_DELAYS_S[self.retries], self.run)
+        self.retries += 1
+
+
+class _SFlow:
+    """The flow from a state to the end of its scope, as the running function's (or the trigger's)
+    code drives it: Pass and Choice in code, a Task invoked (it runs the rest), a Wait slept, a
+    Parallel or Map invoked concurrently and waited for."""
+
+    __slots__ = ("c", "doc", "defn", "token", "on_end", "from_trigger", "enqueued")
+
+    def __init__(self, c: _SyncChain, doc: int, defn: Definition, token: _Token, on_end: Any, *,
+                 from_trigger: bool = False, enqueued: float = 0.0) -> None:
+        self.c = c
+        self.doc = doc
+        self.defn = defn
+        self.token = token
+        self.on_end = on_end
+        self.from_trigger = from_trigger
+        self.enqueued = enqueued
+
+    def go(self, name: str | None) -> None:
+        c = self.c
+        states = self.defn.states
         while name is not None:
-            st = defn.states[name]
+            st = states[name]
             typ = st.type
-            err: Err = None
             if typ == "Task":
-                err = yield from self.call(doc, st, defn, token, from_trigger, enqueued)
-                if err is None:
-                    return None  # the callee ran the rest of the scope
-            elif typ == "Pass":
-                pass
-            elif typ == "Choice":
-                target = self.choose(st, doc)
-                if target is None:
-                    return (FATAL, NO_CHOICE)
-                name = target
-                continue
-            elif typ == "Wait":
-                t0 = env.now
-                yield env.timeout(self.wait_s(st, doc))
-                self.rec.span(doc, st.name, token.lane, t0, env.now, _WAIT)
-            elif typ == "Succeed":
-                return None
-            elif typ == "Fail":
-                return (FATAL, FAIL_STATE)
-            else:
-                err = yield from self.fan(doc, st, token)
-            if err is None:
+                _SCall(self, st).go()
+                return
+            if typ == "Pass":
                 name = _after(st)
                 continue
-            if err[1] == _AGED:
-                return err
-            j = first_match(st.catch, err[1])
-            if j < 0:
-                return err
-            name = st.catch[j].next
-        return None
-
-    def fan(self, doc: int, st: StateDef, token: _Token) -> Generator[Any, Any, Err]:
-        env = self.env
-        inner = _Token(token)
-        if st.type == "Parallel":
-            procs = [env.process(self.flow(doc, b, b.start_at, self.item(inner, st, i))) for i, b in enumerate(st.branches)]
-            return (yield from _join_all(env, procs, inner))
-        assert st.processor is not None
-        proc_defn = st.processor
-        n = self.items(st, doc)
-        if st.distributed and st.batch_items:
-            n = -(-n // st.batch_items)
-        cap = st.max_concurrency or n or 1
-        err = yield from _windowed(env, n, cap, lambda i: env.process(self.flow(doc, proc_defn, proc_defn.start_at,
-                                                                                self.item(inner, st, i))), _Token())
-        if err is not None:
-            inner.orphan = True  # the caller stops waiting; items still running carry on, thrown away
-        return err
-
-    def call(self, doc: int, st: StateDef, defn: Definition, token: _Token, from_trigger: bool,
-             enqueued: float) -> Generator[Any, Any, Err]:
-        """The caller's invoke of ``st``'s function, with the chain's own retry policy."""
-        env = self.env
-        calls = 0
-        while True:
-            err = yield from self.invoke(doc, st, defn, token, from_trigger, enqueued)
-            policy = self.policy
-            if err is None or err[0] == FATAL or err[1] == _AGED or policy is None or calls >= policy.max_attempts:
-                return err
-            calls += 1
-            t0 = env.now
-            yield env.timeout(asl_wait_s(policy, calls, self.ctx.jitter() if policy.jitter == "full" else 1.0))
-            self.rec.span(doc, st.name, token.lane, t0, env.now, _BACKOFF)
-
-    def invoke(self, doc: int, st: StateDef, defn: Definition, token: _Token, from_trigger: bool,
-               enqueued: float) -> Generator[Any, Any, Err]:
-        """One synchronous invocation of the Task's function, which runs the rest of the scope."""
-        env = self.env
-        tp = self.tasks[st.name]
-        k = tp.index
-        throttles = 0
-        while True:
-            status = self.acquire(k, env.now)
-            if status != NO_SLOT:
-                break
-            self.rec.throttle(doc, k, env.now)
-            throttles += 1
-            if from_trigger and not self.trigger_sync:
-                wait = throttle_backoff_s(throttles)
-                if env.now + wait - enqueued > self.max_age:
-                    return (THROTTLE, _AGED)
-                yield env.timeout(wait)
+            if typ == "Choice":
+                target = c.choose(st, self.doc)
+                if target is None:
+                    self.on_end((FATAL, NO_CHOICE))
+                    return
+                name = target
                 continue
-            if throttles >= self.sdk_attempts:
-                return (THROTTLE, THROTTLED)
-            yield env.timeout(self.ctx.sdk_backoff_s(throttles - 1))
-        t0 = env.now
-        cold = status == COLD
-        work_ms, u = self.draw(k, doc)
-        res = self.outcome(k, u)
-        limit_s = self.timeout_ms[k] / 1000.0
-        if work_ms > self.timeout_ms[k]:
-            res, work_ms = TIMEOUT_CODE, self.timeout_ms[k]
-        run_s = min(((self.init_ms[k] if cold else 0.0) + work_ms) / 1000.0, limit_s)
+            if typ == "Wait":
+                _SSleep(self, st).go()
+                return
+            if typ == "Succeed":
+                self.on_end(None)
+                return
+            if typ == "Fail":
+                self.on_end((FATAL, FAIL_STATE))
+                return
+            self.fan(st)
+            return
+        self.on_end(None)
+
+    def task_done(self, st: StateDef, err: Err) -> None:
+        """A Task's call returned: its callee ran the rest of the scope, or it failed (try/except)."""
+        if err is None:
+            self.on_end(None)
+            return
+        self.caught(st, err)
+
+    def after(self, st: StateDef, err: Err) -> None:
+        if err is None:
+            nxt = _after(st)
+            if nxt is None:
+                self.on_end(None)
+            else:
+                self.go(nxt)
+            return
+        self.caught(st, err)
+
+    def caught(self, st: StateDef, err: Err) -> None:
+        assert err is not None
+        if err[1] == _AGED:
+            self.on_end(err)
+            return
+        j = first_match(st.catch, err[1])
+        if j < 0:
+            self.on_end(err)
+            return
+        self.go(st.catch[j].next)
+
+    def fan(self, st: StateDef) -> None:
+        """Branches or items invoked concurrently from the caller (at most MaxConcurrency at once);
+        the first failure is returned, the rest carry on, their results thrown away."""
+        c = self.c
+        doc = self.doc
+        inner = _Token(self.token)
+        if st.type == "Parallel":
+            scopes = list(st.branches)
+            cap = len(scopes)
+        else:
+            assert st.processor is not None
+            n = c.items(st, doc)
+            if st.distributed and st.batch_items:
+                n = -(-n // st.batch_items)
+            scopes = [st.processor] * n
+            cap = st.max_concurrency or n or 1
+
+        def spawn(i: int, child_end: Any) -> None:
+            b = scopes[i]
+            _SFlow(c, doc, b, c.item(inner, st, i), child_end).go(b.start_at)
+
+        def then(err: Err) -> None:
+            if err is not None:
+                inner.orphan = True
+            self.after(st, err)
+
+        _Join(len(scopes), cap, spawn, _Token(), then).pump()
+
+
+class _SSleep:
+    __slots__ = ("flow", "st", "t0")
+
+    def __init__(self, flow: _SFlow, st: StateDef) -> None:
+        self.flow = flow
+        self.st = st
+        self.t0 = 0.0
+
+    def go(self) -> None:
+        f = self.flow
+        self.t0 = f.c.env.now
+        later(f.c.env, f.c.wait_s(self.st, f.doc), self.done)
+
+    def done(self, _ev: Any) -> None:
+        f = self.flow
+        f.c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.c.env.now, _WAIT)
+        f.after(self.st, None)
+
+
+class _SCall:
+    """The caller's invoke of a Task's function, with the chain's own retry policy (backoff sleeps
+    billed to the caller)."""
+
+    __slots__ = ("flow", "st", "calls", "t0")
+
+    def __init__(self, flow: _SFlow, st: StateDef) -> None:
+        self.flow = flow
+        self.st = st
+        self.calls = 0
+        self.t0 = 0.0
+
+    def go(self, _ev: Any = None) -> None:
+        f = self.flow
+        if self.calls:
+            f.c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.c.env.now, _BACKOFF)
+        _SInvoke(self).acquire()
+
+    def returned(self, err: Err) -> None:
+        f = self.flow
+        c = f.c
+        policy = c.policy
+        if err is None or err[0] == FATAL or err[1] == _AGED or policy is None or self.calls >= policy.max_attempts:
+            f.task_done(self.st, err)
+            return
+        self.calls += 1
+        self.t0 = c.env.now
+        later(c.env, asl_wait_s(policy, self.calls, c.ctx.jitter() if policy.jitter == "full" else 1.0), self.go)
+
+
+class _SInvoke:
+    """One synchronous invocation of a Task's function, which runs the rest of its scope and waits
+    for it; past its timeout it ends with Sandbox.Timedout and the rest carries on as orphans."""
+
+    __slots__ = ("call", "k", "tp", "throttles", "t0", "own_end", "cold", "res", "inner", "over")
+
+    def __init__(self, call: _SCall) -> None:
+        self.call = call
+        self.tp = call.flow.c.tasks[call.st.name]
+        self.k = self.tp.index
+        self.throttles = 0
+        self.t0 = 0.0
+        self.own_end = 0.0
+        self.cold = False
+        self.res = OK
+        self.inner: _Token | None = None
+        self.over = False
+
+    def acquire(self, _ev: Any = None) -> None:
+        f = self.call.flow
+        c = f.c
+        env = c.env
+        now = env.now
+        k = self.k
+        status = c.acquire(k, now)
+        if status == NO_SLOT:
+            c.rec.throttle(f.doc, k, now)
+            self.throttles += 1
+            if f.from_trigger and not c.trigger_sync:
+                wait = throttle_backoff_s(self.throttles)
+                if now + wait - f.enqueued > c.max_age:
+                    self.call.returned((THROTTLE, _AGED))
+                    return
+                later(env, wait, self.acquire)
+                return
+            if self.throttles >= c.sdk_attempts:
+                self.call.returned((THROTTLE, THROTTLED))
+                return
+            later(env, c.ctx.sdk_backoff_s(self.throttles - 1), self.acquire)
+            return
+        self.t0 = now
+        self.cold = cold = status == COLD
+        work_ms, u = c.draw(k, f.doc)
+        res = c.outcome(k, u)
+        limit_s = c.timeout_ms[k] / 1000.0
+        if work_ms > c.timeout_ms[k]:
+            res, work_ms = TIMEOUT_CODE, c.timeout_ms[k]
+        run_s = min(((c.init_ms[k] if cold else 0.0) + work_ms) / 1000.0, limit_s)
         if run_s >= limit_s:
             res = TIMEOUT_CODE
-        yield env.timeout(run_s)
-        own_end = env.now
-        self.rec.span(doc, st.name, token.lane, t0, own_end, _LAMBDA, res, cold)
-        key = self.service[st.name]
+        self.res = res
+        env.schedule(Wake(self.worked), NORMAL, run_s)  # type: ignore[arg-type]
+
+    def worked(self, _ev: Any) -> None:
+        call = self.call
+        f = call.flow
+        c = f.c
+        now = c.env.now
+        self.own_end = now
+        st = call.st
+        rec = c.rec
+        if rec.detail:
+            rec.span(f.doc, st.name, f.token.lane, self.t0, now, _LAMBDA, self.res, self.cold)
+        key = c.service[st.name]
         if key is not None:
-            self.count_call(doc, key, st.name)
-        orphan = token.is_orphan()
-        if res != OK:
-            self.release(k, env.now)
-            self.rec.invocation(doc, k, t0, env.now, cold, res, orphan=orphan)
-            return (res, self.error_name(tp, res))
-        nxt = _after(st)
-        if nxt is None:
-            self.release(k, env.now)
-            self.rec.invocation(doc, k, t0, env.now, cold, OK, orphan=orphan)
-            return None
-        if self.overhead_s:
-            yield env.timeout(self.overhead_s)
-        inner = _Token(token)
-        rest = env.process(self.flow(doc, defn, nxt, inner))
-        left = t0 + limit_s - env.now
-        fired = yield rest | env.timeout(max(left, 0.0))
-        self.rec.span(doc, st.name, token.lane, own_end, env.now, _CALLEE, OK if rest in fired else TIMEOUT_CODE)
-        if rest not in fired:
-            inner.orphan = True
-            self.release(k, env.now)
-            self.rec.invocation(doc, k, t0, env.now, cold, TIMEOUT_CODE, orphan=orphan)
-            return (TIMEOUT_CODE, SANDBOX_TIMEOUT)
-        err = rest.value
-        self.release(k, env.now)
-        code = OK if err is None else (FATAL if err[0] == FATAL else ERROR)
-        self.rec.invocation(doc, k, t0, env.now, cold, code, orphan=orphan)
-        return err  # type: ignore[no-any-return]
+            c.count_call(f.doc, key, st.name)
+        if self.res != OK:
+            self.end(self.res)
+            call.returned((self.res, c.error_name(self.tp, self.res)))
+            return
+        if _after(st) is None:
+            self.end(OK)
+            call.returned(None)
+            return
+        if c.overhead_s:
+            later(c.env, c.overhead_s, self.call_rest)
+        else:
+            self.call_rest()
+
+    def call_rest(self, _ev: Any = None) -> None:
+        call = self.call
+        f = call.flow
+        c = f.c
+        left = self.t0 + c.timeout_ms[self.k] / 1000.0 - c.env.now
+        later(c.env, max(left, 0.0), self.timed_out)
+        self.inner = inner = _Token(f.token)
+        _SFlow(c, f.doc, f.defn, inner, self.rest_done).go(_after(call.st))
+
+    def rest_done(self, err: Err) -> None:
+        if self.over:
+            return  # the caller timed out already: the result is thrown away
+        self.waited(OK)
+        self.end(OK if err is None else (FATAL if err[0] == FATAL else ERROR))
+        self.call.returned(err)
+
+    def timed_out(self, _ev: Any) -> None:
+        if self.over:
+            return
+        assert self.inner is not None
+        self.inner.orphan = True
+        self.waited(TIMEOUT_CODE)
+        self.end(TIMEOUT_CODE)
+        self.call.returned((TIMEOUT_CODE, SANDBOX_TIMEOUT))
+
+    def waited(self, res: int) -> None:
+        f = self.call.flow
+        rec = f.c.rec
+        if rec.detail:
+            rec.span(f.doc, self.call.st.name, f.token.lane, self.own_end, f.c.env.now, _CALLEE, res)
+
+    def end(self, code: int) -> None:
+        """Release the function and bill its invocation (once)."""
+        self.over = True
+        f = self.call.flow
+        c = f.c
+        now = c.env.now
+        c.release(self.k, now)
+        c.rec.invocation(f.doc, self.k, self.t0, now, self.cold, code, orphan=f.token.is_orphan())
 
 
 _AGED = "orchsim.EventAged"  # the async trigger's event ran out of age while throttled: not retried
-
-
-def _join_all(env: simpy.Environment, procs: list[Any], inner: _Token) -> Generator[Any, Any, Err]:
-    """A caller waiting for concurrent invokes: the first failure is returned, the rest carry on,
-    their results thrown away."""
-    err = yield from _join(env, procs, _Token())
-    if err is not None:
-        inner.orphan = True
-    return err
 
 
 class _AsyncChain(_Runner):
