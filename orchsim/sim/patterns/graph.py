@@ -478,7 +478,9 @@ class _Run:
                 return
             st = states[name]
             typ = st.type
-            if not m.enter(x, st, 5 if typ == "Task" else 2):
+            if x.express:
+                x.transitions += 1
+            elif not m.enter(x, st, 5 if typ == "Task" else 2):
                 token.stopped = True
                 self.on_end(_STOPPED)
                 return
@@ -587,7 +589,12 @@ class _Visit:
         doc = run.x.doc
         now = env.now
         delay = m.latency_s
-        work_ms, u = m.draw(k, doc)
+        used = m.used[k]
+        if used[doc]:
+            work_ms, u = m.ctx.draws.attempt(k, doc, 1)
+        else:
+            used[doc] = 1
+            work_ms, u = m.work_ms[k][doc], m.u[k][doc]
         limit = st.timeout_s
         if tp.is_lambda:
             status = m.acquire(k, now)
@@ -600,7 +607,7 @@ class _Visit:
                     self.failed(self.err)
                 return
             self.cold = cold = status == COLD
-            res = m.outcome(k, u)
+            res = FATAL if u < m.fatal[k] else ERROR if u < m.err_cut[k] else OK
             if work_ms > m.timeout_ms[k]:
                 res, work_ms = TIMEOUT_CODE, m.timeout_ms[k]
             self.res = res
