@@ -380,3 +380,12 @@ def test_defaults_run_the_patterns_that_can_and_linear_notebooks_refuse_a_workfl
         check_overrides("02-cost-crossover", {"scenario": "workflow-contract-review"})
     assert "06-your-workflow" in info.value.message
     check_overrides("06-your-workflow", {"scenario": "seed-article"})  # a linear pipeline runs as a Task chain there
+
+
+def test_compare_leaves_out_what_cannot_run_and_names_unpriced_calls() -> None:
+    res = cli("compare", "workflow-contract-review")
+    assert res.exit_code == 0, res.stderr
+    out = res.stdout
+    assert "workflow contract-review (6 Task states)" in out and "nan" not in out
+    assert "cheapest: lambda-chain-async" in out, out
+    assert "not run: sfn-express:" in out and "counted, not priced (not in the totals): bedrock:invokeModel" in out
