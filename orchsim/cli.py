@@ -483,8 +483,8 @@ def _simulate(
         f"{sc.name}: {sc.workload.docs_per_day:,.0f} documents/day, {shape}, "
         f"{sc.window_hours:g} h simulated (seed {sc.seed}); costs per 730-hour month\n{book.footer(sc.region)}"
     )
-    if wf is not None and wf.assumptions:
-        title += "\nassumptions: " + "; ".join(wf.assumptions)
+    if wf is not None and (wf.assumptions or wf.profile_lines()):
+        title += "\nassumptions: " + "; ".join([*wf.profile_lines(), *wf.assumptions])
     text = format_simulation([r.summary for r in results], title)
     for p, why in skipped.items():
         text += f"\nnot simulated: {p}: {why}"

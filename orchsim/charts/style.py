@@ -672,8 +672,7 @@ def workflow_assumptions(scenario: Scenario) -> list[str]:
     others = [f"{n} ({t.state.service or t.kind})" for n, t in wf.tasks.items() if not t.is_lambda]
     out = [f"scenario {scenario.name}: {scenario.workload.docs_per_day:,.0f} docs/day, workflow {name}: "
            f"Lambda {', '.join(lambdas) or 'none'}; other Tasks {', '.join(others) or 'none'}"]
-    profile = [f"{n}: {', '.join(f'{t} {p:.0%}' for t, p in odds)}" for n, odds in wf.choices.items() if odds]
-    profile += [f"{n}: {wf.map_mean(n):.3g} items" for n in wf.map_items]
+    profile = wf.profile_lines()
     if profile:
         out.append("profile " + "; ".join(profile))
     out += list(wf.assumptions)

@@ -196,6 +196,17 @@ class Workflow:
         count = self.map_items[name]
         return count.mean_drawn() if isinstance(count, LogNormalCount) else count.mean_items()
 
+    def profile_lines(self) -> list[str]:
+        """What the profile assumes that the definition does not say: Choice odds and Map items.
+
+        >>> from orchsim.model.scenario import load_scenario
+        >>> load_scenario("workflow-contract-review").pipeline.runnable().profile_lines()
+        ['choices RiskGate: HumanApproval 15%']
+        """
+        out = [f"choices {n}: {', '.join(f'{t} {p:.0%}' for t, p in odds)}" for n, odds in self.choices.items() if odds]
+        out += [f"map_items {n}: {self.map_mean(n):.3g} items a run" for n in self.map_items]
+        return out
+
     def depths(self) -> dict[str, int]:
         """Every state (definition order) with how deeply it is nested in Parallel and Map states."""
         out: dict[str, int] = {}
