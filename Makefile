@@ -25,7 +25,7 @@ quick: $(STAMP)  ## the same report at toy sizes (about 25 s once installed)
 	$(BIN)/orchsim report --out $(OUT) --quick
 
 test: $(STAMP)  ## the suite: shuffled (pytest-randomly prints its seed) and on 2 workers (pytest-xdist)
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=15
 
 bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py

@@ -215,6 +215,7 @@ TOY: dict[str, dict[str, Any]] = {
     "03-express-vs-standard": {"transitions_max": 12},  # also shows that a params file reaches its notebook
     "04-failures-and-retries": {"max_attempts": [0, 2]},
     "05-seed-article-check": {"steps_max": 6},
+    "06-your-workflow": {"scenario": "workflow-contract-review"},  # small, and Express cannot run it
 }
 
 
@@ -236,6 +237,7 @@ def _shared_folder(factory: pytest.TempPathFactory) -> Path:
 
 
 _NEEDS_REPORT = False  # set at collection when a test of this session uses quick_report
+_BUILDER: list[threading.Thread] = []  # this process's background build of the shared report, if any
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -286,6 +288,7 @@ def _quick_report_in_background(tmp_path_factory: pytest.TempPathFactory) -> Ite
             lock.release()
 
     thread = threading.Thread(target=build, name="quick-report", daemon=True)
+    _BUILDER.append(thread)
     thread.start()
     yield
     thread.join()
@@ -301,8 +304,11 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> QuickReport:
     folder = _shared_folder(tmp_path_factory)
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / "result.json"
-    with FileLock(str(folder / "build.lock"), thread_local=False):
-        if not record.exists():
-            _build_report(folder)
+    if _BUILDER:  # this process builds it in the background: wait for that thread, not on the lock
+        _BUILDER[0].join()
+    else:
+        with FileLock(str(folder / "build.lock"), thread_local=False):
+            if not record.exists():
+                _build_report(folder)
     data = json.loads(record.read_text())
     return QuickReport(folder / "site", data["returncode"], data["stdout"], data["stderr"])

@@ -67,3 +67,14 @@ def test_the_chart_states_the_finding(review: list, tmp_path: Path) -> None:
     assert "price book as of" in footer and "RiskGate: HumanApproval 15%" in footer.replace("\n", " ")
     paths = save(fig, tmp_path / "money")
     assert paths[0].stat().st_size > 10_000
+
+
+def test_a_lost_document_is_not_called_done() -> None:
+    from orchsim.charts.timeline import timeline_finding
+
+    sc = load_scenario("workflow-contract-review").with_overrides({"window_hours": 3})
+    results = {p: simulate(sc, p) for p, why in pattern_support(sc).items() if not why}
+    lost = results["lambda-chain-sync"].documents.query("outcome == 'lost'")["doc"]
+    assert len(lost), "expected the sync chain to lose a contract waiting for a person"
+    text = timeline_finding(results, int(lost.iloc[0]))
+    assert "sync chain lost after" in text and "sync chain done" not in text, text

@@ -267,16 +267,23 @@ def timeline_finding(results: Any, doc: int, patterns: Sequence[str] | None = No
     """
     res = _inputs(results)
     fates = {p: _fate(res[p], doc) for p in (patterns or list(res)) if p in res}
-    times = {p: t for p, (_, t) in fates.items() if np.isfinite(t)}
-    if not times:
+    if not any(np.isfinite(t) for _, t in fates.values()):
         return f"document {doc} did not finish"
-    fast, slow = min(times, key=times.__getitem__), max(times, key=times.__getitem__)
     short = {p: PATTERN_SHORT.get(p, p) for p in fates}
-    bad = [f"{short[p]} {o}" for p, (o, _) in fates.items() if o not in ("succeeded", "")]
-    tail = f"; {', '.join(bad)}" if bad else ""
-    if times[slow] <= 1.1 * times[fast]:
-        return f"every pattern takes {times[fast]:,.1f}-{times[slow]:,.1f} s{tail}"
-    return f"{short[fast]} done in {times[fast]:,.1f} s, {short[slow]} in {times[slow]:,.1f} s ({times[slow] / times[fast]:,.1f}x){tail}"
+    # a document that failed or was lost is named with its outcome and when, not as "done"
+    times = {p: t for p, (o, t) in fates.items() if np.isfinite(t) and o in ("succeeded", "")}
+    bad = [f"{short[p]} {o} after {t:,.1f} s" for p, (o, t) in fates.items() if o not in ("succeeded", "") and np.isfinite(t)]
+    tail = "; ".join(bad)
+    if not times:
+        return tail
+    fast, slow = min(times, key=times.__getitem__), max(times, key=times.__getitem__)
+    if fast == slow:
+        head = f"{short[fast]} done in {times[fast]:,.1f} s"
+    elif times[slow] <= 1.1 * times[fast]:
+        head = f"{'every pattern takes' if not bad else 'the others take'} {times[fast]:,.1f}-{times[slow]:,.1f} s"
+    else:
+        head = f"{short[fast]} done in {times[fast]:,.1f} s, {short[slow]} in {times[slow]:,.1f} s ({times[slow] / times[fast]:,.1f}x)"
+    return f"{head}; {tail}" if tail else head
 
 
 def _title(res: dict[str, SimulationResult], order: list[str], doc: int, why: str | None) -> str:
