@@ -210,7 +210,7 @@ def test_make_says_what_it_does_before_installing(target: str) -> None:
     assert lines[0].startswith("echo ") and "installing orchsim" in lines[0] and "2-3 minutes" in lines[0], (
         f"expected a first line announcing the 2-3 minute install, got {lines[0]!r}"
     )
-    expected = {"report": ".venv/bin/orchsim report --out reports", "test": ".venv/bin/python -m pytest -n 2 --durations=15"}
+    expected = {"report": ".venv/bin/orchsim report --out reports", "test": ".venv/bin/python -m pytest -n 2 --dist worksteal --durations=15"}
     assert lines[-1] == expected[target], f"expected make {target} to end with {expected[target]!r}, got {lines[-1]!r}"
 
 
