@@ -466,7 +466,14 @@ def timeline_figure(
         axes_list[0].set_xlim(0, xmax)
         for ax in axes_list:  # every panel keeps its time labels
             ax.tick_params(labelbottom=True)
-    fig.subplots_adjust(left=0.08, right=0.8, wspace=0.25, hspace=0.55, top=1.0 - 0.45 / height)
+    # room for the longest row name (a Map item's "Summarize #3 (+6 more)") left of each panel
+    chars = max((len(t.get_text()) for ax in axes_list for t in ax.get_yticklabels()), default=8)
+    label_in = 0.075 * chars + 0.15
+    left = max(0.08, label_in / width + 0.01)
+    gap_in = label_in + 0.15  # between two columns: the right panel's row names
+    axis_in = ((0.8 - left) * width - (ncols - 1) * gap_in) / ncols
+    wspace = max(0.25, gap_in / max(axis_in, 0.5)) if ncols > 1 else 0.25
+    fig.subplots_adjust(left=left, right=0.8, wspace=wspace, hspace=0.55, top=1.0 - 0.45 / height)
     add_suptitle(fig, _title(res, order, doc, why) if title is None else title)
     top = max(a.get_position().y1 for a in axes_list)
     fig.legend(handles=_handles(used), loc="upper left", bbox_to_anchor=(0.81, top), title="Segment")
