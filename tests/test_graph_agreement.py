@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from orchsim import load_scenario, simulate
+from orchsim.analytic.engine import monthly_cost
 from orchsim.analytic.graph import graph_per_document
+from orchsim.errors import InputError
 from orchsim.sim.run import pattern_support
 
 CASES = [("workflow-document-ai", 2.0), ("workflow-contract-review", 72.0)]
@@ -24,7 +26,9 @@ def _ci(values: np.ndarray) -> tuple[float, float]:
 def test_analytic_within_the_simulations_interval(name: str, hours: float) -> None:
     sc = load_scenario(name).with_overrides({"window_hours": hours})
     for pattern, why in pattern_support(sc).items():
-        if why:
+        if why:  # both engines refuse it (Express and a callback)
+            with pytest.raises(InputError):
+                graph_per_document(sc, pattern)
             continue
         res = simulate(sc, pattern, detail=True)
         # documents of the first quarter of the window: nearly all finish (a person's approval takes
@@ -33,6 +37,11 @@ def test_analytic_within_the_simulations_interval(name: str, hours: float) -> No
         docs = first[first["outcome"] != "in_flight"]
         assert len(docs) >= 0.995 * len(first), "expected the first quarter's documents finished"
         doc = graph_per_document(sc, pattern, rules=res.rules)
+        assert doc["p_succeeded"] + doc["p_failed"] + doc["p_lost"] == pytest.approx(1.0), f"{pattern}: outcomes add to 1"
+        assert sum(s["invocations"] for s in doc["by_state"].values()) == pytest.approx(doc["invocations"]), pattern
+        cost = monthly_cost({k: np.array([v]) for k, v in doc.items() if isinstance(v, float)},
+                            np.array([sc.workload.docs_per_day]))
+        assert cost["total"][0] > 0, f"{pattern}: a cost"
         for column, key, slack in (("attempts", "invocations", 0.0), ("transitions", "transitions", 0.0),
                                    ("billed_gb_s", None, 0.02)):
             mean, half = _ci(docs[column].to_numpy(dtype=float))
