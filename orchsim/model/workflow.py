@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from orchsim.errors import InputError
-from orchsim.model.asl import Definition, Retrier, StateDef
+from orchsim.model.asl import Definition, StateDef
 from orchsim.model.inspect import inspect_definition
 from orchsim.model.profile import ERROR_NAME_KEYS, ItemCount, LogNormalCount, Step, TaskWait
 
@@ -214,9 +214,6 @@ class Workflow:
             out[st.name] = 0 if st.parent is None else out.get(st.parent, 0) + 1
         return out
 
-    def retriers(self, name: str) -> tuple[Retrier, ...]:
-        """The state's Retry list."""
-        return self.states[name].retry
 
 
 def build_workflow(pipeline: Pipeline) -> Workflow:

@@ -80,7 +80,11 @@ from orchsim.sim.patterns.base import (
     Pattern,
     Wake,
     _Buffer,
+    _uniform,
     later,
+)
+from orchsim.sim.patterns.base import (
+    TIMEOUT as TIMEOUT_CODE,  # an attempt past its function's timeout (TIMEOUT here is ASL's States.Timeout)
 )
 from orchsim.sim.patterns.sfn import Machine
 from orchsim.sim.platform import COLD
@@ -103,7 +107,6 @@ SQSDeveloperGuide/sqs-delay-queues.html); a longer wait needs EventBridge Schedu
 
 _RUNTIME = "States.Runtime"
 _LAMBDA, _SERVICE, _WAIT, _BACKOFF, _CALLEE = range(5)  # orchsim.sim.patterns.base.SPAN_KINDS
-_CODE_OF = {OK: None}
 
 Err = tuple[int, str] | None
 """An outcome: None for success, else (attempt result code, ASL error name)."""
@@ -280,11 +283,6 @@ class _Runner(Pattern):
         return _Token(token, rec.lane(f"{parent + ' / ' if parent else ''}{st.name} {i + 1}"))
 
 
-TIMEOUT_CODE = 3  # base.TIMEOUT (an attempt past its function's timeout)
-
-
-def _uniform(rng: Any, n: int) -> Any:
-    return rng.random(n)
 
 
 def _after(st: StateDef) -> str | None:
