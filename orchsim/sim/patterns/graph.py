@@ -86,7 +86,7 @@ from orchsim.sim.patterns.base import (
 from orchsim.sim.patterns.base import (
     TIMEOUT as TIMEOUT_CODE,  # an attempt past its function's timeout (TIMEOUT here is ASL's States.Timeout)
 )
-from orchsim.sim.patterns.sfn import Machine
+from orchsim.sim.patterns.sfn import Machine, StartExecution
 from orchsim.sim.platform import COLD
 from orchsim.sim.platform import THROTTLED as NO_SLOT
 
@@ -106,6 +106,8 @@ SQS_MAX_DELAY_S = 900.0
 SQSDeveloperGuide/sqs-delay-queues.html); a longer wait needs EventBridge Scheduler."""
 
 _RUNTIME = "States.Runtime"
+_CLIENT = "orchsim.ClientError"  # a synchronous client got the first function's error: failed, not caught
+_AGED = "orchsim.EventAged"  # the async trigger's event ran out of age while throttled: not retried
 _LAMBDA, _SERVICE, _WAIT, _BACKOFF, _CALLEE = range(5)  # orchsim.sim.patterns.base.SPAN_KINDS
 
 Err = tuple[int, str] | None
@@ -354,6 +356,110 @@ class _Join:
 _STOPPED: Err = (FATAL, _RUNTIME)
 
 
+class _Walk:
+    """What every pattern's walk through one scope (the machine, a branch, an item) shares: Pass and
+    Choice in place, Succeed and Fail ending the scope, Catch routing (:meth:`after`). Subclasses
+    say what a Task, a Parallel or Map and (optionally) a Wait or a state entered is."""
+
+    __slots__ = ("m", "doc", "defn", "token", "on_end")
+    UNCATCHABLE = ""  # an error name no Catch takes (it ends the scope)
+
+    def __init__(self, m: Any, doc: int, defn: Definition, token: _Token, on_end: Any) -> None:
+        self.m = m
+        self.doc = doc
+        self.defn = defn
+        self.token = token
+        self.on_end = on_end
+
+    def go(self, name: str | None) -> None:
+        states = self.defn.states
+        while name is not None:
+            st = states[name]
+            typ = st.type
+            if not self.entered(st):
+                return
+            if typ == "Task":
+                self.task(st)
+                return
+            if typ == "Pass":
+                name = _after(st)
+                continue
+            if typ == "Choice":
+                target = self.m.choose(st, self.doc)
+                if target is None:
+                    self.on_end((FATAL, NO_CHOICE))
+                    return
+                name = target
+                continue
+            if typ == "Wait":
+                self.wait(st)
+                return
+            if typ == "Succeed" or typ == "Fail":
+                self.on_end(None if typ == "Succeed" else (FATAL, FAIL_STATE))
+                return
+            self.fan(st)
+            return
+        self.on_end(None)
+
+    def entered(self, st: StateDef) -> bool:
+        """Count a state entered; False when the scope ended instead."""
+        return True
+
+    def task(self, st: StateDef) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def fan(self, st: StateDef) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def wait(self, st: StateDef) -> None:
+        _Sleep(self, st).go()
+
+    def after(self, st: StateDef, err: Err) -> None:
+        """A state ended: go on to its Next, or route its error through its Catch."""
+        if err is None:
+            nxt = _after(st)
+            if nxt is None:
+                self.on_end(None)
+            else:
+                self.go(nxt)
+            return
+        if err[1] == self.UNCATCHABLE:
+            self.on_end(err)
+            return
+        j = first_match(st.catch, err[1])
+        if j < 0:
+            self.on_end(err)
+            return
+        self.go(st.catch[j].next)
+
+
+class _Sleep:
+    """A Wait state; ``message``: as the async chain's delayed message (an SQS delay up to 900 s, else
+    an EventBridge Scheduler schedule), counted as a call."""
+
+    __slots__ = ("walk", "st", "t0", "message")
+
+    def __init__(self, walk: _Walk, st: StateDef, message: bool = False) -> None:
+        self.walk = walk
+        self.st = st
+        self.t0 = 0.0
+        self.message = message
+
+    def go(self) -> None:
+        w = self.walk
+        m = w.m
+        secs = m.wait_s(self.st, w.doc)
+        if self.message:
+            m.count_call(w.doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", self.st.name)
+        self.t0 = m.env.now
+        later(m.env, secs, self.done)
+
+    def done(self, _ev: Any) -> None:
+        w = self.walk
+        w.m.rec.span(w.doc, self.st.name, w.token.lane, self.t0, w.m.env.now, _WAIT)
+        w.after(self.st, None)
+
+
 class _StepFunctions(Machine, _Runner):
     """Step Functions runs the definition: one callback chain per execution (no SimPy process), each
     Task attempt one scheduled event, as the linear engines do. Configuration and quotas:
@@ -388,7 +494,7 @@ class _StepFunctions(Machine, _Runner):
                     self.end(x, (TIMEOUT_CODE, TIMEOUT))
 
             later(env, limit, timed_out)
-        _Run(self, x, defn, token, lambda err: self.end(x, err)).enter(defn.start_at)
+        _Run(self, x, defn, token, lambda err: self.end(x, err)).go(defn.start_at)
 
     def end(self, x: _Execution, err: Err) -> None:
         if x.over:
@@ -412,35 +518,21 @@ class _StepFunctions(Machine, _Runner):
 
 
 class _Start:
-    """StartExecution through its token bucket (a synchronous client's SDK retries a throttle)."""
+    """One document's execution, started through StartExecution (:class:`~orchsim.sim.patterns.sfn.StartExecution`)."""
 
-    __slots__ = ("m", "doc", "duplicate", "tries")
+    __slots__ = ("m", "doc", "duplicate")
 
     def __init__(self, m: _StepFunctions, doc: int, duplicate: bool) -> None:
         self.m = m
         self.doc = doc
         self.duplicate = duplicate
-        self.tries = 0
 
-    def go(self, _ev: Any = None) -> None:
-        m = self.m
-        env = m.env
-        if m.trigger_sync:
-            if not m.start_bucket.try_take(env.now):
-                self.tries += 1
-                if self.tries >= m.sdk_attempts:
-                    if not self.duplicate:
-                        m.rec.finish(self.doc, env.now, FAILED)
-                    return
-                later(env, m.ctx.sdk_backoff_s(self.tries - 1), self.go)
-                return
-            self.begin()
-            return
-        wait = m.start_bucket.take(env.now)
-        if wait > 0:
-            later(env, wait, self.begin)
-        else:
-            self.begin()
+    def go(self) -> None:
+        StartExecution(self.m, self.begin, self.refused).go()
+
+    def refused(self) -> None:
+        if not self.duplicate:
+            self.m.rec.finish(self.doc, self.m.env.now, FAILED)
 
     def begin(self, _ev: Any = None) -> None:
         self.m.execution(self.doc, self.m.wf.definition, self.m.express, _Token(), self.done)
@@ -453,91 +545,35 @@ class _Start:
             m.rec.finish(self.doc, m.env.now, SUCCEEDED if err is None else m.fail_outcome)
 
 
-class _Run:
-    """One run of a scope (the machine, a Parallel branch, a Map item) walking its states."""
+class _Run(_Walk):
+    """One run of a scope (the machine, a Parallel branch, a Map item) under Step Functions."""
 
-    __slots__ = ("m", "x", "defn", "token", "on_end")
+    __slots__ = ("x",)
+    UNCATCHABLE = _RUNTIME
 
     def __init__(self, m: _StepFunctions, x: _Execution, defn: Definition, token: _Token, on_end: Any) -> None:
-        self.m = m
+        super().__init__(m, x.doc, defn, token, on_end)
         self.x = x
-        self.defn = defn
-        self.token = token
-        self.on_end = on_end
 
-    def enter(self, name: str | None) -> None:
-        m = self.m
-        x = self.x
-        states = self.defn.states
+    def entered(self, st: StateDef) -> bool:
         token = self.token
-        while name is not None:
-            if token.is_stopped():
-                self.on_end(_STOPPED)
-                return
-            st = states[name]
-            typ = st.type
-            if x.express:
-                x.transitions += 1
-            elif not m.enter(x, st, 5 if typ == "Task" else 2):
-                token.stopped = True
-                self.on_end(_STOPPED)
-                return
-            if typ == "Task" or typ == "Parallel" or typ == "Map":
-                _Visit(self, st).attempt()
-                return
-            if typ == "Pass":
-                name = _after(st)
-                continue
-            if typ == "Choice":
-                target = m.choose(st, x.doc)
-                if target is None:
-                    self.on_end((FATAL, NO_CHOICE))
-                    return
-                name = target
-                continue
-            if typ == "Wait":
-                _Waiting(self, st).go()
-                return
-            self.on_end(None if typ == "Succeed" else (FATAL, FAIL_STATE))
-            return
-        self.on_end(None)
+        if token.is_stopped():
+            self.on_end(_STOPPED)
+            return False
+        x = self.x
+        if x.express:
+            x.transitions += 1
+        elif not self.m.enter(x, st, 5 if st.type == "Task" else 2):
+            token.stopped = True
+            self.on_end(_STOPPED)
+            return False
+        return True
 
-    def after(self, st: StateDef, err: Err) -> None:
-        if err is None:
-            nxt = _after(st)
-            if nxt is None:
-                self.on_end(None)
-            else:
-                self.enter(nxt)
-            return
-        if err[1] == _RUNTIME:
-            self.on_end(err)
-            return
-        j = first_match(st.catch, err[1])
-        if j < 0:
-            self.on_end(err)
-            return
-        self.enter(st.catch[j].next)
+    def task(self, st: StateDef) -> None:
+        _Visit(self, st).attempt()
 
-
-class _Waiting:
-    __slots__ = ("run", "st", "t0")
-
-    def __init__(self, run: _Run, st: StateDef) -> None:
-        self.run = run
-        self.st = st
-        self.t0 = 0.0
-
-    def go(self) -> None:
-        run = self.run
-        env = run.m.env
-        self.t0 = env.now
-        later(env, run.m.wait_s(self.st, run.x.doc), self.done)
-
-    def done(self, _ev: Any) -> None:
-        run = self.run
-        run.m.rec.span(run.x.doc, self.st.name, run.token.lane, self.t0, run.m.env.now, _WAIT)
-        run.after(self.st, None)
+    def fan(self, st: StateDef) -> None:
+        _Visit(self, st).attempt()
 
 
 class _Visit:
@@ -676,7 +712,7 @@ class _Visit:
 
         def spawn(i: int, child_end: Any) -> None:
             b = branches[i]
-            _Run(m, run.x, b, m.item(inner, self.st, i), child_end).enter(b.start_at)
+            _Run(m, run.x, b, m.item(inner, self.st, i), child_end).go(b.start_at)
 
         _Join(len(branches), len(branches), spawn, inner, self.fan_end).pump()
 
@@ -702,7 +738,7 @@ class _Visit:
             return
 
         def item(i: int, child_end: Any) -> None:
-            _Run(m, x, proc, m.item(inner, st, i), child_end).enter(proc.start_at)
+            _Run(m, x, proc, m.item(inner, st, i), child_end).go(proc.start_at)
 
         cap = min(st.max_concurrency or INLINE_MAP_CONCURRENCY, INLINE_MAP_CONCURRENCY)
         _Join(n, cap, item, inner, self.fan_end).pump()
@@ -803,87 +839,34 @@ class _SDoc:
         self.retries += 1
 
 
-class _SFlow:
+class _SFlow(_Walk):
     """The flow from a state to the end of its scope, as the running function's (or the trigger's)
     code drives it: Pass and Choice in code, a Task invoked (it runs the rest), a Wait slept, a
     Parallel or Map invoked concurrently and waited for."""
 
-    __slots__ = ("c", "doc", "defn", "token", "on_end", "from_trigger", "enqueued")
+    __slots__ = ("from_trigger", "enqueued")
+    UNCATCHABLE = _AGED
 
-    def __init__(self, c: _SyncChain, doc: int, defn: Definition, token: _Token, on_end: Any, *,
+    def __init__(self, m: _SyncChain, doc: int, defn: Definition, token: _Token, on_end: Any, *,
                  from_trigger: bool = False, enqueued: float = 0.0) -> None:
-        self.c = c
-        self.doc = doc
-        self.defn = defn
-        self.token = token
-        self.on_end = on_end
+        super().__init__(m, doc, defn, token, on_end)
         self.from_trigger = from_trigger
         self.enqueued = enqueued
 
-    def go(self, name: str | None) -> None:
-        c = self.c
-        states = self.defn.states
-        while name is not None:
-            st = states[name]
-            typ = st.type
-            if typ == "Task":
-                _SCall(self, st).go()
-                return
-            if typ == "Pass":
-                name = _after(st)
-                continue
-            if typ == "Choice":
-                target = c.choose(st, self.doc)
-                if target is None:
-                    self.on_end((FATAL, NO_CHOICE))
-                    return
-                name = target
-                continue
-            if typ == "Wait":
-                _SSleep(self, st).go()
-                return
-            if typ == "Succeed":
-                self.on_end(None)
-                return
-            if typ == "Fail":
-                self.on_end((FATAL, FAIL_STATE))
-                return
-            self.fan(st)
-            return
-        self.on_end(None)
+    def task(self, st: StateDef) -> None:
+        _SCall(self, st).go()
 
     def task_done(self, st: StateDef, err: Err) -> None:
         """A Task's call returned: its callee ran the rest of the scope, or it failed (try/except)."""
         if err is None:
             self.on_end(None)
-            return
-        self.caught(st, err)
-
-    def after(self, st: StateDef, err: Err) -> None:
-        if err is None:
-            nxt = _after(st)
-            if nxt is None:
-                self.on_end(None)
-            else:
-                self.go(nxt)
-            return
-        self.caught(st, err)
-
-    def caught(self, st: StateDef, err: Err) -> None:
-        assert err is not None
-        if err[1] == _AGED:
-            self.on_end(err)
-            return
-        j = first_match(st.catch, err[1])
-        if j < 0:
-            self.on_end(err)
-            return
-        self.go(st.catch[j].next)
+        else:
+            self.after(st, err)
 
     def fan(self, st: StateDef) -> None:
         """Branches or items invoked concurrently from the caller (at most MaxConcurrency at once);
         the first failure is returned, the rest carry on, their results thrown away."""
-        c = self.c
+        c = self.m
         doc = self.doc
         inner = _Token(self.token)
         if st.type == "Parallel":
@@ -909,25 +892,6 @@ class _SFlow:
         _Join(len(scopes), cap, spawn, _Token(), then).pump()
 
 
-class _SSleep:
-    __slots__ = ("flow", "st", "t0")
-
-    def __init__(self, flow: _SFlow, st: StateDef) -> None:
-        self.flow = flow
-        self.st = st
-        self.t0 = 0.0
-
-    def go(self) -> None:
-        f = self.flow
-        self.t0 = f.c.env.now
-        later(f.c.env, f.c.wait_s(self.st, f.doc), self.done)
-
-    def done(self, _ev: Any) -> None:
-        f = self.flow
-        f.c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.c.env.now, _WAIT)
-        f.after(self.st, None)
-
-
 class _SCall:
     """The caller's invoke of a Task's function, with the chain's own retry policy (backoff sleeps
     billed to the caller)."""
@@ -943,12 +907,12 @@ class _SCall:
     def go(self, _ev: Any = None) -> None:
         f = self.flow
         if self.calls:
-            f.c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.c.env.now, _BACKOFF)
+            f.m.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.m.env.now, _BACKOFF)
         _SInvoke(self).acquire()
 
     def returned(self, err: Err) -> None:
         f = self.flow
-        c = f.c
+        c = f.m
         policy = c.policy
         if err is None or err[0] == FATAL or err[1] == _AGED or policy is None or self.calls >= policy.max_attempts:
             f.task_done(self.st, err)
@@ -966,7 +930,7 @@ class _SInvoke:
 
     def __init__(self, call: _SCall) -> None:
         self.call = call
-        self.tp = call.flow.c.tasks[call.st.name]
+        self.tp = call.flow.m.tasks[call.st.name]
         self.k = self.tp.index
         self.throttles = 0
         self.t0 = 0.0
@@ -978,7 +942,7 @@ class _SInvoke:
 
     def acquire(self, _ev: Any = None) -> None:
         f = self.call.flow
-        c = f.c
+        c = f.m
         env = c.env
         now = env.now
         k = self.k
@@ -1014,7 +978,7 @@ class _SInvoke:
     def worked(self, _ev: Any) -> None:
         call = self.call
         f = call.flow
-        c = f.c
+        c = f.m
         now = c.env.now
         self.own_end = now
         st = call.st
@@ -1040,7 +1004,7 @@ class _SInvoke:
     def call_rest(self, _ev: Any = None) -> None:
         call = self.call
         f = call.flow
-        c = f.c
+        c = f.m
         left = self.t0 + c.timeout_ms[self.k] / 1000.0 - c.env.now
         later(c.env, max(left, 0.0), self.timed_out)
         self.inner = inner = _Token(f.token)
@@ -1064,21 +1028,20 @@ class _SInvoke:
 
     def waited(self, res: int) -> None:
         f = self.call.flow
-        rec = f.c.rec
+        rec = f.m.rec
         if rec.detail:
-            rec.span(f.doc, self.call.st.name, f.token.lane, self.own_end, f.c.env.now, _CALLEE, res)
+            rec.span(f.doc, self.call.st.name, f.token.lane, self.own_end, f.m.env.now, _CALLEE, res)
 
     def end(self, code: int) -> None:
         """Release the function and bill its invocation (once)."""
         self.over = True
         f = self.call.flow
-        c = f.c
+        c = f.m
         now = c.env.now
         c.release(self.k, now)
         c.rec.invocation(f.doc, self.k, self.t0, now, self.cold, code, orphan=f.token.is_orphan())
 
 
-_AGED = "orchsim.EventAged"  # the async trigger's event ran out of age while throttled: not retried
 
 
 class _AsyncChain(_Runner):
@@ -1106,78 +1069,32 @@ class _AsyncChain(_Runner):
         self.ctx.start_arrivals(arrive)
 
 
-class _Flow:
+class _Flow(_Walk):
     """The flow through one scope of the async chain, as each function's code drives it."""
 
-    __slots__ = ("c", "doc", "defn", "token", "on_end", "first")
+    __slots__ = ("first",)
+    UNCATCHABLE = _CLIENT
 
-    def __init__(self, c: _AsyncChain, doc: int, defn: Definition, token: _Token, on_end: Any, first: bool = False) -> None:
-        self.c = c
-        self.doc = doc
-        self.defn = defn
-        self.token = token
-        self.on_end = on_end
+    def __init__(self, m: _AsyncChain, doc: int, defn: Definition, token: _Token, on_end: Any, first: bool = False) -> None:
+        super().__init__(m, doc, defn, token, on_end)
         self.first = first
 
-    def go(self, name: str | None) -> None:
-        c = self.c
-        doc = self.doc
-        states = self.defn.states
-        while name is not None:
-            st = states[name]
-            typ = st.type
-            if typ == "Task":
-                tp = c.tasks[st.name]
-                if tp.kind in WAITING_KINDS:
-                    _External(self, st, tp).go()
-                else:
-                    _Event(self, st, tp, self.first and c.trigger_sync).invoke()
-                self.first = False
-                return
-            if typ == "Pass":
-                name = _after(st)
-                continue
-            if typ == "Choice":
-                target = c.choose(st, doc)
-                if target is None:
-                    self.on_end((FATAL, NO_CHOICE))
-                    return
-                name = target
-                continue
-            if typ == "Wait":
-                _Delay(self, st).go()
-                return
-            if typ == "Succeed":
-                self.on_end(None)
-                return
-            if typ == "Fail":
-                self.on_end((FATAL, FAIL_STATE))
-                return
-            self.fan(st)
-            return
-        self.on_end(None)
+    def task(self, st: StateDef) -> None:
+        m = self.m
+        tp = m.tasks[st.name]
+        if tp.kind in WAITING_KINDS:
+            _External(self, st, tp).go()
+        else:
+            _Event(self, st, tp, self.first and m.trigger_sync).invoke()
+        self.first = False
 
-    def after(self, st: StateDef, err: Err) -> None:
-        if err is None:
-            nxt = _after(st)
-            if nxt is None:
-                self.on_end(None)
-            else:
-                self.go(nxt)
-            return
-        if err[1] == _CLIENT:
-            self.on_end(err)
-            return
-        j = first_match(st.catch, err[1])
-        if j < 0:
-            self.on_end(err)
-            return
-        self.go(st.catch[j].next)
+    def wait(self, st: StateDef) -> None:
+        _Sleep(self, st, message=True).go()
 
     def fan(self, st: StateDef) -> None:
         """One Event per branch or item, all at once; a counter item joins them (the fan-out writes it,
         each end updates it, the last one continues)."""
-        c = self.c
+        c = self.m
         doc = self.doc
         c.count_call(doc, "dynamodb:putItem", st.name)
         if st.type == "Parallel":
@@ -1217,7 +1134,7 @@ class _External:
 
     def go(self) -> None:
         f = self.flow
-        c = f.c
+        c = f.m
         work_ms, u = c.draw(self.tp.index, f.doc)
         key = c.service[self.st.name]
         if key is not None:
@@ -1228,33 +1145,9 @@ class _External:
 
     def done(self, _ev: Any) -> None:
         f = self.flow
-        c = f.c
+        c = f.m
         c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, c.env.now, _WAIT, self.res)
         f.after(self.st, None if self.res == OK else (self.res, c.error_name(self.tp, self.res)))
-
-
-class _Delay:
-    """A Wait: a delayed message (an SQS delay up to 900 s, else an EventBridge Scheduler schedule)."""
-
-    __slots__ = ("flow", "st", "t0")
-
-    def __init__(self, flow: _Flow, st: StateDef) -> None:
-        self.flow = flow
-        self.st = st
-        self.t0 = 0.0
-
-    def go(self) -> None:
-        f = self.flow
-        c = f.c
-        secs = c.wait_s(self.st, f.doc)
-        c.count_call(f.doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", self.st.name)
-        self.t0 = c.env.now
-        later(c.env, secs, self.done)
-
-    def done(self, _ev: Any) -> None:
-        f = self.flow
-        f.c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, f.c.env.now, _WAIT)
-        f.after(self.st, None)
 
 
 class _Event:
@@ -1268,7 +1161,7 @@ class _Event:
         self.st = st
         self.tp = tp
         self.client = client
-        self.enqueued = flow.c.env.now
+        self.enqueued = flow.m.env.now
         self.retries = 0
         self.throttles = 0
         self.t0 = 0.0
@@ -1277,7 +1170,7 @@ class _Event:
 
     def invoke(self, _ev: Any = None) -> None:
         f = self.flow
-        c = f.c
+        c = f.m
         env = c.env
         now = env.now
         k = self.tp.index
@@ -1309,7 +1202,7 @@ class _Event:
 
     def done(self, _ev: Any) -> None:
         f = self.flow
-        c = f.c
+        c = f.m
         now = c.env.now
         k = self.tp.index
         res = self.res
@@ -1334,4 +1227,3 @@ class _Event:
         self.retries += 1
 
 
-_CLIENT = "orchsim.ClientError"  # a synchronous client got the first function's error: failed, not caught

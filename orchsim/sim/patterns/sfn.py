@@ -49,7 +49,7 @@ from orchsim.sim.patterns.base import (
 )
 from orchsim.sim.platform import COLD, THROTTLED, TokenBucket, sfn_quotas
 
-__all__ = ["Machine", "start_express", "start_standard"]
+__all__ = ["Machine", "StartExecution", "start_express", "start_standard"]
 
 _EVENTS_PER_ATTEMPT = 5  # TaskStateEntered/Scheduled/Started/Succeeded|Failed/StateExited
 _EVENTS_PER_EXECUTION = 2  # ExecutionStarted, ExecutionSucceeded|Failed
@@ -113,6 +113,49 @@ class Machine(Pattern):
         self.limit_s = rules.express_max_duration_s if express else math.inf
 
 
+class StartExecution:
+    """StartExecution through the machine's token bucket: an async trigger (S3/EventBridge) waits for
+    a token; a synchronous client's SDK retries a throttled start ``sdk_max_attempts`` times with
+    full-jitter backoff, then gives up (``refused()``).
+
+    Parameters
+    ----------
+    m
+        The machine (its bucket, trigger and SDK settings).
+    begin
+        Called (with an event or nothing) when the execution starts.
+    refused
+        Called when the client gives up.
+    """
+
+    __slots__ = ("m", "begin", "refused", "tries")
+
+    def __init__(self, m: Machine, begin: Any, refused: Any) -> None:
+        self.m = m
+        self.begin = begin
+        self.refused = refused
+        self.tries = 0
+
+    def go(self, _ev: Any = None) -> None:
+        m = self.m
+        env = m.env
+        if m.trigger_sync:
+            if m.start_bucket.try_take(env.now):
+                self.begin()
+                return
+            self.tries += 1
+            if self.tries >= m.sdk_attempts:
+                self.refused()
+                return
+            later(env, m.ctx.sdk_backoff_s(self.tries - 1), self.go)
+            return
+        wait = m.start_bucket.take(env.now)
+        if wait > 0:
+            later(env, wait, self.begin)
+        else:
+            self.begin()
+
+
 class _Machine(Machine):
     """The linear pipeline's state machine; one :class:`_Execution` per document."""
 
@@ -140,7 +183,7 @@ class _Execution:
     schedules the next with :func:`later` (callbacks are lighter than SimPy processes)."""
 
     __slots__ = ("m", "doc", "duplicate", "t0", "deadline", "name", "task", "attempt", "transitions",
-                 "events", "sdk_tries", "t_start", "cold", "res", "k")
+                 "events", "t_start", "cold", "res", "k")
 
     def __init__(self, m: _Machine, doc: int, duplicate: bool) -> None:
         self.m = m
@@ -153,31 +196,17 @@ class _Execution:
         self.attempt = 0
         self.transitions = 0
         self.events = _EVENTS_PER_EXECUTION
-        self.sdk_tries = 0
         self.t_start = 0.0
         self.cold = False
         self.res = OK
         self.k = 0
 
     # -- StartExecution ---------------------------------------------------------------------
-    def start(self, _ev: Any = None) -> None:
-        m = self.m
-        env = m.ctx.env
-        if m.trigger_sync:
-            if not m.start_bucket.try_take(env.now):
-                self.sdk_tries += 1
-                if self.sdk_tries >= m.sdk_attempts:
-                    m.ctx.rec.finish(self.doc, env.now, FAILED)
-                    return
-                later(env, m.ctx.sdk_backoff_s(self.sdk_tries - 1), self.start)
-                return
-            self._begin()
-            return
-        wait = m.start_bucket.take(env.now)
-        if wait > 0:
-            later(env, wait, self._begin)
-        else:
-            self._begin()
+    def start(self) -> None:
+        StartExecution(self.m, self._begin, self._refused).go()
+
+    def _refused(self) -> None:
+        self.m.ctx.rec.finish(self.doc, self.m.env.now, FAILED)
 
     def _begin(self, _ev: Any = None) -> None:
         self.t0 = self.m.ctx.env.now
