@@ -40,6 +40,7 @@ from orchsim.analytic.coldstart import p_cold_log10, safe_log10
 from orchsim.analytic.contention import contention
 from orchsim.analytic.graph import CALLS_PREFIX, mixed_per_document
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
+from orchsim.analytic.tokens import STEP_INVOCATIONS, linear_tokens, split_calls
 from orchsim.aws.cost import COMPONENTS, price_monthly
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import (
@@ -152,6 +153,15 @@ def _merge(parts: list[dict[str, Array]], order: NDArray[np.int64] | None, point
     out = {}
     for key in parts[0]:
         blocks = [part[key] for part in parts]
+        if key == STEP_INVOCATIONS:  # (steps, points) per block: pad to the most steps, join points
+            rows = max(b.shape[0] for b in blocks)
+            joined = np.concatenate([np.pad(b, ((0, rows - b.shape[0]), (0, 0))) for b in blocks], axis=1)
+            if order is not None:
+                undone = np.empty_like(joined)
+                undone[:, order] = joined
+                joined = undone
+            out[key] = joined
+            continue
         if order is None:
             out[key] = np.concatenate(blocks)
             continue
@@ -243,6 +253,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
     cold = np.zeros(npts)
     busy_ms = np.zeros(npts)
     exec_ms = np.zeros(npts)
+    step_inv: list[Array] = []
     t: _StepTerms | None = None
     x86 = eph_any = None
     for k in range(k_max):
@@ -269,6 +280,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
             eph += ib * t.eph_per_ms
         cold += inv * pc
         invocations += inv
+        step_inv.append(inv * runs)
         exec_ms += ra * (t.wall_ms + pc * t.attempts_init)
         if k == 0:
             fail_first = 1.0 - t.succ
@@ -297,6 +309,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
         "duplicates": dup,
         "express_over_limit": zeros,
         "busy_s": busy_ms * runs / 1000.0,
+        STEP_INVOCATIONS: np.array(step_inv).reshape(k_max, npts),
     }
     if pattern == "sfn-express":
         steps = np.arange(k_max)[:, None]
@@ -412,6 +425,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
         "duplicates": zeros,
         "express_over_limit": zeros,
         "busy_s": busy_ms / 1000.0,
+        STEP_INVOCATIONS: np.array(inv).reshape(k_max, npts),
     }
 
 
@@ -466,8 +480,10 @@ def monthly_cost(
     book = load_price_book(prices)
     docs_month = np.asarray(docs_per_day, dtype=float) * book.rules.month_hours / 24.0
     monthly = {meter: per_doc[key] * docs_month for key, meter in _METER_OF.items()}
-    calls = {k: v * docs_month for k, v in service_calls.items()} if service_calls else None
-    return price_monthly(monthly, region, free_tier=free_tier, prices=book, service_calls=calls)
+    services, tokens = split_calls(service_calls or {})
+    calls = {k: v * docs_month for k, v in services.items()} if services else None
+    model = {m: (i * docs_month, o * docs_month) for m, (i, o) in tokens.items()} if tokens else None
+    return price_monthly(monthly, region, free_tier=free_tier, prices=book, service_calls=calls, model_tokens=model)
 
 
 def estimate(
@@ -533,6 +549,7 @@ def estimate(
             doc, docs_per_day, n_steps, refused = mixed_per_document(items, pattern, rules=rules, linear=per_document)
         else:
             doc = per_document(params, pattern, rules=rules)
+            doc.update({CALLS_PREFIX + k: v for k, v in linear_tokens(items, doc.pop(STEP_INVOCATIONS)).items()})
             docs_per_day, n_steps = params.docs_per_day, params.n_steps
         runs = doc["express_requests"] if pattern == "sfn-express" else np.ones(len(items))
         need, notes = contention(items, pattern, doc["busy_s"], doc["transitions"], runs)
@@ -542,12 +559,19 @@ def estimate(
         cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls)
         n = len(items)
         extra: dict[str, Any] = {}
+        services, tokens = split_calls(calls)
         if graphs:
-            extra["service_calls_per_doc"] = sum(calls.values(), np.zeros(n))
-            extra.update({f"cost_{c}_usd": v for c, v in cost.items() if c not in COMPONENTS and c != "total"
-                          and not c.startswith("unpriced:")})
+            extra["service_calls_per_doc"] = sum(services.values(), np.zeros(n))
             unpriced = [k[len("unpriced:"):] for k in cost if k.startswith("unpriced:")]
             extra["unpriced_service_calls"] = [", ".join(k for k in unpriced if cost[f"unpriced:{k}"][i] > 0) for i in range(n)]
+        if graphs or tokens:
+            extra.update({f"cost_{c}_usd": v for c, v in cost.items() if c not in COMPONENTS and c != "total"
+                          and not c.startswith(("unpriced:", "unpriced_tokens:"))})
+        if tokens:
+            extra["model_input_tokens_per_doc"] = sum((i for i, _ in tokens.values()), np.zeros(n))
+            extra["model_output_tokens_per_doc"] = sum((o for _, o in tokens.values()), np.zeros(n))
+            no_price = [k[len("unpriced_tokens:"):] for k in cost if k.startswith("unpriced_tokens:")]
+            extra["unpriced_model_tokens"] = [", ".join(m for m in no_price if cost[f"unpriced_tokens:{m}"][i] > 0) for i in range(n)]
         docs_per_month = docs_per_day * rules.month_hours / 24.0
         cols: dict[str, Any] = {
             "scenario": [s.name for s in items],

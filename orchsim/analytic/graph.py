@@ -70,6 +70,7 @@ from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold
 from orchsim.analytic.params import params_from_scenarios
+from orchsim.analytic.tokens import MODEL_IN, MODEL_OUT, STEP_INVOCATIONS, linear_tokens, step_tokens
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
     DEFAULT_RULES,
@@ -84,6 +85,7 @@ from orchsim.model.asl import Definition, StateDef
 from orchsim.model.dists import Exponential, Fixed, LogNormal, Uniform
 from orchsim.model.profile import FixedCount, ItemCount, LogNormalCount, PoissonCount, UniformCount
 from orchsim.model.scenario import KeepAlive, Scenario, check_pattern
+from orchsim.model.services import ModelDuration
 from orchsim.model.workflow import FAIL_STATE, NO_CHOICE, SANDBOX_TIMEOUT, TIMEOUT, Workflow, first_match
 
 __all__ = ["graph_per_document", "mixed_per_document"]
@@ -172,6 +174,11 @@ def _law(dist: Any) -> _Law:
         return _Law(m, cdf=lambda x: 1.0 - np.exp(-x / m), pe=lambda x: m * (1.0 - np.exp(-x / m) * (1.0 + x / m)))
     if isinstance(dist, Uniform):
         return _uniform(dist.low_ms, dist.high_ms)
+    if isinstance(dist, ModelDuration):  # own work plus a model call: equally likely points
+        pts = dist.points()
+        cum = np.concatenate([[0.0], np.cumsum(pts)]) / pts.size
+        return _Law(dist.mean_ms, cdf=lambda x: np.searchsorted(pts, x, side="right") / pts.size,
+                    pe=lambda x: cum[np.searchsorted(pts, x, side="right")])
     raise TypeError(f"unknown duration model {type(dist).__name__}")
 
 
@@ -1120,6 +1127,15 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         elif f.startswith("svc:"):
             row["service_calls"] += runs * x
             calls[f[4:]] = calls.get(f[4:], 0.0) + runs * x
+    for name, tp in sc.pipeline.runnable().tasks.items():  # model tokens: one call per invocation (or direct service call)
+        call = step_tokens(tp.step)
+        state_row = by_state.get(name)
+        if call is None or state_row is None:
+            continue
+        model, tin, tout = call
+        n_calls = state_row["service_calls"] if tp.kind == "service" and pattern.startswith("sfn") else state_row["invocations"]
+        calls[MODEL_IN + model] = calls.get(MODEL_IN + model, 0.0) + n_calls * tin
+        calls[MODEL_OUT + model] = calls.get(MODEL_OUT + model, 0.0) + n_calls * tout
     res["service_calls"] = {k: float(v) for k, v in calls.items()}
     res["by_state"] = by_state
     return {k: (float(v) if isinstance(v, float | np.floating) else v) for k, v in res.items()}
@@ -1163,9 +1179,12 @@ def mixed_per_document(
     refused = [""] * n
     flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None]
     if flat:
-        part = linear(params_from_scenarios([scenarios[i] for i in flat], rules=rules), pattern, rules=rules)
+        rows = [scenarios[i] for i in flat]
+        part = linear(params_from_scenarios(rows, rules=rules), pattern, rules=rules)
         for key in _SCALARS:
             doc[key][flat] = part[key]
+        for key, v in linear_tokens(rows, part[STEP_INVOCATIONS]).items():
+            calls.setdefault(key, np.zeros(n))[flat] = v
     for i, one in _graph_rows(scenarios, pattern, rules).items():
         if isinstance(one, str):
             refused[i] = one

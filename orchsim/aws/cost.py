@@ -24,7 +24,8 @@ from orchsim.aws.pricebook import PriceBook, ServicePrices, Tier, load_price_boo
 from orchsim.aws.rules import apply_free_allowance, split_free_allowance, tier_segments, tiered_cost
 from orchsim.aws.services import BILLING_UNITS, SERVICE_UNITS, normalise_calls, service_key, unpriced_note
 
-__all__ = ["COMPONENTS", "Cost", "LineItem", "UnitPrices", "price_metering", "price_monthly", "unit_prices", "wasted_usd"]
+__all__ = ["COMPONENTS", "WASTE_KINDS", "Cost", "LineItem", "UnitPrices", "price_metering", "price_monthly", "unit_prices",
+           "unpriced_model_note", "wasted_split", "wasted_usd"]
 
 COMPONENTS: tuple[str, ...] = (
     "lambda_requests",
@@ -57,6 +58,9 @@ class Cost:
     ``unpriced_calls`` lists the service calls counted but not priced (service key -> calls per
     month: no price in the book for the region, or no pricing rule such as Bedrock's per-token
     price), and ``unpriced_notes`` says why for each key; both are empty without service calls.
+    ``unpriced_tokens`` lists the model tokens (model -> (input, output) per month) of models the
+    book has no token price for in the region; ``model_usd`` the priced ones' USD per month, model
+    -> (input, output).
     """
 
     line_items: tuple[LineItem, ...]
@@ -65,6 +69,8 @@ class Cost:
     free_tier: bool
     unpriced_calls: Mapping[str, float] = field(default_factory=dict, hash=False)
     unpriced_notes: Mapping[str, str] = field(default_factory=dict, hash=False)
+    unpriced_tokens: Mapping[str, tuple[float, float]] = field(default_factory=dict, hash=False)
+    model_usd: Mapping[str, tuple[float, float]] = field(default_factory=dict, hash=False)
 
     @property
     def total_usd(self) -> float:
@@ -106,6 +112,11 @@ class Cost:
         if self.unpriced_calls:
             out["unpriced_service_calls"] = {
                 k: {"calls": n, "note": self.unpriced_notes.get(k, "")} for k, n in self.unpriced_calls.items()
+            }
+        if self.unpriced_tokens:
+            out["unpriced_model_tokens"] = {
+                m: {"input_tokens": i, "output_tokens": o, "note": unpriced_model_note(m, self.region)}
+                for m, (i, o) in self.unpriced_tokens.items()
             }
         return out
 
@@ -269,20 +280,38 @@ def price_metering(
         p = up.logs_gb
         items.append(LineItem("CloudWatch Logs ingestion", "logs", monthly.logs_gb, "GB", p, monthly.logs_gb * p))
 
-    if not monthly.service_calls:
-        return Cost(tuple(items), region, book.as_of, free_tier)
-    sp = book.service_prices(region)
-    units, unpriced = _service_units(normalise_calls(monthly.service_calls), sp)
-    for unit, q in units.items():
-        assert sp is not None  # a unit has a price only when the region has service prices
-        price = sp.units[unit]
-        if free_tier:
-            q = float(apply_free_allowance(q, price.free_units))
-        if q > 0:
-            bu = BILLING_UNITS[unit]
-            items.append(LineItem(unit, bu.component, q, bu.unit, price.usd_per_unit, q * price.usd_per_unit))
+    unpriced: dict[str, float] = {}
+    if monthly.service_calls:
+        sp = book.service_prices(region)
+        units, unpriced = _service_units(normalise_calls(monthly.service_calls), sp)
+        for unit, q in units.items():
+            assert sp is not None  # a unit has a price only when the region has service prices
+            price = sp.units[unit]
+            if free_tier:
+                q = float(apply_free_allowance(q, price.free_units))
+            if q > 0:
+                bu = BILLING_UNITS[unit]
+                items.append(LineItem(unit, bu.component, q, bu.unit, price.usd_per_unit, q * price.usd_per_unit))
+    unpriced_tokens: dict[str, tuple[float, float]] = {}
+    model_usd: dict[str, tuple[float, float]] = {}
+    for model, (tin, tout) in monthly.model_tokens.items():
+        mp = book.model_price(region, model)
+        if mp is None:
+            unpriced_tokens[model] = (tin, tout)
+            continue
+        model_usd[model] = (tin * mp.usd_per_input_token, tout * mp.usd_per_output_token)
+        for comp, what, q, p in (("model_input_tokens", "input", tin, mp.usd_per_input_token),
+                                 ("model_output_tokens", "output", tout, mp.usd_per_output_token)):
+            if q > 0:
+                items.append(LineItem(f"Bedrock {model} {what} tokens", comp, q, "tokens", p, q * p))
     notes = {k: unpriced_note(k, region) for k in unpriced}
-    return Cost(tuple(items), region, book.as_of, free_tier, unpriced, notes)
+    return Cost(tuple(items), region, book.as_of, free_tier, unpriced, notes, unpriced_tokens, model_usd)
+
+
+def unpriced_model_note(model: str, region: str) -> str:
+    """Why a model's tokens carry no price."""
+    return (f"no token price for model {model!r} in {region} in the price book (bedrock section): tokens counted, "
+            "not priced; add the model to your price file")
 
 
 _METERS = METERS
@@ -295,6 +324,7 @@ def price_monthly(
     free_tier: bool = False,
     prices: str | PriceBook | None = None,
     service_calls: Mapping[str, ArrayLike] | None = None,
+    model_tokens: Mapping[str, tuple[ArrayLike, ArrayLike]] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Vectorised :func:`price_metering`: monthly USD per component for arrays of monthly metering.
 
@@ -316,6 +346,9 @@ def price_monthly(
     service_calls
         Monthly direct service calls per key (:func:`orchsim.aws.services.service_key`), each a
         scalar or an array over points.
+    model_tokens
+        Monthly model tokens per price-book model, ``{model: (input, output)}``, each a scalar or
+        an array over points.
 
     Returns
     -------
@@ -323,7 +356,8 @@ def price_monthly(
         USD per month for each of :data:`COMPONENTS`, then each service component priced (only
         with ``service_calls``), and ``total``. Service calls without a price are returned under
         ``"unpriced:<key>"`` as calls per month (not USD, not in ``total``; the reason is
-        :func:`orchsim.aws.services.unpriced_note`).
+        :func:`orchsim.aws.services.unpriced_note`); tokens of a model without a price under
+        ``"unpriced_tokens:<model>"`` (input plus output tokens per month).
 
     Examples
     --------
@@ -337,7 +371,9 @@ def price_monthly(
     book = load_price_book(prices)
     up = unit_prices(book, region)
     calls = service_calls or {}
-    shape = np.broadcast_shapes(*(np.shape(v) for v in (*monthly.values(), *calls.values())))
+    tokens = model_tokens or {}
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (*monthly.values(), *calls.values(),
+                                                        *(t for pair in tokens.values() for t in pair))))
     q = {m: np.broadcast_to(np.asarray(monthly.get(m, 0.0), dtype=float), shape) for m in _METERS}
     req, x86, arm, trans = q["lambda_requests"], q["lambda_gb_s_x86_64"], q["lambda_gb_s_arm64"], q["sfn_transitions"]
     if free_tier:
@@ -369,21 +405,46 @@ def price_monthly(
         paid = apply_free_allowance(qty, price.free_units) if free_tier else qty
         comp = BILLING_UNITS[unit].component
         out[comp] = out[comp] + paid * price.usd_per_unit if comp in out else paid * price.usd_per_unit
+    unpriced_tok: dict[str, NDArray[np.float64]] = {}
+    for model, pair in tokens.items():
+        tin, tout = (np.broadcast_to(np.asarray(t, dtype=float), shape) for t in pair)
+        if not (np.all(np.isfinite(tin)) and np.all(np.isfinite(tout))) or np.any(tin < 0) or np.any(tout < 0):
+            raise ValueError(f"model_tokens[{model!r}] must be finite counts >= 0")
+        mp = book.model_price(region, model)
+        if mp is None:
+            unpriced_tok[model] = unpriced_tok.get(model, np.zeros(shape)) + tin + tout
+            continue
+        for comp, qty, usd in (("model_input_tokens", tin, mp.usd_per_input_token),
+                               ("model_output_tokens", tout, mp.usd_per_output_token)):
+            out[comp] = out[comp] + qty * usd if comp in out else qty * usd
     total = np.zeros(shape)
     for c in out:
         total += out[c]
     out["total"] = total
     for key, n in unpriced.items():
         out[f"unpriced:{key}"] = n
+    for model, n in unpriced_tok.items():
+        out[f"unpriced_tokens:{model}"] = n
     return out
 
 
-def wasted_usd(by_component: Mapping[str, float], window: Metering, waste: Waste) -> float:
-    """Monthly USD spent on waste: each component's cost times the wasted share of what it meters.
+WASTE_KINDS: tuple[str, ...] = ("lambda", "orchestration", "model", "total")
+"""The parts of :func:`wasted_split`, in order."""
 
-    Lambda compute and ephemeral storage by wasted GB-s, Lambda requests by wasted invocations,
-    Standard transitions by wasted transitions; Express requests, duration and logs by the share of
-    documents that failed or were lost.
+
+def wasted_split(
+    by_component: Mapping[str, float],
+    window: Metering,
+    waste: Waste,
+    model_usd: Mapping[str, tuple[float, float]] | None = None,
+) -> dict[str, float]:
+    """Monthly USD spent on waste, by kind: each component's cost times the wasted share of what it
+    meters.
+
+    ``lambda``: compute and ephemeral storage by wasted GB-s, requests by wasted invocations.
+    ``orchestration``: Standard transitions by wasted transitions; Express requests and duration, and
+    logs, by the share of documents that failed or were lost. ``model``: each model's input and
+    output tokens by its wasted tokens (tokens of failed or lost documents and of failed attempts).
 
     Parameters
     ----------
@@ -393,22 +454,49 @@ def wasted_usd(by_component: Mapping[str, float], window: Metering, waste: Waste
         The metering the cost was priced from (any period: only shares are taken).
     waste
         The wasted part of that metering.
+    model_usd
+        USD per month per model, (input, output) (:attr:`Cost.model_usd`): each model's own wasted
+        share; without it, one share per direction over all models (exact with one model).
 
     Returns
     -------
-    float
-        USD per month.
+    dict
+        USD per month for each of :data:`WASTE_KINDS` (``total`` their sum).
+
+    >>> wasted_split({**dict.fromkeys(COMPONENTS, 0.0), "sfn_transitions": 10.0},
+    ...              Metering(sfn_transitions=100), Waste(sfn_transitions=25))["orchestration"]
+    2.5
+    """
+    gb_s = window.lambda_gb_s
+    gb_share = waste.lambda_gb_s / gb_s if gb_s else 0.0
+    lam = (
+        by_component["lambda_compute"] * gb_share
+        + by_component["lambda_ephemeral"] * gb_share
+        + by_component["lambda_requests"] * (waste.lambda_requests / window.lambda_requests if window.lambda_requests else 0.0)
+    )
+    orch = (
+        by_component["sfn_transitions"] * (waste.sfn_transitions / window.sfn_transitions if window.sfn_transitions else 0.0)
+        + (by_component["express_requests"] + by_component["express_duration"] + by_component["logs"]) * waste.share_docs_bad
+    )
+    model = 0.0
+    if model_usd is not None:
+        for m, usd in model_usd.items():
+            for i in (0, 1):
+                metered, wasted = window.model_tokens.get(m, (0.0, 0.0))[i], waste.model_tokens.get(m, (0.0, 0.0))[i]
+                model += usd[i] * wasted / metered if metered else 0.0
+    else:
+        for i, comp in enumerate(("model_input_tokens", "model_output_tokens")):
+            metered = sum(pair[i] for pair in window.model_tokens.values())
+            wasted = sum(pair[i] for pair in waste.model_tokens.values())
+            model += by_component.get(comp, 0.0) * wasted / metered if metered else 0.0
+    return {"lambda": lam, "orchestration": orch, "model": model, "total": lam + orch + model}
+
+
+def wasted_usd(by_component: Mapping[str, float], window: Metering, waste: Waste) -> float:
+    """Monthly USD spent on waste: the total of :func:`wasted_split`.
 
     >>> wasted_usd({**dict.fromkeys(COMPONENTS, 0.0), "sfn_transitions": 10.0},
     ...            Metering(sfn_transitions=100), Waste(sfn_transitions=25))
     2.5
     """
-    gb_s = window.lambda_gb_s
-    gb_share = waste.lambda_gb_s / gb_s if gb_s else 0.0
-    return (
-        by_component["lambda_compute"] * gb_share
-        + by_component["lambda_ephemeral"] * gb_share
-        + by_component["lambda_requests"] * (waste.lambda_requests / window.lambda_requests if window.lambda_requests else 0.0)
-        + by_component["sfn_transitions"] * (waste.sfn_transitions / window.sfn_transitions if window.sfn_transitions else 0.0)
-        + (by_component["express_requests"] + by_component["express_duration"] + by_component["logs"]) * waste.share_docs_bad
-    )
+    return wasted_split(by_component, window, waste)["total"]

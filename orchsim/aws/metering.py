@@ -38,6 +38,9 @@ class Metering:
         Direct AWS service calls per key (``"dynamodb:putItem"``, ``"sqs:sendMessage"``: see
         :func:`orchsim.aws.services.service_key`), calls over the window. Priced where the price
         book has a price; the others are reported unpriced, never dropped.
+    model_tokens
+        Model calls' tokens per price-book model: ``{model: (input tokens, output tokens)}`` over
+        the window, every call that reached the model (retried, timed-out, duplicated ones too).
     """
 
     lambda_requests: float = 0.0
@@ -49,6 +52,7 @@ class Metering:
     express_gb_hours: float = 0.0
     logs_gb: float = 0.0
     service_calls: Mapping[str, float] = field(default_factory=dict, hash=False)
+    model_tokens: Mapping[str, tuple[float, float]] = field(default_factory=dict, hash=False)
 
     def scaled(self, factor: float) -> Metering:
         """Every quantity multiplied by ``factor`` (for example window -> month).
@@ -64,7 +68,8 @@ class Metering:
             A new metering; this one is unchanged.
         """
         scaled: dict[str, float] = {m: getattr(self, m) * factor for m in METERS}
-        return replace(self, service_calls={k: v * factor for k, v in self.service_calls.items()}, **scaled)
+        return replace(self, service_calls={k: v * factor for k, v in self.service_calls.items()},
+                       model_tokens={m: (i * factor, o * factor) for m, (i, o) in self.model_tokens.items()}, **scaled)
 
     @property
     def lambda_gb_s(self) -> float:
@@ -72,8 +77,8 @@ class Metering:
         return self.lambda_gb_s_x86_64 + self.lambda_gb_s_arm64
 
 
-METERS: tuple[str, ...] = tuple(f.name for f in fields(Metering) if f.name != "service_calls")
-"""The scalar meters of :class:`Metering` (every field but ``service_calls``), in field order."""
+METERS: tuple[str, ...] = tuple(f.name for f in fields(Metering) if f.name not in ("service_calls", "model_tokens"))
+"""The scalar meters of :class:`Metering` (every field but ``service_calls`` and ``model_tokens``), in field order."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,13 @@ class Waste:
     share_docs_bad
         Share of arrived documents that failed or were lost (Express requests, duration and logs
         are wasted in that share).
+    model_tokens
+        Model tokens of failed or lost documents, plus those of failed attempts of the others:
+        ``{model: (input tokens, output tokens)}``.
     """
 
     lambda_gb_s: float = 0.0
     lambda_requests: float = 0.0
     sfn_transitions: float = 0.0
     share_docs_bad: float = 0.0
+    model_tokens: Mapping[str, tuple[float, float]] = field(default_factory=dict, hash=False)

@@ -27,6 +27,7 @@ from orchsim.resources import data_dir
 from orchsim.yamlfile import read_yaml
 
 __all__ = [
+    "ModelPrice",
     "ARCHITECTURES",
     "default_prices_path",
     "PriceBook",
@@ -277,6 +278,20 @@ class _ServicesIn(_Frozen):
     scheduler: _SchedulerIn | None = None
 
 
+class _ModelPriceIn(_ServiceProvenance):
+    model_id: str = Field(min_length=1, max_length=200, description="the Bedrock model ID the price is for")
+    input_usd_per_1000_tokens: NonNeg
+    output_usd_per_1000_tokens: NonNeg
+
+
+class _BedrockRegionIn(_Frozen):
+    models: dict[str, _ModelPriceIn]
+
+
+class _BedrockIn(_Frozen):
+    regions: dict[str, _BedrockRegionIn]
+
+
 # (service section, price field, billing unit, units per quoted quantity, free-tier field or None)
 _SERVICE_FIELDS: tuple[tuple[str, str, str, float, str | None], ...] = (
     ("dynamodb", "write_request_units_usd_per_million", "dynamodb_write_request_units", 1e6, None),
@@ -300,6 +315,7 @@ class _PriceFileIn(_Frozen):
     step_functions: _SfnIn
     cloudwatch_logs: _LogsIn
     services: _ServicesIn | None = None
+    bedrock: _BedrockIn | None = None
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -392,6 +408,18 @@ class ServicePrices(_Frozen):
 
     region: str
     units: dict[str, ServiceUnitPrice]
+
+
+class ModelPrice(_Frozen):
+    """On-demand token prices of one model in one region (USD per token), with provenance."""
+
+    model: str
+    model_id: str
+    usd_per_input_token: float
+    usd_per_output_token: float
+    source: str
+    as_of: str
+    note: str = ""
 
 
 def _resolve(regions: dict[str, Any], region: str, service: str) -> tuple[Any, str | None]:
@@ -556,6 +584,29 @@ class PriceBook:
                 note=entry.note,
             )
         return ServicePrices(region=region, units=units) if units else None
+
+    def model_names(self, region: str) -> tuple[str, ...]:
+        """The models the book prices in ``region`` (empty without a ``bedrock`` section there)."""
+        bedrock = self._raw.bedrock
+        entry = bedrock.regions.get(region) if bedrock is not None else None
+        return tuple(entry.models) if entry is not None else ()
+
+    def model_price(self, region: str, model: str) -> ModelPrice | None:
+        """Token prices of ``model`` in ``region``, or None when the book has none (its calls are then
+        metered and reported unpriced, never priced at $0).
+
+        >>> p = load_price_book().model_price("us-east-1", "amazon.nova-lite")
+        >>> round(p.usd_per_input_token * 1e6, 3), round(p.usd_per_output_token * 1e6, 3)
+        (0.06, 0.24)
+        """
+        bedrock = self._raw.bedrock
+        entry = bedrock.regions.get(region) if bedrock is not None else None
+        m = entry.models.get(model) if entry is not None else None
+        if m is None:
+            return None
+        return ModelPrice(model=model, model_id=m.model_id, usd_per_input_token=m.input_usd_per_1000_tokens / 1000.0,
+                          usd_per_output_token=m.output_usd_per_1000_tokens / 1000.0, source=m.source, as_of=m.as_of,
+                          note=m.note)
 
     def check_region(self, region: str) -> None:
         """Raise :class:`InputError` unless every service has a price in ``region``."""

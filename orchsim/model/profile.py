@@ -45,6 +45,7 @@ class Step(FrozenModel):
     error_rate: float = Field(0.0, ge=0, le=1, description="transient error probability per attempt")
     fatal_error_rate: float = Field(0.0, ge=0, le=1, description="non-retryable error probability")
     ephemeral_storage_mb: int = Field(512, ge=512, le=10_240, description="ephemeral storage, MB")
+    service: str | None = Field(None, min_length=1, max_length=64, description="a model service (scenario services) each attempt calls")
 
     @model_validator(mode="after")
     def _rates(self) -> Step:
@@ -187,6 +188,7 @@ class TaskWait(FrozenModel):
     fatal_error_name: str | None = Field(None, min_length=1, max_length=256, description="ASL error name of a fatal error")
     memory_mb: int | None = Field(None, ge=128, le=10_240, description="memory of the function a Lambda chain calls it from, MB")
     timeout_s: float | None = Field(None, gt=0, le=900, description="timeout of that function, s (0-900)")
+    service: str | None = Field(None, min_length=1, max_length=64, description="a model service (scenario services) it calls")
 
     @model_validator(mode="after")
     def _rates(self) -> TaskWait:

@@ -41,6 +41,7 @@ from orchsim.model.profile import (
 from orchsim.model.profile import (
     FrozenModel as _Frozen,
 )
+from orchsim.model.services import ModelService, with_service
 from orchsim.model.workflow import Workflow, build_workflow
 from orchsim.resources import data_dir, scenario_path, workflow_path
 from orchsim.yamlfile import read_yaml
@@ -168,6 +169,7 @@ class Pipeline(_Frozen):
     map_items: dict[str, ItemCount] = Field(default_factory=dict, description="item count distribution per Map state")
     _workflow: Definition | None = PrivateAttr(None)
     _runnable: Workflow | None = PrivateAttr(None)
+    _services: dict[str, ModelService] = PrivateAttr(default_factory=dict)  # the scenario's, bound by Scenario
 
     @field_validator("steps")
     @classmethod
@@ -318,7 +320,7 @@ class Pipeline(_Frozen):
             (:func:`orchsim.model.workflow.build_workflow`).
         """
         if self._runnable is None:
-            self._runnable = build_workflow(self)
+            self._runnable = build_workflow(self, self._services)
         return self._runnable
 
     def resolved(self) -> tuple[Step, ...]:
@@ -336,12 +338,41 @@ class Pipeline(_Frozen):
         InputError
             For an imported definition that cannot be run as profiled (:meth:`runnable`).
         """
+        return self._linear(self._services)
+
+    def _linear(self, services: dict[str, ModelService]) -> tuple[Step, ...]:
+        """The steps, with ``services``' model calls folded in (none: as the file gives them)."""
         if self.definition is not None:
             return self.runnable().steps
         if isinstance(self.steps, int):
-            return tuple(self.step.model_copy(update={"name": f"step{i + 1}"}) for i in range(self.steps))
+            step = with_service(self.step, services, "pipeline.step") if services else self.step
+            return tuple(step.model_copy(update={"name": f"step{i + 1}"}) for i in range(self.steps))
         template = self.step.model_dump(by_alias=True)
-        return tuple(Step.model_validate({**template, **entry}) for entry in self.steps)
+        steps = [Step.model_validate({**template, **entry}) for entry in self.steps]
+        return tuple(with_service(st, services, f"pipeline.steps[{i}]") if services else st for i, st in enumerate(steps))
+
+    def bound_to(self, services: dict[str, ModelService]) -> Pipeline:
+        """This pipeline with the scenario's model services bound (a copy when they differ).
+
+        Raises
+        ------
+        InputError
+            Naming the step or state whose ``service`` the scenario does not declare.
+        """
+        named: list[tuple[str, Any]] = [("pipeline.step", self.step.service)]
+        if isinstance(self.steps, list):
+            named += [(f"pipeline.steps[{i}]", e.get("service")) for i, e in enumerate(self.steps)]
+        named += [(f"pipeline.states.{n}", e.get("service")) for n, e in self.states.items()]
+        for where, ref in named:
+            if ref is not None and ref not in services:
+                accepted = ", ".join(services) or "none declared (add a services: section)"
+                raise InputError(f"{where}.service", f"no model service {ref!r}; accepted: {accepted}")
+        if services == self._services:
+            return self
+        out = self.model_copy()
+        out._services = dict(services)
+        out._runnable = None
+        return out
 
 
 def _load_workflow(ref: str | dict[str, Any], substitutions: dict[str, str]) -> Definition:
@@ -457,6 +488,23 @@ class Scenario(_Frozen):
     lambda_: LambdaConfig = Field(LambdaConfig(), alias="lambda")
     chain: ChainConfig = ChainConfig()
     step_functions: StepFunctionsConfig = StepFunctionsConfig()
+    services: dict[str, ModelService] = Field(default_factory=dict, description="model services steps call, by name")
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _service_names(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for name in v:
+                if not isinstance(name, str) or not 0 < len(name) <= 64:
+                    raise InputError("services", f"a service name is text of 1-64 characters; got {name!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _bind_services(self) -> Scenario:
+        bound = self.pipeline.bound_to(self.services)
+        if bound is not self.pipeline:
+            object.__setattr__(self, "pipeline", bound)
+        return self
 
     @property
     def all_defaults(self) -> bool:
@@ -549,7 +597,7 @@ class Scenario(_Frozen):
         """
         if self.pipeline.definition is not None:
             return self
-        steps = self.steps()
+        steps = self.pipeline._linear({})  # as the file gives them: the services are bound again
         r = self.retry
         retrier: dict[str, Any] = {"ErrorEquals": ["Lambda.ServiceException", "Sandbox.Timedout",
                                                    "Lambda.TooManyRequestsException"],

@@ -33,6 +33,7 @@ from orchsim.errors import InputError
 from orchsim.model.asl import Definition, StateDef
 from orchsim.model.inspect import inspect_definition
 from orchsim.model.profile import ERROR_NAME_KEYS, ItemCount, LogNormalCount, Step, TaskWait
+from orchsim.model.services import ModelService, with_service
 
 if TYPE_CHECKING:  # pragma: no cover
     from orchsim.model.scenario import Pipeline
@@ -216,13 +217,16 @@ class Workflow:
 
 
 
-def build_workflow(pipeline: Pipeline) -> Workflow:
+def build_workflow(pipeline: Pipeline, services: Mapping[str, ModelService] | None = None) -> Workflow:
     """The pipeline's imported definition with its profile, ready to run.
 
     Parameters
     ----------
     pipeline
         A pipeline with a ``definition`` (validated: names and probabilities are checked already).
+    services
+        The scenario's model services: a Task whose profile names one calls it on each attempt
+        (:func:`orchsim.model.services.with_service`).
 
     Returns
     -------
@@ -265,14 +269,16 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
         kind = st.kind or "lambda"
         if kind == "lambda":
             names = {k: entry.pop(k) for k in ERROR_NAME_KEYS if k in entry}
-            step = Step.model_validate({**template, **entry, "name": st.name[:64]})
+            step = with_service(Step.model_validate({**template, **entry, "name": st.name[:64]}), services or {}, where)
             tasks[st.name] = TaskProfile(st, len(steps), step, None, names.get("error_name", LAMBDA_ERROR),
                                          names.get("fatal_error_name", TASK_FAILED))
         else:
             if kind in ("job", "callback", "activity") and "duration" not in entry:
                 raise InputError(where, f"Task {st.name!r} ({kind}) waits for something outside the state machine; give "
                                         "how long, e.g. {duration: {dist: lognormal, median_ms: 3600000, p95_ms: 14400000}}")
-            if "duration" not in entry:
+            if "duration" not in entry and entry.get("service") is not None:
+                entry["duration"] = {"dist": "fixed", "ms": 0}  # the model call is the latency
+            elif "duration" not in entry:
                 notes.append(f"Task {st.name!r} ({st.service or kind}): latency assumed lognormal, median 100 ms, "
                              "p95 400 ms (give pipeline.states.{name}.duration)".replace("{name}", st.name))
             wait = TaskWait.model_validate(entry)
@@ -287,7 +293,8 @@ def build_workflow(pipeline: Pipeline) -> Workflow:
                 update["memory_mb"] = wait.memory_mb
             if wait.timeout_s is not None:
                 update["timeout_s"] = wait.timeout_s
-            step = Step.model_validate(template).model_copy(update=update)
+            update["service"] = wait.service
+            step = with_service(Step.model_validate(template).model_copy(update=update), services or {}, where)
             tasks[st.name] = TaskProfile(st, len(steps), step, wait, wait.error_name or TASK_FAILED,
                                          wait.fatal_error_name or TASK_FAILED)
         steps.append(step)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orchsim.aws.cost import COMPONENTS, Cost, price_metering, wasted_usd
+from orchsim.aws.cost import COMPONENTS, Cost, price_metering, unpriced_model_note, wasted_split
 from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import DEFAULT_RULES, BillingRules, to_month
@@ -89,6 +89,14 @@ class Summary:
     service_calls: dict[str, float] = field(default_factory=dict)
     service_calls_per_doc: float = 0.0
     unpriced_service_calls: dict[str, Any] = field(default_factory=dict)
+    # Added with model services (issue 11): the waste by kind (lambda, orchestration, model, total;
+    # USD per month, total = wasted_usd), model tokens over the window per price-book model
+    # ({model: {"input", "output"}}), tokens per finished document, and unpriced models' tokens.
+    wasted_by_kind_usd: dict[str, float] = field(default_factory=dict)
+    model_tokens: dict[str, dict[str, float]] = field(default_factory=dict)
+    model_input_tokens_per_doc: float = 0.0
+    model_output_tokens_per_doc: float = 0.0
+    unpriced_model_tokens: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cost_total_usd(self) -> float:
@@ -128,8 +136,13 @@ class Summary:
                 out.update({f"cost_{c}_usd": v for c, v in value.items()})
             elif f.name == "service_calls":  # per resource, as columns (a tidy row holds no mappings)
                 out.update({f"calls_{k}": v for k, v in value.items()})
-            elif f.name == "unpriced_service_calls":
+            elif f.name in ("unpriced_service_calls", "unpriced_model_tokens"):
                 out[f.name] = ", ".join(value)
+            elif f.name == "wasted_by_kind_usd":
+                out.update({f"wasted_{k}_usd": v for k, v in value.items() if k != "total"})
+            elif f.name == "model_tokens":
+                for m, pair in value.items():
+                    out.update({f"tokens_{d}_{m}": v for d, v in pair.items()})
             else:
                 out[f.name] = value
         return out
@@ -321,21 +334,26 @@ def price_window(
     -------
     (Metering, Cost, dict)
         The monthly metering, its cost, and the summary's cost fields (``cost_usd``,
-        ``cost_per_1000_docs_usd``, ``wasted_usd``, ``region``, ``price_book_as_of``, ``free_tier``).
+        ``cost_per_1000_docs_usd``, ``wasted_usd``, ``wasted_by_kind_usd``, ``region``, ``price_book_as_of``,
+        ``free_tier``, ``unpriced_model_tokens``).
     """
     book.check_region(scenario.region)
     factor = month_factor(scenario, book.month_hours)
     monthly = window.scaled(factor)
     cost = price_metering(monthly, scenario.region, free_tier=scenario.free_tier, prices=book)
     by_comp = cost.by_component()
+    split = wasted_split(by_comp, window, waste, cost.model_usd)
     docs_month = docs_arrived * factor
     figures: dict[str, Any] = {
         "cost_usd": {"total": cost.total_usd, **{c: by_comp[c] for c in COMPONENTS}, **by_comp},  # + service components
         "cost_per_1000_docs_usd": cost.total_usd / docs_month * 1000.0 if docs_month else float("nan"),
-        "wasted_usd": wasted_usd(by_comp, window, waste),
+        "wasted_usd": split["total"],
+        "wasted_by_kind_usd": split,
         "region": scenario.region,
         "price_book_as_of": book.as_of,
         "free_tier": scenario.free_tier,
+        "unpriced_model_tokens": {m: {"input_tokens": i, "output_tokens": o, "note": unpriced_model_note(m, scenario.region)}
+                                  for m, (i, o) in cost.unpriced_tokens.items()},
     }
     return monthly, cost, figures
 

@@ -8,7 +8,8 @@ Sources: :data:`ARRIVALS` (arrival times), :data:`JITTER` (SDK backoff and ASL f
 :data:`DUPLICATES` (at-least-once duplicates), :data:`KEEP_ALIVE` (drawn keep-alive periods), and
 per step ``k`` four streams through :func:`step_stream`: :data:`WORK` (first attempts' work times),
 :data:`OUTCOME` (first attempts' outcome uniforms), :data:`RETRY_WORK` and :data:`RETRY_OUTCOME`
-(the same for later attempts). Every pattern of a scenario uses the same streams (common random
+(the same for later attempts), and for a step that calls a model :data:`MODEL` and :data:`RETRY_MODEL`
+(its tokens). Every pattern of a scenario uses the same streams (common random
 numbers), so document ``i``'s first attempt at step ``k`` draws the same work and outcome under
 every pattern.
 
@@ -29,7 +30,9 @@ __all__ = [
     "KINDS_PER_STATE",
     "JITTER",
     "KEEP_ALIVE",
+    "MODEL",
     "OUTCOME",
+    "RETRY_MODEL",
     "RETRY_OUTCOME",
     "RETRY_WORK",
     "WORK",
@@ -54,6 +57,11 @@ RETRY_WORK = 2
 """Step stream kind: work durations of later attempts (drawn in blocks, as needed)."""
 RETRY_OUTCOME = 3
 """Step stream kind: outcome uniforms of later attempts (drawn in blocks, as needed)."""
+MODEL = 4
+"""Step stream kind: a model-calling step's first attempts' tokens (and latency, for an explicit
+latency distribution), one per document, drawn up front."""
+RETRY_MODEL = 5
+"""Step stream kind: the same for later attempts (drawn in blocks, as needed)."""
 
 GRAPH_BASE = 100_000
 """First source number of an imported workflow's per-state streams: state ``i`` (definition order)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -242,6 +243,15 @@ def check_replication(replication: object, field: str = "replication") -> int:
     return replication
 
 
+def _wasted_tokens(tokens: tuple[Any, Any], failed: tuple[Any, Any], bad: np.ndarray) -> tuple[float, float]:
+    """(input, output) tokens wasted: all of the failed or lost documents', the failed attempts' of the others."""
+    out = []
+    for every, lost in zip(tokens, failed, strict=True):
+        a, b = np.frombuffer(every, dtype=np.float64), np.frombuffer(lost, dtype=np.float64)
+        out.append(float(a[bad].sum() + b[~bad].sum()))
+    return out[0], out[1]
+
+
 def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules) -> SimulationResult:
     sc = ctx.scenario
     rec = ctx.rec
@@ -260,6 +270,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         express_gb_hours=float(express_gb_hours(rec.express_billed_ms_mb, 1.0)),
         logs_gb=rec.log_bytes / 1e9,
         service_calls={k: float(v) for k, v in sorted(rec.service_calls.items())},
+        model_tokens={m: (float(sum(i)), float(sum(o))) for m, (i, o) in rec.doc_tokens.items()},
     )
     docs = rec.doc_table()
     outcome = docs["outcome"]
@@ -274,6 +285,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         lambda_requests=float(docs["invocations"][bad].sum() + docs["waste_invocations"][~bad].sum()),
         sfn_transitions=float(docs["transitions"][bad].sum()),
         share_docs_bad=float(bad.sum()) / n if n else 0.0,
+        model_tokens={m: _wasted_tokens(rec.doc_tokens[m], rec.doc_waste_tokens[m], bad) for m in rec.doc_tokens},
     )
     monthly, cost, figures = price_window(sc, window, waste, n, book)
     finished = n - int(counts[IN_FLIGHT])
@@ -320,6 +332,9 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         service_calls=dict(window.service_calls),
         service_calls_per_doc=per_doc(sum(window.service_calls.values())),
         unpriced_service_calls=dict(cost.to_dict().get("unpriced_service_calls", {})),  # type: ignore[call-overload]
+        model_tokens={m: {"input": i, "output": o} for m, (i, o) in window.model_tokens.items()},
+        model_input_tokens_per_doc=per_doc(sum(i for i, _ in window.model_tokens.values())),
+        model_output_tokens_per_doc=per_doc(sum(o for _, o in window.model_tokens.values())),
         **figures,
     )
     documents = invocations_df = None

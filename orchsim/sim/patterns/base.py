@@ -17,6 +17,7 @@ from simpy.events import NORMAL
 from orchsim.aws.rules import DEFAULT_RULES, BillingRules, billed_ms, gb_per_ms
 from orchsim.model.graph import linear_graph
 from orchsim.model.scenario import Scenario, Step
+from orchsim.model.services import ModelDuration
 from orchsim.sim import rng as streams
 from orchsim.sim.arrivals import arrival_times
 from orchsim.sim.budget import DETAIL_DOCS
@@ -78,7 +79,7 @@ class Draws:
     ``u[k][i]`` (uniform, for its outcome), whatever the pattern. Retries, jitter, keep-alive and
     duplicates draw from their own streams."""
 
-    __slots__ = ("work_ms", "u", "_retry_work", "_retry_u", "jitter", "dup")
+    __slots__ = ("work_ms", "u", "_retry_work", "_retry_u", "jitter", "dup", "tokens_in", "tokens_out")
 
     work_ms: list[array[float]]
     u: list[array[float]]
@@ -87,14 +88,29 @@ class Draws:
         seed = scenario.seed
         self.work_ms = []
         self.u = []
-        self._retry_work: list[_Buffer] = []
+        self._retry_work: list[_Buffer | _ModelBuffer] = []
         self._retry_u: list[_Buffer] = []
+        self.tokens_in: list[array[float] | None] = []
+        self.tokens_out: list[array[float] | None] = []
         for k, step in enumerate(steps):
             dist = step.duration
-            self.work_ms.append(_doubles(dist.sample(streams.step_stream(seed, replication, k, streams.WORK), n_docs)))
             self.u.append(_doubles(streams.step_stream(seed, replication, k, streams.OUTCOME).random(n_docs)))
-            self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, streams.RETRY_WORK), dist.sample))
             self._retry_u.append(_Buffer(streams.step_stream(seed, replication, k, streams.RETRY_OUTCOME), _uniform))
+            if not isinstance(dist, ModelDuration):
+                self.work_ms.append(_doubles(dist.sample(streams.step_stream(seed, replication, k, streams.WORK), n_docs)))
+                self._retry_work.append(_Buffer(streams.step_stream(seed, replication, k, streams.RETRY_WORK), dist.sample))
+                self.tokens_in.append(None)
+                self.tokens_out.append(None)
+                continue
+            # A model call: its own work from the step's streams (as without the call), the tokens
+            # and latency from the model streams, the work time their sum.
+            own = dist.own.sample(streams.step_stream(seed, replication, k, streams.WORK), n_docs)
+            tin, tout, lat = _model_calls(dist, streams.step_stream(seed, replication, k, streams.MODEL), n_docs)
+            self.work_ms.append(_doubles(own + lat))
+            self.tokens_in.append(_doubles(tin))
+            self.tokens_out.append(_doubles(tout))
+            self._retry_work.append(_ModelBuffer(dist, streams.step_stream(seed, replication, k, streams.RETRY_WORK),
+                                                 streams.step_stream(seed, replication, k, streams.RETRY_MODEL)))
         self.jitter = _Buffer(streams.stream(seed, replication, streams.JITTER), _uniform)
         self.dup = _Buffer(streams.stream(seed, replication, streams.DUPLICATES), _uniform)
 
@@ -118,6 +134,54 @@ class Draws:
         if attempt == 0:
             return self.work_ms[k][doc], self.u[k][doc]
         return self._retry_work[k].next(), self._retry_u[k].next()
+
+
+    def tokens(self, k: int, doc: int, first: bool) -> tuple[float, float]:
+        """(input, output) tokens of the model call of the attempt just drawn at model step ``k``:
+        the document's first-attempt draw, or (``first`` False) the last retry draw."""
+        if first:
+            return self.tokens_in[k][doc], self.tokens_out[k][doc]  # type: ignore[index]
+        buf = self._retry_work[k]
+        assert isinstance(buf, _ModelBuffer)
+        return buf.last_in, buf.last_out
+
+
+def _model_calls(dist: ModelDuration, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` model calls: (input tokens, output tokens, latency ms)."""
+    svc = dist.service
+    tin = svc.tokens.input.sample(rng, n).astype(float)
+    tout = svc.tokens.output.sample(rng, n).astype(float)
+    return tin, tout, svc.latency_ms(tout, rng)
+
+
+class _ModelBuffer:
+    """A model step's later attempts in blocks: ``next()`` gives the work time (own work plus the
+    call's latency) and leaves that call's tokens in ``last_in`` and ``last_out``."""
+
+    __slots__ = ("_dist", "_own_rng", "_model_rng", "_work", "_in", "_out", "_i", "last_in", "last_out")
+
+    def __init__(self, dist: ModelDuration, own_rng: np.random.Generator, model_rng: np.random.Generator) -> None:
+        self._dist = dist
+        self._own_rng = own_rng
+        self._model_rng = model_rng
+        self._work: list[float] = []
+        self._in: list[float] = []
+        self._out: list[float] = []
+        self._i = 0
+        self.last_in = 0.0
+        self.last_out = 0.0
+
+    def next(self) -> float:
+        i = self._i
+        if i >= len(self._work):
+            own = self._dist.own.sample(self._own_rng, _BLOCK)
+            tin, tout, lat = _model_calls(self._dist, self._model_rng, _BLOCK)
+            self._work, self._in, self._out = (own + lat).tolist(), tin.tolist(), tout.tolist()
+            i = 0
+        self._i = i + 1
+        self.last_in = self._in[i]
+        self.last_out = self._out[i]
+        return self._work[i]
 
 
 def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -276,6 +340,49 @@ class Recorder:
         self.spans = _SpanColumns()
         self.lanes: dict[str, int] = {"": 0}
         self.state_ids: dict[str, int] = {}
+        # Model calls (steps with a service): tokens per price-book model, per document, and the
+        # part of them spent on attempts that failed (their result thrown away).
+        self.model_of: list[str | None] = [s.duration.service.model if isinstance(s.duration, ModelDuration) else None
+                                           for s in steps]
+        self.doc_tokens: dict[str, tuple[array[float], array[float]]] = {}
+        self.doc_waste_tokens: dict[str, tuple[array[float], array[float]]] = {}
+        self.doc_ok_tokens: dict[str, tuple[array[float], array[float]]] = {}  # since the last (re)start
+        for m in dict.fromkeys(name for name in self.model_of if name is not None):
+            self.doc_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
+            self.doc_waste_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
+            self.doc_ok_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
+
+    def model_rerun(self, doc: int) -> None:
+        """The document is run again from the top (a synchronous chain re-run by its async trigger):
+        the tokens of its calls that succeeded so far are wasted (they are paid again)."""
+        for m, (oin, oout) in self.doc_ok_tokens.items():
+            win, wout = self.doc_waste_tokens[m]
+            win[doc] += oin[doc]
+            wout[doc] += oout[doc]
+            oin[doc] = oout[doc] = 0.0
+
+    def model_call(self, doc: int, k: int, tokens_in: float, tokens_out: float, failed: bool) -> None:
+        """Meter one model call (billed when made: it reached the model).
+
+        Parameters
+        ----------
+        doc
+            Document index.
+        k
+            The calling step's index (a step with a model service).
+        tokens_in, tokens_out
+            Its input and output tokens.
+        failed
+            The attempt making it fails (error or timeout): its tokens are wasted.
+        """
+        m = self.model_of[k]
+        assert m is not None
+        tin, tout = self.doc_tokens[m]
+        tin[doc] += tokens_in
+        tout[doc] += tokens_out
+        win, wout = self.doc_waste_tokens[m] if failed else self.doc_ok_tokens[m]
+        win[doc] += tokens_in
+        wout[doc] += tokens_out
 
     def invocation(self, doc: int, k: int, start_s: float, end_s: float, cold: bool, result: int, orphan: bool = False) -> int:
         """Meter one billed invocation.
@@ -559,6 +666,25 @@ class Context:
         self.err_cut = [s.fatal_error_rate + s.error_rate for s in self.steps]
         self._work_ms = self.draws.work_ms
         self._u = self.draws.u
+        self.calls_model = [m is not None for m in self.rec.model_of]  # steps that call a model
+
+    def meter_model(self, k: int, doc: int, first: bool, work_ms: float, u: float) -> None:
+        """Meter the model call of the attempt just drawn at step ``k`` (``first``: the document's
+        first-attempt draw); it is wasted if the attempt fails (error, fatal error or timeout).
+
+        Parameters
+        ----------
+        k
+            Step index (a step that calls a model).
+        doc
+            Document index.
+        first
+            The draw was the document's first-attempt draw (else the step's last retry draw).
+        work_ms, u
+            The attempt's work time and outcome uniform.
+        """
+        tin, tout = self.draws.tokens(k, doc, first)
+        self.rec.model_call(doc, k, tin, tout, work_ms > self.timeout_ms[k] or u < self.err_cut[k])
 
     def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
         """Result and running time of one attempt, from the common random numbers.
@@ -582,6 +708,8 @@ class Context:
             work_ms, u = self._work_ms[k][doc], self._u[k][doc]
         else:
             work_ms, u = self.draws.attempt(k, doc, tries)
+        if self.calls_model[k]:
+            self.meter_model(k, doc, tries == 0, work_ms, u)
         if work_ms > self.timeout_ms[k]:
             return TIMEOUT, self.timeout_ms[k]
         if u < self.fatal[k]:

@@ -78,6 +78,7 @@ class _Chain(Pattern):
         recorded = failure_outcome_recorded("lambda-chain-sync", trigger_async=True, dead_letter=sc.chain.dead_letter)
         self.fail_async = FAILED if recorded else LOST
         self.timeout_s = [ms / 1000.0 for ms in ctx.timeout_ms]
+        self.calls_model_any = any(ctx.calls_model)
 
 
 class _Frame:
@@ -244,6 +245,8 @@ class _Run:
                     rec.finish(d.doc, now, c.fail_async)
                 else:
                     self.next_pos = 0
+                    if c.calls_model_any:
+                        rec.model_rerun(d.doc)
                     self._sleep_until(now + ASYNC_RETRY_DELAYS_S[d.retries], None, self._invoke_next)
                     d.retries += 1
                 return

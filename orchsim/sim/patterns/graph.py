@@ -207,6 +207,7 @@ class _Runner(Pattern):
         self.used = [bytearray(ctx.n_docs) for _ in ctx.steps]
         self.work_ms = ctx.draws.work_ms
         self.u = ctx.draws.u
+        self.calls_model = ctx.calls_model
         self.timeout_ms = ctx.timeout_ms
         self.fatal = ctx.fatal
         self.err_cut = ctx.err_cut
@@ -223,10 +224,15 @@ class _Runner(Pattern):
     def draw(self, k: int, doc: int) -> tuple[float, float]:
         """(work ms, outcome uniform) of an attempt: the common draw on the document's first visit."""
         used = self.used[k]
-        if not used[doc]:
+        first = not used[doc]
+        if first:
             used[doc] = 1
-            return self.work_ms[k][doc], self.u[k][doc]
-        return self.ctx.draws.attempt(k, doc, 1)
+            work_ms, u = self.work_ms[k][doc], self.u[k][doc]
+        else:
+            work_ms, u = self.ctx.draws.attempt(k, doc, 1)
+        if self.calls_model[k]:
+            self.ctx.meter_model(k, doc, first, work_ms, u)
+        return work_ms, u
 
     def outcome(self, k: int, u: float) -> int:
         if u < self.fatal[k]:
@@ -252,9 +258,11 @@ class _Runner(Pattern):
         return self._first[name][doc]
 
     def rerun(self, doc: int) -> None:
-        """A chain re-run of the document from the top: its first-visit draws apply again."""
+        """A chain re-run of the document from the top: its first-visit draws apply again, and the
+        model calls that succeeded so far are paid again (wasted)."""
         for seen in self._seen.values():
             seen[doc] = 0
+        self.rec.model_rerun(doc)
 
     def choose(self, st: StateDef, doc: int) -> str | None:
         u = self._draw(st.name, doc)
@@ -626,9 +634,13 @@ class _Visit:
         used = m.used[k]
         if used[doc]:
             work_ms, u = m.ctx.draws.attempt(k, doc, 1)
+            if m.calls_model[k]:
+                m.ctx.meter_model(k, doc, False, work_ms, u)
         else:
             used[doc] = 1
             work_ms, u = m.work_ms[k][doc], m.u[k][doc]
+            if m.calls_model[k]:
+                m.ctx.meter_model(k, doc, True, work_ms, u)
         limit = st.timeout_s
         if tp.is_lambda:
             status = m.acquire(k, now)
