@@ -383,15 +383,21 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
         ("Express duration $/month", lambda r: f"{r.cost_usd['express_duration']:,.2f}"),
         ("CloudWatch Logs $/month", lambda r: f"{r.cost_usd['logs']:,.2f}"),
         *_service_rows(summaries),
+        *_model_rows(summaries),
         ("total $/month", lambda r: f"{r.cost_usd['total']:,.2f}"),
         ("$ per 1,000 documents", lambda r: _per_1000(r.cost_per_1000_docs_usd)),
         ("wasted $/month", lambda r: f"{r.wasted_usd:,.2f}"),
+        *([("  of which model $/month", lambda r: f"{r.wasted_by_kind_usd.get('model', 0.0):,.2f}")]
+          if any(r.model_tokens for r in summaries) else []),
     ]
     table = [[""] + [r.pattern for r in summaries]] + [[label] + [fn(r) for r in summaries] for label, fn in spec]
     empty = [r.pattern for r in summaries if not r.docs_arrived]
     if empty:
         title += (f"\nno documents arrived in the simulated window under {', '.join(empty)}: per-document figures "
                   "show '-' (lengthen window_hours or raise workload.docs_per_day)")
+    no_price = {m: v["note"] for r in summaries for m, v in r.unpriced_model_tokens.items()}
+    if no_price:
+        title += "\ntokens counted, not priced: " + "; ".join(sorted(no_price.values()))
     unpriced = {k: v["note"] for r in summaries for k, v in r.unpriced_service_calls.items()}
     if unpriced:
         title += "\ncounted, not priced: " + "; ".join(f"{k} ({note.removesuffix('; counted, not priced')})" for k, note in sorted(unpriced.items()))
@@ -404,6 +410,21 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
     return "\n".join(lines)
 
 
+_MODEL_COMPONENTS = ("model_input_tokens", "model_output_tokens")
+
+
+def _model_rows(summaries: list[Summary]) -> list[tuple[str, Callable[[Summary], str]]]:
+    """Rows for model calls: tokens over the window and their cost (scenarios with model services)."""
+    if not any(r.model_tokens for r in summaries):
+        return []
+    return [
+        ("model input tokens", lambda r: f"{sum(t['input'] for t in r.model_tokens.values()):,.0f}"),
+        ("model output tokens", lambda r: f"{sum(t['output'] for t in r.model_tokens.values()):,.0f}"),
+        ("model input tokens $/month", lambda r: f"{r.cost_usd.get('model_input_tokens', 0.0):,.2f}"),
+        ("model output tokens $/month", lambda r: f"{r.cost_usd.get('model_output_tokens', 0.0):,.2f}"),
+    ]
+
+
 def _service_rows(summaries: list[Summary]) -> list[tuple[str, Callable[[Summary], str]]]:
     """Rows for calls to other AWS services and their priced components (imported workflows only)."""
     if not any(r.service_calls for r in summaries):
@@ -411,7 +432,8 @@ def _service_rows(summaries: list[Summary]) -> list[tuple[str, Callable[[Summary
     rows: list[tuple[str, Callable[[Summary], str]]] = [
         ("service calls", lambda r: f"{sum(r.service_calls.values()):,.0f}"),
     ]
-    extra = dict.fromkeys(c for r in summaries for c in r.cost_usd if c not in COMPONENTS and c != "total")
+    extra = dict.fromkeys(c for r in summaries for c in r.cost_usd
+                          if c not in COMPONENTS and c not in _MODEL_COMPONENTS and c != "total")
     for comp in extra:
         rows.append((f"{comp} $/month", lambda r, c=comp: f"{r.cost_usd.get(c, 0.0):,.2f}"))  # type: ignore[misc]
     return rows
