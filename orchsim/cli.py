@@ -420,6 +420,7 @@ def _model_rows(summaries: list[Summary]) -> list[tuple[str, Callable[[Summary],
     return [
         ("model input tokens", lambda r: f"{sum(t['input'] for t in r.model_tokens.values()):,.0f}"),
         ("model output tokens", lambda r: f"{sum(t['output'] for t in r.model_tokens.values()):,.0f}"),
+        ("model throttles", lambda r: f"{sum(r.model_throttles.values()):,}"),
         ("model input tokens $/month", lambda r: f"{r.cost_usd.get('model_input_tokens', 0.0):,.2f}"),
         ("model output tokens $/month", lambda r: f"{r.cost_usd.get('model_output_tokens', 0.0):,.2f}"),
     ]

@@ -166,7 +166,8 @@ def test_unknown_service_is_refused_naming_the_step(change: dict, field: str) ->
 @pytest.mark.parametrize("bad", [
     {"latency": {"first_token_ms": 1, "output_tokens_per_s": 1}, "duration": {"dist": "fixed", "ms": 5}},
     {"tokens": {"input": {"dist": "zipf"}, "output": {"dist": "fixed", "n": 1}}},
-    {"quota": {"requests_per_minute": 5}},
+    {"quota": {"requests_per_minute": 0}},
+    {"sdk": {"mode": "adaptive"}},
 ])
 def test_bad_service_is_one_input_error(bad: dict) -> None:
     svc = {"model": "amazon.nova-lite", "tokens": FIXED, "latency": {"first_token_ms": 0, "output_tokens_per_s": 50}}
@@ -186,3 +187,44 @@ def test_model_duration_law_matches_its_draws() -> None:
         assert float(d.cdf(np.array([q]))[0]) == pytest.approx(float(np.mean(x <= q)), abs=0.01)
     pts = d.points()
     assert pts.mean() == pytest.approx(d.mean_ms, rel=0.02)
+
+
+def test_quota_bucket_admits_its_closed_form() -> None:
+    """A flood of calls against R requests a minute: a full bucket (R) then R/60 a second."""
+    from orchsim.sim.platform import ModelGate
+
+    gate = ModelGate(600, None)
+    admitted = sum(gate.call(i * 0.01, 1.0, 1.0, 1, lambda _: 0.0)[1] for i in range(60_000))  # 600 s
+    assert admitted == 600 + math.floor(10 * 599.99 + 1e-9)  # the last call is at 599.99 s
+    tokens = ModelGate(None, 60_000)  # 1,000 tokens a second, a minute's worth in the bucket
+    got = sum(tokens.call(i * 0.1, 400.0, 100.0, 1, lambda _: 0.0)[1] for i in range(3000))  # 300 s of 5,000 tokens/s offered
+    assert got == pytest.approx((60_000 + 1_000 * 300) / 500, abs=1)
+    burn = ModelGate(None, 60_000, burndown=5.0)  # output tokens count five times
+    assert burn.call(0.0, 0.0, 12_000.0, 1, lambda _: 0.0)[1] and not burn.call(0.0, 0.0, 1.0, 1, lambda _: 0.0)[1]
+
+
+def test_sdk_retries_a_throttled_call_with_full_jitter_backoff() -> None:
+    from orchsim.sim.platform import ModelGate
+
+    gate = ModelGate(1, None)  # one request a minute
+    assert gate.call(0.0, 1, 1, 5, lambda i: 2.0**i)[1]
+    waited, ok, throttled = gate.call(1.0, 1, 1, 5, lambda i: 2.0**i)  # tries at 1, 2, 4, 8, 16 s: all throttled
+    assert (waited, ok, throttled) == (15.0, False, 5)
+    waited, ok, throttled = gate.call(50.0, 1, 1, 5, lambda i: 2.0**i)  # 50, 51, 53, 57, 65: the last fits
+    assert (waited, ok, throttled) == (15.0, True, 4)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_over_quota_calls_are_throttled_and_not_billed(pattern: str) -> None:
+    free = _scenario({"error_rate": 0.0})
+    tight = _scenario({"error_rate": 0.0, "quota": {"requests_per_minute": 60}, "sdk": {"mode": "standard"}})
+    a = simulate(free, pattern, detail=False).summary
+    b = simulate(tight, pattern, detail=False).summary
+    # 12,000 documents a day offer 8.3 calls a minute: below 60 a minute nothing is throttled...
+    assert a.model_throttles == {} and b.model_throttles == {}
+    assert b.cost_total_usd == pytest.approx(a.cost_total_usd)
+    hot = _scenario({"error_rate": 0.0, "quota": {"requests_per_minute": 4}, "sdk": {"mode": "standard"}})
+    c = simulate(hot, pattern, detail=False).summary
+    calls = c.model_tokens["amazon.nova-lite"]["input"] / 1000  # ...above it the admitted rate is the quota
+    assert calls <= 4 * 120 + 4 + 1
+    assert c.share_succeeded < 0.7 and sum(c.model_throttles.values()) > calls

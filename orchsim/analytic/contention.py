@@ -8,6 +8,10 @@ of ``burst_duration_s`` adds at most ``extra rate x min(burst, busy time)``. The
 the account's ``lambda.concurrency_limit``
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
 
+Model quotas (fluid estimate, approximate): a model's calls and quota tokens per minute at the peak
+arrival rate, against its requests- and tokens-per-minute buckets (one minute's quota, refilled
+continuously); a burst fits if the bucket holds its excess.
+
 Step Functions: executions started per second (StartExecution) and, for Standard, state transitions
 per second, against the region's token buckets (:func:`orchsim.aws.rules.sfn_quotas`); a burst
 fits if the bucket holds its excess over the refill rate.
@@ -23,7 +27,7 @@ from numpy.typing import NDArray
 from orchsim.aws.rules import BucketSpec, sfn_quotas
 from orchsim.model.scenario import Scenario
 
-__all__ = ["contention"]
+__all__ = ["contention", "model_quota_use"]
 
 Array = NDArray[np.float64]
 
@@ -96,3 +100,48 @@ def contention(
                 parts.append(f"needs about {t:,.0f} state transitions/s at the peak; quota {quotas['transition'].refill_per_s:,.0f}/s")
         notes.append("; ".join(parts) + ": run orchsim simulate to see the throttling" if parts else "")
     return need, notes
+
+
+def model_quota_use(
+    scenarios: Sequence[Scenario], tokens: dict[str, tuple[Array, Array]], calls: dict[str, Array]
+) -> tuple[Array, list[str]]:
+    """How much of its model quotas each scenario offers at its peak (fluid estimate), and a note
+    where the buckets are overdrawn.
+
+    Parameters
+    ----------
+    scenarios
+        The points.
+    tokens
+        Expected (input, output) tokens per document, per price-book model.
+    calls
+        Expected calls per document, per price-book model.
+
+    Returns
+    -------
+    tuple
+        ``(use, notes)``: the largest offered/quota ratio at the peak over each scenario's models and
+        both quotas (0 without quotas; above 1 the model throttles), and ``""`` or the overdrawn quota.
+    """
+    use = np.zeros(len(scenarios))
+    notes = [""] * len(scenarios)
+    for i, sc in enumerate(scenarios):
+        base, peak, lasts = _rates(sc)
+        said: list[str] = []
+        for svc in sc.services.values():
+            q = svc.quota
+            if q is None or svc.model not in tokens:
+                continue
+            tin, tout = tokens[svc.model]
+            per_doc = {"requests": float(calls[svc.model][i]), "tokens": float(tin[i] + q.output_token_burndown * tout[i])}
+            for what, quota in (("requests", q.requests_per_minute), ("tokens", q.tokens_per_minute)):
+                if not quota or not per_doc[what]:
+                    continue
+                use[i] = max(use[i], peak * per_doc[what] * 60.0 / quota)
+                bucket = BucketSpec(size=quota, refill_per_s=quota / 60.0)
+                if _over(bucket, base * per_doc[what], peak * per_doc[what], lasts) and svc.model not in said:
+                    said.append(svc.model)
+                    notes[i] = (f"{notes[i]}; " if notes[i] else "") + (
+                        f"model {svc.model}: {peak * per_doc[what] * 60.0:,.0f} {what}/min offered at the peak against a "
+                        f"quota of {quota:,.0f} (fluid estimate: these figures assume no throttling; simulate to see it)")
+    return use, notes

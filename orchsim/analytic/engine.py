@@ -37,7 +37,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
-from orchsim.analytic.contention import contention
+from orchsim.analytic.contention import contention, model_quota_use
 from orchsim.analytic.graph import CALLS_PREFIX, mixed_per_document
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.analytic.tokens import STEP_INVOCATIONS, linear_tokens, split_calls
@@ -480,7 +480,7 @@ def monthly_cost(
     book = load_price_book(prices)
     docs_month = np.asarray(docs_per_day, dtype=float) * book.rules.month_hours / 24.0
     monthly = {meter: per_doc[key] * docs_month for key, meter in _METER_OF.items()}
-    services, tokens = split_calls(service_calls or {})
+    services, tokens, _ = split_calls(service_calls or {})
     calls = {k: v * docs_month for k, v in services.items()} if services else None
     model = {m: (i * docs_month, o * docs_month) for m, (i, o) in tokens.items()} if tokens else None
     return price_monthly(monthly, region, free_tier=free_tier, prices=book, service_calls=calls, model_tokens=model)
@@ -559,7 +559,7 @@ def estimate(
         cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls)
         n = len(items)
         extra: dict[str, Any] = {}
-        services, tokens = split_calls(calls)
+        services, tokens, model_calls = split_calls(calls)
         if graphs:
             extra["service_calls_per_doc"] = sum(services.values(), np.zeros(n))
             unpriced = [k[len("unpriced:"):] for k in cost if k.startswith("unpriced:")]
@@ -572,6 +572,11 @@ def estimate(
             extra["model_output_tokens_per_doc"] = sum((o for _, o in tokens.values()), np.zeros(n))
             no_price = [k[len("unpriced_tokens:"):] for k in cost if k.startswith("unpriced_tokens:")]
             extra["unpriced_model_tokens"] = [", ".join(m for m in no_price if cost[f"unpriced_tokens:{m}"][i] > 0) for i in range(n)]
+            use, quota_notes = model_quota_use(items, tokens, model_calls)
+            if np.any(use > 0):
+                extra["model_quota_use"] = use
+                extra["model_quota_docs_per_day"] = np.where(use > 0, docs_per_day / np.where(use > 0, use, 1.0), np.inf)
+                notes = [f"{a}; {b}" if a and b else a or b for a, b in zip(notes, quota_notes, strict=True)]
         docs_per_month = docs_per_day * rules.month_hours / 24.0
         cols: dict[str, Any] = {
             "scenario": [s.name for s in items],

@@ -70,7 +70,7 @@ from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold
 from orchsim.analytic.params import params_from_scenarios
-from orchsim.analytic.tokens import MODEL_IN, MODEL_OUT, STEP_INVOCATIONS, linear_tokens, step_tokens
+from orchsim.analytic.tokens import MODEL_CALLS, MODEL_IN, MODEL_OUT, STEP_INVOCATIONS, linear_tokens, step_tokens
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
     DEFAULT_RULES,
@@ -1136,6 +1136,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         n_calls = state_row["service_calls"] if tp.kind == "service" and pattern.startswith("sfn") else state_row["invocations"]
         calls[MODEL_IN + model] = calls.get(MODEL_IN + model, 0.0) + n_calls * tin
         calls[MODEL_OUT + model] = calls.get(MODEL_OUT + model, 0.0) + n_calls * tout
+        calls[MODEL_CALLS + model] = calls.get(MODEL_CALLS + model, 0.0) + n_calls
     res["service_calls"] = {k: float(v) for k, v in calls.items()}
     res["by_state"] = by_state
     return {k: (float(v) if isinstance(v, float | np.floating) else v) for k, v in res.items()}

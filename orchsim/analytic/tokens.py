@@ -17,12 +17,15 @@ from numpy.typing import NDArray
 from orchsim.model.scenario import Scenario
 from orchsim.model.services import ModelDuration
 
-__all__ = ["MODEL_IN", "MODEL_OUT", "STEP_INVOCATIONS", "linear_tokens", "split_calls", "step_tokens"]
+__all__ = ["MODEL_CALLS", "MODEL_IN", "MODEL_OUT", "STEP_INVOCATIONS", "linear_tokens", "split_calls", "step_tokens"]
 
 MODEL_IN = "model_in:"
 """Key prefix of a model's expected input tokens per document."""
 MODEL_OUT = "model_out:"
 """Key prefix of a model's expected output tokens per document."""
+MODEL_CALLS = "model_calls:"
+"""Key prefix of a model's expected calls per document."""
+_PREFIXES = (MODEL_IN, MODEL_OUT, MODEL_CALLS)
 STEP_INVOCATIONS = "step_invocations"
 """Key of the linear engine's expected invocations per step and point, shape (steps, points)."""
 
@@ -60,18 +63,22 @@ def linear_tokens(scenarios: Sequence[Scenario], step_invocations: Array) -> dic
             calls = float(step_invocations[k, i])
             out.setdefault(MODEL_IN + model, np.zeros(n))[i] += calls * tin
             out.setdefault(MODEL_OUT + model, np.zeros(n))[i] += calls * tout
+            out.setdefault(MODEL_CALLS + model, np.zeros(n))[i] += calls
     return out
 
 
-def split_calls(calls: Mapping[str, Array]) -> tuple[dict[str, Array], dict[str, tuple[Array, Array]]]:
-    """Service calls per document, and model tokens per document ``{model: (input, output)}``."""
-    services = {k: v for k, v in calls.items() if not k.startswith((MODEL_IN, MODEL_OUT))}
-    models = sorted({k.split(":", 1)[1] for k in calls if k.startswith((MODEL_IN, MODEL_OUT))})
+def split_calls(
+    calls: Mapping[str, Array],
+) -> tuple[dict[str, Array], dict[str, tuple[Array, Array]], dict[str, Array]]:
+    """Service calls per document, model tokens per document ``{model: (input, output)}`` and model
+    calls per document ``{model: calls}``."""
+    services = {k: v for k, v in calls.items() if not k.startswith(_PREFIXES)}
+    models = sorted({k.split(":", 1)[1] for k in calls if k.startswith(_PREFIXES)})
     tokens: dict[str, tuple[Array, Array]] = {}
+    n_calls: dict[str, Array] = {}
     for m in models:
-        tin = calls.get(MODEL_IN + m)
-        tout = calls.get(MODEL_OUT + m)
-        ref = tin if tin is not None else tout
-        assert ref is not None
-        tokens[m] = (tin if tin is not None else np.zeros_like(ref), tout if tout is not None else np.zeros_like(ref))
-    return services, tokens
+        ref = next(calls[p + m] for p in _PREFIXES if p + m in calls)
+        zero = np.zeros_like(ref)
+        tokens[m] = (calls.get(MODEL_IN + m, zero), calls.get(MODEL_OUT + m, zero))
+        n_calls[m] = calls.get(MODEL_CALLS + m, zero)
+    return services, tokens, n_calls

@@ -39,7 +39,13 @@ from orchsim.model.profile import (
     UniformCount,
 )
 
-__all__ = ["ModelDuration", "ModelLatency", "ModelService", "ModelTokens", "Tokens", "with_service"]
+__all__ = ["THROTTLE_ERROR", "ModelDuration", "ModelLatency", "ModelQuota", "ModelSdk", "ModelService", "ModelTokens", "Tokens",
+           "with_service"]
+
+THROTTLE_ERROR = "Bedrock.ThrottlingException"
+"""The error a Step Functions Task calling Bedrock directly fails with over quota: the name state
+machines retry on (AWS's Bedrock integration page lists no error names; the service's own exception
+is ThrottlingException, https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html)."""
 
 Tokens = ItemCount
 """Tokens per call: ``{dist: fixed, n}``, ``{dist: poisson, mean}``, ``{dist: uniform, low, high}`` or
@@ -78,6 +84,31 @@ class ModelLatency(FrozenModel):
     output_tokens_per_s: float = Field(gt=0, le=100_000, description="output tokens per second (0-100,000)")
 
 
+class ModelQuota(FrozenModel):
+    """On-demand quotas of a model in the region, shared by every state that calls it: requests and
+    tokens per minute (input plus output, output tokens counted ``output_token_burndown`` times: 5
+    for Claude Sonnet 4 and Opus 4, https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-token-burndown.html).
+    Each is a token bucket holding one minute's quota and refilling continuously."""
+
+    requests_per_minute: float | None = Field(None, gt=0, le=1e9, description="requests per minute (unset: no limit)")
+    tokens_per_minute: float | None = Field(None, gt=0, le=1e12, description="tokens per minute (unset: no limit)")
+    output_token_burndown: float = Field(1.0, ge=1, le=100, description="quota tokens one output token consumes")
+
+
+class ModelSdk(FrozenModel):
+    """The AWS SDK retry mode of a function that calls the model: ``legacy`` (boto3's default, 5
+    attempts) or ``standard`` (3 attempts), each throttled attempt followed by a full-jitter wait of
+    up to min(2^i, 20) s (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html;
+    botocore retries/standard.py)."""
+
+    mode: Literal["legacy", "standard"] = "legacy"
+    max_attempts: int | None = Field(None, ge=1, le=20, description="total attempts (default 5 legacy, 3 standard)")
+
+    def attempts(self) -> int:
+        """Total attempts of a throttled call."""
+        return self.max_attempts or (5 if self.mode == "legacy" else 3)
+
+
 class ModelService(FrozenModel):
     """One model a pipeline calls; see the module docstring."""
 
@@ -86,6 +117,8 @@ class ModelService(FrozenModel):
     latency: ModelLatency | None = None
     duration: Duration | None = None
     error_rate: float = Field(0.0, ge=0, le=1, description="share of calls that fail (ModelErrorException, 5xx)")
+    quota: ModelQuota | None = None
+    sdk: ModelSdk = ModelSdk()
 
     @model_validator(mode="after")
     def _one_latency(self) -> ModelService:

@@ -13,12 +13,14 @@ StartExecution and, for Standard, StateTransition.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from orchsim.aws.rules import BucketSpec, sfn_quotas
 from orchsim.model.scenario import KeepAlive, LambdaConfig
 
-__all__ = ["BucketSpec", "COLD", "FunctionState", "LambdaPlatform", "THROTTLED", "TokenBucket", "WARM", "sfn_quotas"]
+__all__ = ["BucketSpec", "COLD", "FunctionState", "LambdaPlatform", "ModelGate", "THROTTLED", "TokenBucket", "WARM", "sfn_quotas"]
 
 THROTTLED = -1
 """:meth:`LambdaPlatform.acquire`: no concurrency or scaling room (429, not billed)."""
@@ -26,6 +28,82 @@ WARM = 0
 """:meth:`LambdaPlatform.acquire`: an idle warm environment was reused."""
 COLD = 1
 """:meth:`LambdaPlatform.acquire`: a new environment was started (INIT billed)."""
+
+class _Gcra:
+    """A token bucket holding one minute's quota, refilling continuously, as GCRA virtual scheduling
+    (``tat``: when the bucket would be full again): it answers a check at any time, earlier or later
+    than the last one."""
+
+    __slots__ = ("interval", "tat")
+
+    def __init__(self, per_minute: float) -> None:
+        self.interval = 60.0 / per_minute
+        self.tat = 0.0
+
+    def fits(self, t: float, cost: float) -> bool:
+        return max(self.tat, t) + cost * self.interval - t <= 60.0 + 1e-9
+
+    def take(self, t: float, cost: float) -> None:
+        self.tat = max(self.tat, t) + cost * self.interval
+
+
+class ModelGate:
+    """A model's on-demand quotas (requests and tokens per minute), shared by every caller.
+
+    :meth:`call` decides a call when it is made, and the SDK's retries of a throttled call (inside a
+    Lambda function) at their own times, in advance: a retry takes its place in the buckets when the
+    call is decided (GCRA virtual scheduling keeps the admitted rate exact; which of two concurrent
+    callers wins a token can differ from the order the service would see).
+
+    Parameters
+    ----------
+    requests_per_minute, tokens_per_minute
+        The quotas (None: no limit).
+    burndown
+        Quota tokens one output token consumes.
+    """
+
+    __slots__ = ("requests", "tokens", "burndown")
+
+    def __init__(self, requests_per_minute: float | None, tokens_per_minute: float | None, burndown: float = 1.0) -> None:
+        self.requests = _Gcra(requests_per_minute) if requests_per_minute else None
+        self.tokens = _Gcra(tokens_per_minute) if tokens_per_minute else None
+        self.burndown = burndown
+
+    def call(self, t: float, tokens_in: float, tokens_out: float, attempts: int, backoff_s: Callable[[int], float]) -> tuple[float, bool, int]:
+        """One call made at ``t``, tried up to ``attempts`` times.
+
+        Parameters
+        ----------
+        t
+            When the call is made, simulated s.
+        tokens_in, tokens_out
+            Its tokens (the token quota counts input plus output times the burndown).
+        attempts
+            Tries (1 for a Step Functions Task: its Retry decides; the SDK's for a function).
+        backoff_s
+            The wait after throttled try ``i`` (0 first), s.
+
+        Returns
+        -------
+        tuple
+            ``(waited s, admitted, throttled tries)``: admitted after ``waited`` seconds, or given up
+            (the last try throttled) after them.
+        """
+        cost = tokens_in + tokens_out * self.burndown
+        waited = 0.0
+        for i in range(attempts):
+            at = t + waited
+            if (self.requests is None or self.requests.fits(at, 1.0)) and (self.tokens is None or self.tokens.fits(at, cost)):
+                if self.requests is not None:
+                    self.requests.take(at, 1.0)
+                if self.tokens is not None:
+                    self.tokens.take(at, cost)
+                return waited, True, i
+            if i + 1 < attempts:
+                waited += backoff_s(i)
+        return waited, False, attempts
+
 
 class TokenBucket:
     """A token bucket with lazy refill: ``take(now)`` returns the wait (s) until a token is granted

@@ -97,6 +97,7 @@ class Summary:
     model_input_tokens_per_doc: float = 0.0
     model_output_tokens_per_doc: float = 0.0
     unpriced_model_tokens: dict[str, Any] = field(default_factory=dict)
+    model_throttles: dict[str, int] = field(default_factory=dict)
 
     @property
     def cost_total_usd(self) -> float:
@@ -140,6 +141,8 @@ class Summary:
                 out[f.name] = ", ".join(value)
             elif f.name == "wasted_by_kind_usd":
                 out.update({f"wasted_{k}_usd": v for k, v in value.items() if k != "total"})
+            elif f.name == "model_throttles":
+                out[f.name] = sum(value.values())
             elif f.name == "model_tokens":
                 for m, pair in value.items():
                     out.update({f"tokens_{d}_{m}": v for d, v in pair.items()})

@@ -335,6 +335,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         model_tokens={m: {"input": i, "output": o} for m, (i, o) in window.model_tokens.items()},
         model_input_tokens_per_doc=per_doc(sum(i for i, _ in window.model_tokens.values())),
         model_output_tokens_per_doc=per_doc(sum(o for _, o in window.model_tokens.values())),
+        model_throttles=dict(rec.model_throttles),
         **figures,
     )
     documents = invocations_df = None

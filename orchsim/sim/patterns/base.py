@@ -21,7 +21,7 @@ from orchsim.model.services import ModelDuration
 from orchsim.sim import rng as streams
 from orchsim.sim.arrivals import arrival_times
 from orchsim.sim.budget import DETAIL_DOCS
-from orchsim.sim.platform import LambdaPlatform
+from orchsim.sim.platform import LambdaPlatform, ModelGate
 
 __all__ = [
     "NORMAL",
@@ -347,10 +347,17 @@ class Recorder:
         self.doc_tokens: dict[str, tuple[array[float], array[float]]] = {}
         self.doc_waste_tokens: dict[str, tuple[array[float], array[float]]] = {}
         self.doc_ok_tokens: dict[str, tuple[array[float], array[float]]] = {}  # since the last (re)start
+        self.model_throttles: dict[str, int] = {}  # throttled tries per model
         for m in dict.fromkeys(name for name in self.model_of if name is not None):
             self.doc_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
             self.doc_waste_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
             self.doc_ok_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
+
+    def model_throttled(self, k: int, n: int) -> None:
+        """Count ``n`` throttled tries (ThrottlingException, no tokens billed) of step ``k``'s model."""
+        m = self.model_of[k]
+        assert m is not None
+        self.model_throttles[m] = self.model_throttles.get(m, 0) + n
 
     def model_rerun(self, doc: int) -> None:
         """The document is run again from the top (a synchronous chain re-run by its async trigger):
@@ -667,10 +674,24 @@ class Context:
         self._work_ms = self.draws.work_ms
         self._u = self.draws.u
         self.calls_model = [m is not None for m in self.rec.model_of]  # steps that call a model
+        # One quota gate per model service with a quota, shared by every step that calls it.
+        gates: dict[str, ModelGate] = {}
+        self.gates: list[ModelGate | None] = []
+        self.sdk_attempts: list[int] = []
+        for s in self.steps:
+            d = s.duration
+            if isinstance(d, ModelDuration) and d.service.quota is not None:
+                q = d.service.quota
+                gate = gates.setdefault(d.name, ModelGate(q.requests_per_minute, q.tokens_per_minute, q.output_token_burndown))
+                self.gates.append(gate)
+            else:
+                self.gates.append(None)
+            self.sdk_attempts.append(d.service.sdk.attempts() if isinstance(d, ModelDuration) else 1)
 
-    def meter_model(self, k: int, doc: int, first: bool, work_ms: float, u: float) -> None:
-        """Meter the model call of the attempt just drawn at step ``k`` (``first``: the document's
-        first-attempt draw); it is wasted if the attempt fails (error, fatal error or timeout).
+    def model_call(self, k: int, doc: int, first: bool, work_ms: float, u: float, sdk: bool = True) -> tuple[float, bool]:
+        """The model call of the attempt just drawn at step ``k``: through its quota (the SDK's retries
+        with ``sdk``, one try without: a Step Functions Task's Retry decides), metered if admitted
+        (wasted if the attempt then fails: error, fatal error or timeout).
 
         Parameters
         ----------
@@ -682,9 +703,25 @@ class Context:
             The draw was the document's first-attempt draw (else the step's last retry draw).
         work_ms, u
             The attempt's work time and outcome uniform.
+        sdk
+            The call is made by a function's SDK (it retries throttles).
+
+        Returns
+        -------
+        tuple
+            ``(ms waited on throttles, admitted)``.
         """
         tin, tout = self.draws.tokens(k, doc, first)
-        self.rec.model_call(doc, k, tin, tout, work_ms > self.timeout_ms[k] or u < self.err_cut[k])
+        gate = self.gates[k]
+        waited_s = 0.0
+        if gate is not None:
+            waited_s, admitted, throttled = gate.call(self.env.now, tin, tout, self.sdk_attempts[k] if sdk else 1, self.sdk_backoff_s)
+            if throttled:
+                self.rec.model_throttled(k, throttled)
+            if not admitted:
+                return waited_s * 1000.0, False
+        self.rec.model_call(doc, k, tin, tout, work_ms + waited_s * 1000.0 > self.timeout_ms[k] or u < self.err_cut[k])
+        return waited_s * 1000.0, True
 
     def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
         """Result and running time of one attempt, from the common random numbers.
@@ -709,7 +746,10 @@ class Context:
         else:
             work_ms, u = self.draws.attempt(k, doc, tries)
         if self.calls_model[k]:
-            self.meter_model(k, doc, tries == 0, work_ms, u)
+            waited_ms, admitted = self.model_call(k, doc, tries == 0, work_ms, u)
+            if not admitted:  # the SDK gave up: the function fails with the ThrottlingException
+                return (TIMEOUT, self.timeout_ms[k]) if waited_ms > self.timeout_ms[k] else (ERROR, waited_ms)
+            work_ms += waited_ms
         if work_ms > self.timeout_ms[k]:
             return TIMEOUT, self.timeout_ms[k]
         if u < self.fatal[k]:

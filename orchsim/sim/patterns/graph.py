@@ -55,6 +55,7 @@ from orchsim.aws.rules import (
 from orchsim.aws.services import service_key
 from orchsim.errors import InputError
 from orchsim.model.asl import Definition, StateDef
+from orchsim.model.services import THROTTLE_ERROR
 from orchsim.model.workflow import (
     FAIL_STATE,
     NO_CHOICE,
@@ -231,10 +232,15 @@ class _Runner(Pattern):
         else:
             work_ms, u = self.ctx.draws.attempt(k, doc, 1)
         if self.calls_model[k]:
-            self.ctx.meter_model(k, doc, first, work_ms, u)
+            waited_ms, admitted = self.ctx.model_call(k, doc, first, work_ms, u)
+            if not admitted:
+                return waited_ms, GAVE_UP
+            work_ms += waited_ms
         return work_ms, u
 
     def outcome(self, k: int, u: float) -> int:
+        if u == GAVE_UP:
+            return ERROR
         if u < self.fatal[k]:
             return FATAL
         if u < self.err_cut[k]:
@@ -293,6 +299,10 @@ class _Runner(Pattern):
         return _Token(token, rec.lane(f"{parent + ' / ' if parent else ''}{st.name} {i + 1}"))
 
 
+
+
+GAVE_UP = -1.0
+"""The outcome draw of an attempt whose function's SDK gave up on a throttled model call (an error)."""
 
 
 def _after(st: StateDef) -> str | None:
@@ -632,15 +642,23 @@ class _Visit:
         now = env.now
         delay = m.latency_s
         used = m.used[k]
-        if used[doc]:
-            work_ms, u = m.ctx.draws.attempt(k, doc, 1)
-            if m.calls_model[k]:
-                m.ctx.meter_model(k, doc, False, work_ms, u)
-        else:
+        first = not used[doc]
+        if first:
             used[doc] = 1
             work_ms, u = m.work_ms[k][doc], m.u[k][doc]
-            if m.calls_model[k]:
-                m.ctx.meter_model(k, doc, True, work_ms, u)
+        else:
+            work_ms, u = m.ctx.draws.attempt(k, doc, 1)
+        if m.calls_model[k]:
+            # a function's SDK retries a throttled call; a direct integration fails, for its Retry
+            waited_ms, admitted = m.ctx.model_call(k, doc, first, work_ms, u, sdk=tp.is_lambda)
+            if not admitted and not tp.is_lambda:
+                self.err = (THROTTLE, THROTTLE_ERROR)
+                if delay > 0:
+                    later(env, delay, self.failed_later)
+                else:
+                    self.failed(self.err)
+                return
+            work_ms, u = (waited_ms, GAVE_UP) if not admitted else (work_ms + waited_ms, u)
         limit = st.timeout_s
         if tp.is_lambda:
             status = m.acquire(k, now)
@@ -653,7 +671,7 @@ class _Visit:
                     self.failed(self.err)
                 return
             self.cold = cold = status == COLD
-            res = FATAL if u < m.fatal[k] else ERROR if u < m.err_cut[k] else OK
+            res = ERROR if u == GAVE_UP else FATAL if u < m.fatal[k] else ERROR if u < m.err_cut[k] else OK
             if work_ms > m.timeout_ms[k]:
                 res, work_ms = TIMEOUT_CODE, m.timeout_ms[k]
             self.res = res
