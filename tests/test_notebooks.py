@@ -32,13 +32,14 @@ EXPECTED_CHARTS: dict[str, list[str]] = {
     "04-failures-and-retries": ["failure-sweep", "outcomes", "execution-history"],
     "05-seed-article-check": ["daily-cost-breakdown", "cost-vs-steps"],
     "06-your-workflow": ["where-the-money-goes", "execution-history"],
+    "07-model-quotas": ["total-cost-of-ownership", "throughput-vs-quota"],
 }
 
 def _load(path: Path) -> Any:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_six_notebooks_are_there() -> None:
+def test_the_seven_notebooks_are_there() -> None:
     assert notebook_names() == sorted(EXPECTED_CHARTS), f"expected the notebooks {sorted(EXPECTED_CHARTS)}, found {notebook_names()}"
 
 

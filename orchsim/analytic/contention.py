@@ -104,7 +104,7 @@ def contention(
 
 def model_quota_use(
     scenarios: Sequence[Scenario], tokens: dict[str, tuple[Array, Array]], calls: dict[str, Array]
-) -> tuple[Array, list[str]]:
+) -> tuple[Array, list[str], Array]:
     """How much of its model quotas each scenario offers at its peak (fluid estimate), and a note
     where the buckets are overdrawn.
 
@@ -120,13 +120,16 @@ def model_quota_use(
     Returns
     -------
     tuple
-        ``(use, notes)``: the largest offered/quota ratio at the peak over each scenario's models and
-        both quotas (0 without quotas; above 1 the model throttles), and ``""`` or the overdrawn quota.
+        ``(use, notes, peak)``: the largest offered/quota ratio at the peak over each scenario's models
+        and both quotas (0 without quotas; above 1 the model throttles), ``""`` or the overdrawn quota,
+        and the peak arrival rate (documents per second).
     """
     use = np.zeros(len(scenarios))
+    peaks = np.zeros(len(scenarios))
     notes = [""] * len(scenarios)
     for i, sc in enumerate(scenarios):
         base, peak, lasts = _rates(sc)
+        peaks[i] = peak
         said: list[str] = []
         for svc in sc.services.values():
             q = svc.quota
@@ -144,4 +147,4 @@ def model_quota_use(
                     notes[i] = (f"{notes[i]}; " if notes[i] else "") + (
                         f"model {svc.model}: {peak * per_doc[what] * 60.0:,.0f} {what}/min offered at the peak against a "
                         f"quota of {quota:,.0f} (fluid estimate: these figures assume no throttling; simulate to see it)")
-    return use, notes
+    return use, notes, peaks

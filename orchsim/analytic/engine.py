@@ -572,10 +572,13 @@ def estimate(
             extra["model_output_tokens_per_doc"] = sum((o for _, o in tokens.values()), np.zeros(n))
             no_price = [k[len("unpriced_tokens:"):] for k in cost if k.startswith("unpriced_tokens:")]
             extra["unpriced_model_tokens"] = [", ".join(m for m in no_price if cost[f"unpriced_tokens:{m}"][i] > 0) for i in range(n)]
-            use, quota_notes = model_quota_use(items, tokens, model_calls)
+            use, quota_notes, peak = model_quota_use(items, tokens, model_calls)
             if np.any(use > 0):
+                safe = np.where(use > 0, use, 1.0)
                 extra["model_quota_use"] = use
-                extra["model_quota_docs_per_day"] = np.where(use > 0, docs_per_day / np.where(use > 0, use, 1.0), np.inf)
+                # the volume whose peak reaches the quota, and the arrival rate at which it does
+                extra["model_quota_docs_per_day"] = np.where(use > 0, docs_per_day / safe, np.inf)
+                extra["model_quota_docs_per_hour"] = np.where(use > 0, peak * 3600.0 / safe, np.inf)
                 notes = [f"{a}; {b}" if a and b else a or b for a, b in zip(notes, quota_notes, strict=True)]
         docs_per_month = docs_per_day * rules.month_hours / 24.0
         cols: dict[str, Any] = {

@@ -18,6 +18,7 @@ from orchsim.charts.cost import (
     plot_metric,
 )
 from orchsim.charts.failures import failure_finding, failure_sweep_figure, plot_failure_sweep
+from orchsim.charts.model import quota_chart, quota_finding, tco_chart, tco_finding, tco_parts
 from orchsim.charts.simulation import (
     OUTCOME_COLORS,
     OUTCOMES,
@@ -80,11 +81,16 @@ __all__ = [
     "plot_metric",
     "plot_outcomes",
     "plot_timeline",
+    "quota_chart",
+    "quota_finding",
     "save",
     "scenario_assumptions",
     "share_formatter",
     "style",
     "styled",
+    "tco_chart",
+    "tco_finding",
+    "tco_parts",
     "timeline_figure",
     "timeline_finding",
     "timeline_segments",

@@ -281,6 +281,8 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool, str]] = {
     "max_attempts": (0, 100, False, "retries"),
     "docs_per_day": (0.0, 1e9, True, "documents per day"),
     "volume": (0.0, 1e9, False, "documents per day; 0: the scenario's"),
+    "volumes": (0.0, 1e9, True, "documents per day"),
+    "quota_scales": (0.0, 1000.0, True, "multiples of the scenario's quotas"),
     "article_standard_usd_per_day": (0.0, 1e9, False, "USD per day"),
     "article_lambda_usd_per_day": (0.0, 1e9, False, "USD per day"),
 }
@@ -322,9 +324,9 @@ def _validate(notebook: str | Path, values: Mapping[str, Any], prefix: str = "")
         _check_linear(str(values["scenario"]), Path(notebook).stem, prefix)
 
 
-WORKFLOW_NOTEBOOKS = frozenset({"06-your-workflow"})
-"""The notebooks that take an imported workflow (``pipeline.definition``); the others sweep the steps
-of a linear pipeline."""
+WORKFLOW_NOTEBOOKS = frozenset({"06-your-workflow", "07-model-quotas"})
+"""The notebooks that take an imported workflow (``pipeline.definition``) as well as a linear pipeline;
+the others sweep the steps of a linear pipeline."""
 
 
 def _check_linear(scenario: str, notebook: str, prefix: str) -> None:
