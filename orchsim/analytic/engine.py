@@ -42,6 +42,7 @@ from orchsim.analytic.graph import CALLS_PREFIX, mixed_per_document
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.analytic.tokens import STEP_INVOCATIONS, linear_tokens, split_calls
 from orchsim.aws.cost import COMPONENTS, price_monthly
+from orchsim.aws.metering import account_usage
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
@@ -450,6 +451,7 @@ def monthly_cost(
     free_tier: bool = False,
     prices: str | PriceBook | None = None,
     service_calls: dict[str, Array] | None = None,
+    account: dict[str, Array] | None = None,
 ) -> dict[str, Array]:
     """Monthly USD per cost component (and ``total``) for expected per-document metering.
 
@@ -470,6 +472,9 @@ def monthly_cost(
         Price file path or :class:`PriceBook` (default: the shipped one).
     service_calls
         Calls to other AWS services per document, by resource key (imported workflows).
+    account
+        The account's other monthly usage per point, by meter (priced first: free tier and tiers
+        are per account).
 
     Returns
     -------
@@ -483,7 +488,8 @@ def monthly_cost(
     services, tokens, _ = split_calls(service_calls or {})
     calls = {k: v * docs_month for k, v in services.items()} if services else None
     model = {m: (i * docs_month, o * docs_month) for m, (i, o) in tokens.items()} if tokens else None
-    return price_monthly(monthly, region, free_tier=free_tier, prices=book, service_calls=calls, model_tokens=model)
+    return price_monthly(monthly, region, free_tier=free_tier, prices=book, service_calls=calls, model_tokens=model,
+                         account=account)
 
 
 def estimate(
@@ -542,6 +548,11 @@ def estimate(
         raise InputError("region", "estimate() needs scenarios with one region and one free_tier setting")
     region, free_tier = regions.pop(), free.pop()
     book.check_region(region)
+    others = None
+    if any(s.account.any for s in items):  # the account's other usage, per point
+        usage = [account_usage(s.account) for s in items]
+        others = {m: np.array([getattr(u, m) for u in usage]) for m in ("lambda_requests", "lambda_gb_s_x86_64",
+                                                                         "lambda_gb_s_arm64", "sfn_transitions", "express_gb_hours")}
     frames = []
     for pattern in patterns:
         refused: list[str] = []
@@ -556,7 +567,7 @@ def estimate(
         if refused:
             notes = [r or note for r, note in zip(refused, notes, strict=True)]
         calls = {k[len(CALLS_PREFIX):]: doc.pop(k) for k in [k for k in doc if k.startswith(CALLS_PREFIX)]}
-        cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls)
+        cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls, account=others)
         n = len(items)
         extra: dict[str, Any] = {}
         services, tokens, model_calls = split_calls(calls)

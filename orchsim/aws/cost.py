@@ -195,8 +195,8 @@ def _service_units(
     return ordered, unpriced
 
 
-def _tiered_items(name: str, component: str, quantity: float, unit: str, tiers: tuple[Tier, ...]) -> list[LineItem]:
-    segs = tier_segments(quantity, tiers)
+def _tiered_items(name: str, component: str, quantity: float, unit: str, tiers: tuple[Tier, ...], offset: float = 0.0) -> list[LineItem]:
+    segs = tier_segments(quantity, tiers, offset)
     if not segs:
         return []
     multi = len(segs) > 1
@@ -212,6 +212,7 @@ def price_metering(
     *,
     free_tier: bool = False,
     prices: str | PriceBook | None = None,
+    account: Metering | None = None,
 ) -> Cost:
     """Price one month of metering as line items.
 
@@ -227,6 +228,11 @@ def price_metering(
         architectures; Standard 4,000 transitions). Off by default.
     prices
         A price file path or :class:`PriceBook`; default the shipped one.
+    account
+        The account's other monthly usage in the region (``lambda_requests``, ``lambda_gb_s_x86_64``,
+        ``lambda_gb_s_arm64``, ``sfn_transitions``, ``express_gb_hours``): free allowances and volume
+        tiers are per account and architecture, so it uses up the free tier and fills the tiers
+        first and this metering is priced at the margin. Default none.
 
     Returns
     -------
@@ -241,19 +247,22 @@ def price_metering(
     book = load_price_book(prices)
     up = unit_prices(book, region)
     items: list[LineItem] = []
+    other = account or Metering()
 
     requests = monthly.lambda_requests
     if free_tier:
-        requests = float(apply_free_allowance(requests, up.free_requests))
+        requests = float(apply_free_allowance(requests, max(up.free_requests - other.lambda_requests, 0.0)))
     if requests > 0:
         p = up.lambda_request
         items.append(LineItem("Lambda requests", "lambda_requests", requests, "requests", p, requests * p))
 
     gb_s = [monthly.lambda_gb_s_x86_64, monthly.lambda_gb_s_arm64]
+    others = [other.lambda_gb_s_x86_64, other.lambda_gb_s_arm64]
     if free_tier:
-        gb_s = [float(q) for q in split_free_allowance(gb_s, up.free_gb_s)]
-    for arch, qty in zip(("x86_64", "arm64"), gb_s, strict=True):
-        items += _tiered_items(f"Lambda compute {arch}", "lambda_compute", qty, "GB-s", up.lambda_gb_s_tiers[arch])
+        gb_s = [float(q) for q in split_free_allowance(gb_s, max(up.free_gb_s - sum(others), 0.0))]
+        others = [float(q) for q in split_free_allowance(others, up.free_gb_s)]  # the others' billable part
+    for arch, qty, off in zip(("x86_64", "arm64"), gb_s, others, strict=True):
+        items += _tiered_items(f"Lambda compute {arch}", "lambda_compute", qty, "GB-s", up.lambda_gb_s_tiers[arch], off)
 
     if monthly.ephemeral_gb_s > 0:
         p = up.lambda_ephemeral_gb_s
@@ -263,7 +272,7 @@ def price_metering(
     if monthly.sfn_transitions > 0:
         q = monthly.sfn_transitions
         if free_tier:
-            q = float(apply_free_allowance(q, up.free_transitions))
+            q = float(apply_free_allowance(q, max(up.free_transitions - other.sfn_transitions, 0.0)))
         if q > 0:
             p = up.sfn_transition
             items.append(LineItem("Step Functions Standard transitions", "sfn_transitions", q, "transitions", p, q * p))
@@ -273,7 +282,8 @@ def price_metering(
         p = up.express_request
         items.append(LineItem("Step Functions Express requests", "express_requests", q, "requests", p, q * p))
         items += _tiered_items(
-            "Step Functions Express duration", "express_duration", monthly.express_gb_hours, "GB-hours", up.express_gb_hour_tiers
+            "Step Functions Express duration", "express_duration", monthly.express_gb_hours, "GB-hours", up.express_gb_hour_tiers,
+            other.express_gb_hours,
         )
 
     if monthly.logs_gb > 0:
@@ -325,6 +335,7 @@ def price_monthly(
     prices: str | PriceBook | None = None,
     service_calls: Mapping[str, ArrayLike] | None = None,
     model_tokens: Mapping[str, tuple[ArrayLike, ArrayLike]] | None = None,
+    account: Mapping[str, ArrayLike] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Vectorised :func:`price_metering`: monthly USD per component for arrays of monthly metering.
 
@@ -349,6 +360,9 @@ def price_monthly(
     model_tokens
         Monthly model tokens per price-book model, ``{model: (input, output)}``, each a scalar or
         an array over points.
+    account
+        The account's other monthly usage (meter names as in ``monthly``; scalars or arrays): priced
+        first, as :func:`price_metering` does.
 
     Returns
     -------
@@ -372,21 +386,26 @@ def price_monthly(
     up = unit_prices(book, region)
     calls = service_calls or {}
     tokens = model_tokens or {}
-    shape = np.broadcast_shapes(*(np.shape(v) for v in (*monthly.values(), *calls.values(),
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (*monthly.values(), *calls.values(), *(account or {}).values(),
                                                         *(t for pair in tokens.values() for t in pair))))
     q = {m: np.broadcast_to(np.asarray(monthly.get(m, 0.0), dtype=float), shape) for m in _METERS}
+    acc = account or {}
+    o = {m: np.broadcast_to(np.asarray(acc.get(m, 0.0), dtype=float), shape) for m in _METERS}
     req, x86, arm, trans = q["lambda_requests"], q["lambda_gb_s_x86_64"], q["lambda_gb_s_arm64"], q["sfn_transitions"]
+    off_x86, off_arm = o["lambda_gb_s_x86_64"], o["lambda_gb_s_arm64"]
     if free_tier:
-        req = apply_free_allowance(req, up.free_requests)
-        x86, arm = split_free_allowance([x86, arm], up.free_gb_s)
-        trans = apply_free_allowance(trans, up.free_transitions)
+        req = apply_free_allowance(req, np.maximum(up.free_requests - o["lambda_requests"], 0.0))
+        x86, arm = _split_free([x86, arm], np.maximum(up.free_gb_s - off_x86 - off_arm, 0.0))
+        off_x86, off_arm = _split_free([off_x86, off_arm], up.free_gb_s)
+        trans = apply_free_allowance(trans, np.maximum(up.free_transitions - o["sfn_transitions"], 0.0))
     out = {
         "lambda_requests": req * up.lambda_request,
-        "lambda_compute": tiered_cost(x86, up.lambda_gb_s_tiers["x86_64"]) + tiered_cost(arm, up.lambda_gb_s_tiers["arm64"]),
+        "lambda_compute": tiered_cost(x86, up.lambda_gb_s_tiers["x86_64"], off_x86)
+        + tiered_cost(arm, up.lambda_gb_s_tiers["arm64"], off_arm),
         "lambda_ephemeral": q["ephemeral_gb_s"] * up.lambda_ephemeral_gb_s,
         "sfn_transitions": trans * up.sfn_transition,
         "express_requests": q["express_requests"] * up.express_request,
-        "express_duration": tiered_cost(q["express_gb_hours"], up.express_gb_hour_tiers),
+        "express_duration": tiered_cost(q["express_gb_hours"], up.express_gb_hour_tiers, o["express_gb_hours"]),
         "logs": q["logs_gb"] * up.logs_gb,
     }
     assert tuple(out) == COMPONENTS
@@ -430,6 +449,17 @@ def price_monthly(
 
 WASTE_KINDS: tuple[str, ...] = ("lambda", "orchestration", "model", "total")
 """The parts of :func:`wasted_split`, in order."""
+
+
+def _split_free(quantities: list[NDArray[np.float64]], free: ArrayLike) -> list[NDArray[np.float64]]:
+    """:func:`~orchsim.aws.rules.split_free_allowance` with an allowance per point."""
+    left = np.asarray(free, dtype=float)
+    out = []
+    for q in quantities:
+        used = np.minimum(q, left)
+        out.append(q - used)
+        left = left - used
+    return out
 
 
 def wasted_split(

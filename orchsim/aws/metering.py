@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 
-__all__ = ["METERS", "Metering", "Waste"]
+if TYPE_CHECKING:  # pragma: no cover
+    from orchsim.model.scenario import Account
+
+__all__ = ["METERS", "Metering", "Waste", "account_usage"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,15 @@ class Waste:
     sfn_transitions: float = 0.0
     share_docs_bad: float = 0.0
     model_tokens: Mapping[str, tuple[float, float]] = field(default_factory=dict, hash=False)
+
+
+def account_usage(account: Account) -> Metering:
+    """The account's other monthly usage (:class:`orchsim.model.scenario.Account`) as metering, for
+    :func:`orchsim.aws.cost.price_metering`'s ``account``."""
+    return Metering(
+        lambda_requests=account.other_lambda_requests_per_month,
+        lambda_gb_s_x86_64=account.other_lambda_gb_s_x86_64_per_month,
+        lambda_gb_s_arm64=account.other_lambda_gb_s_arm64_per_month,
+        sfn_transitions=account.other_transitions_per_month,
+        express_gb_hours=account.other_express_gb_hours_per_month,
+    )

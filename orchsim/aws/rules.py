@@ -345,7 +345,7 @@ def express_gb_hours(billed_ms: ArrayLike, billed_memory_mb: ArrayLike) -> NDArr
     return np.asarray(billed_ms, dtype=float) * np.asarray(billed_memory_mb, dtype=float) / 1000.0 / 1024.0 / 3600.0
 
 
-def tier_segments(quantity: float, tiers: Sequence[Tier]) -> list[tuple[float, float]]:
+def tier_segments(quantity: float, tiers: Sequence[Tier], offset: float = 0.0) -> list[tuple[float, float]]:
     """Split a monthly quantity into (quantity, unit price) segments, one per tier it reaches.
 
     Rule: volume tiers apply to the monthly total, piecewise: "Lambda on-demand duration pricing tiers
@@ -359,27 +359,32 @@ def tier_segments(quantity: float, tiers: Sequence[Tier]) -> list[tuple[float, f
         Monthly quantity (GB-s, GB-hours, ...), >= 0.
     tiers
         Volume tiers, in increasing order, the last unbounded.
+    offset
+        The account's other monthly usage of the same meter, billed before this quantity: the
+        quantity fills the tiers from there (tiers and free tiers are per account and architecture).
 
     Returns
     -------
     list of (float, float)
         (quantity in the tier, USD per unit) for each tier reached.
     """
-    if quantity < 0:
-        raise ValueError("quantity must be >= 0")
+    if quantity < 0 or offset < 0:
+        raise ValueError("quantity and offset must be >= 0")
     out: list[tuple[float, float]] = []
     lower = 0.0
+    top = offset + quantity
     for tier in tiers:
         upper = float("inf") if tier.up_to is None else float(tier.up_to)
-        if quantity <= lower:
+        if top <= lower:
             break
-        seg = min(quantity, upper) - lower
-        out.append((seg, tier.usd_per_unit))
+        seg = min(top, upper) - max(lower, offset)
+        if seg > 0:
+            out.append((seg, tier.usd_per_unit))
         lower = upper
     return out
 
 
-def tiered_cost(quantity: ArrayLike, tiers: Sequence[Tier]) -> NDArray[np.float64]:
+def tiered_cost(quantity: ArrayLike, tiers: Sequence[Tier], offset: ArrayLike = 0.0) -> NDArray[np.float64]:
     """Monthly cost of ``quantity`` units under volume tiers (vectorised form of :func:`tier_segments`).
 
     Parameters
@@ -388,12 +393,21 @@ def tiered_cost(quantity: ArrayLike, tiers: Sequence[Tier]) -> NDArray[np.float6
         Monthly quantities, scalar or array, >= 0.
     tiers
         Volume tiers, in increasing order, the last unbounded.
+    offset
+        The account's other usage of the meter, billed first (scalar or array).
 
     Returns
     -------
     numpy.ndarray of float
         USD per month, elementwise; equal to the sum of the :func:`tier_segments` products.
     """
+    off = np.asarray(offset, dtype=float)
+    if np.any(off):
+        return _tiered(np.asarray(quantity, dtype=float) + off, tiers) - _tiered(np.broadcast_to(off, np.shape(quantity)), tiers)
+    return _tiered(quantity, tiers)
+
+
+def _tiered(quantity: ArrayLike, tiers: Sequence[Tier]) -> NDArray[np.float64]:
     q = np.asarray(quantity, dtype=float)
     cost = np.zeros_like(q)
     top = float(q.max(initial=0.0))
@@ -410,7 +424,7 @@ def tiered_cost(quantity: ArrayLike, tiers: Sequence[Tier]) -> NDArray[np.float6
     return cost
 
 
-def apply_free_allowance(quantity: ArrayLike, free: float) -> NDArray[np.float64]:
+def apply_free_allowance(quantity: ArrayLike, free: ArrayLike) -> NDArray[np.float64]:
     """Quantity left to pay after a monthly free allowance: max(0, quantity - free).
 
     Rules: Lambda free tier 1M requests and 400,000 GB-s per month; Step Functions Standard 4,000 state
@@ -422,7 +436,7 @@ def apply_free_allowance(quantity: ArrayLike, free: float) -> NDArray[np.float64
     quantity
         Monthly quantity, scalar or array.
     free
-        Monthly free allowance, same unit.
+        Monthly free allowance, same unit (scalar, or an array over points).
 
     Returns
     -------

@@ -474,6 +474,23 @@ class StepFunctionsConfig(_Frozen):
     log_bytes_per_transition: float = Field(1024.0, ge=0, le=1_048_576, description="log bytes per state event")
 
 
+class Account(_Frozen):
+    """The account's other monthly usage in the region, outside this pipeline: free tiers and volume
+    tiers apply per account and architecture, so this pipeline is priced at the margin above it
+    (https://aws.amazon.com/lambda/pricing/, https://aws.amazon.com/step-functions/pricing/). Default 0."""
+
+    other_lambda_requests_per_month: float = Field(0.0, ge=0, le=1e15, description="Lambda requests a month")
+    other_lambda_gb_s_x86_64_per_month: float = Field(0.0, ge=0, le=1e15, description="x86_64 GB-seconds a month")
+    other_lambda_gb_s_arm64_per_month: float = Field(0.0, ge=0, le=1e15, description="arm64 GB-seconds a month")
+    other_transitions_per_month: float = Field(0.0, ge=0, le=1e15, description="Standard state transitions a month")
+    other_express_gb_hours_per_month: float = Field(0.0, ge=0, le=1e15, description="Express GB-hours a month")
+
+    @property
+    def any(self) -> bool:
+        """Whether any other usage is given."""
+        return any(getattr(self, f) for f in type(self).model_fields)
+
+
 class Scenario(_Frozen):
     """One workload, pipeline and platform configuration; see README "Scenario format"."""
 
@@ -489,6 +506,7 @@ class Scenario(_Frozen):
     chain: ChainConfig = ChainConfig()
     step_functions: StepFunctionsConfig = StepFunctionsConfig()
     services: dict[str, ModelService] = Field(default_factory=dict, description="model services steps call, by name")
+    account: Account = Account()
 
     @field_validator("services", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from orchsim.aws.cost import COMPONENTS, Cost, price_metering, unpriced_model_note, wasted_split
-from orchsim.aws.metering import Metering, Waste
+from orchsim.aws.metering import Metering, Waste, account_usage
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import DEFAULT_RULES, BillingRules, to_month
 from orchsim.errors import InputError
@@ -343,7 +343,8 @@ def price_window(
     book.check_region(scenario.region)
     factor = month_factor(scenario, book.month_hours)
     monthly = window.scaled(factor)
-    cost = price_metering(monthly, scenario.region, free_tier=scenario.free_tier, prices=book)
+    cost = price_metering(monthly, scenario.region, free_tier=scenario.free_tier, prices=book,
+                          account=account_usage(scenario.account) if scenario.account.any else None)
     by_comp = cost.by_component()
     split = wasted_split(by_comp, window, waste, cost.model_usd)
     docs_month = docs_arrived * factor
