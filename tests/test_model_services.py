@@ -228,3 +228,34 @@ def test_over_quota_calls_are_throttled_and_not_billed(pattern: str) -> None:
     calls = c.model_tokens["amazon.nova-lite"]["input"] / 1000  # ...above it the admitted rate is the quota
     assert calls <= 4 * 120 + 4 + 1
     assert c.share_succeeded < 0.7 and sum(c.model_throttles.values()) > calls
+
+
+@pytest.mark.parametrize("as_workflow", [False, True])
+def test_async_duplicates_are_paid_and_wasted_and_both_engines_agree(as_workflow: bool) -> None:
+    """Lambda's async queue delivers an event twice at ``lambda.async_duplicate_rate``: the twin runs
+    the rest of the chain (paid, its model tokens wasted), the document's outcome is the original's."""
+    sc = _scenario({"error_rate": 0.0}).with_overrides({"lambda.async_duplicate_rate": 0.2, "window_hours": 3})
+    if as_workflow:
+        sc = sc.as_workflow()
+    sims = [simulate(sc.with_overrides({"seed": s}), "lambda-chain-async", detail=False).summary for s in range(4)]
+    est = estimate(sc, ["lambda-chain-async"]).iloc[0]
+    # three Event hops (the trigger's included): 1.2, 1.44 and 1.728 runs -> 4.368 invocations, 0.728 duplicates
+    assert est["lambda_invocations_per_doc"] == pytest.approx(1.2 + 1.44 + 1.728, rel=1e-6)
+    assert est["duplicates_per_doc"] == pytest.approx(0.2 + 0.24 + 0.288, rel=1e-6)
+    for col in ("lambda_invocations_per_doc", "duplicates_per_doc", "model_input_tokens_per_doc"):
+        values = np.array([getattr(s, col) for s in sims])
+        half = 4 * values.std(ddof=1) / math.sqrt(len(values)) + 0.01 * values.mean()
+        assert abs(values.mean() - est[col]) < half, (col, values, est[col])
+    for s in sims:
+        assert s.share_succeeded == pytest.approx(1.0, abs=0.01)  # twins never change the outcome
+        model = s.cost_usd["model_input_tokens"] + s.cost_usd["model_output_tokens"]
+        # the call is the second hop: 1.44 calls a document of which 0.44 are twins'
+        assert s.wasted_by_kind_usd["model"] == pytest.approx(model * 0.44 / 1.44, rel=0.1)
+    calm = simulate(sc.with_overrides({"lambda.async_duplicate_rate": 0.0}), "lambda-chain-async", detail=False).summary
+    assert calm.duplicates == 0 and calm.wasted_by_kind_usd["model"] == 0
+
+
+def test_async_duplicate_rate_is_bounded() -> None:
+    with pytest.raises(InputError) as exc:
+        scenario_from_dict({"lambda": {"async_duplicate_rate": 0.9}})
+    assert exc.value.field == "lambda.async_duplicate_rate"

@@ -203,6 +203,10 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
     docs_per_s = p.docs_per_day / 86_400.0
     dup = np.where((pattern == "sfn-express") & p.trigger_async, p.express_duplicate_rate, 0.0)
     runs = 1.0 + dup
+    # Lambda's async queue can deliver an event twice (at-least-once): each Event hop multiplies the
+    # copies that run it and the rest of the chain by 1 + rate (hop 0 is an Event with an async trigger).
+    adup = p.async_duplicate_rate if pattern == "lambda-chain-async" else np.zeros(npts)
+    copies = np.ones(npts)
     waits = _AslWaits(p) if sfn else None
     extra = np.zeros(npts) if sfn else p.invoke_overhead_ms
 
@@ -265,7 +269,13 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
         # Masks as 0/1 floats: multiplying is several times faster than np.where here.
         active = (p.n_steps > k).astype(float)
         ra = reach * active
-        inv = ra * t.attempts
+        rm = ra  # copies of the document reaching step k, for metering (the outcome is the original's)
+        if pattern == "lambda-chain-async":
+            hop = adup if k > 0 else np.where(p.trigger_async, adup, 0.0)
+            dup = dup + ra * copies * hop  # duplicate deliveries of this hop
+            copies = copies * (1.0 + hop)
+            rm = ra * copies
+        inv = rm * t.attempts
         pc = p_cold_log10(log_rate + safe_log10(inv), t.log_hold, log_keep)
         if sfn:
             billed = t.warm_last + pc * t.cold_last

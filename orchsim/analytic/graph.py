@@ -86,7 +86,7 @@ from orchsim.model.dists import Exponential, Fixed, LogNormal, Uniform
 from orchsim.model.profile import FixedCount, ItemCount, LogNormalCount, PoissonCount, UniformCount
 from orchsim.model.scenario import KeepAlive, Scenario, check_pattern
 from orchsim.model.services import ModelDuration
-from orchsim.model.workflow import FAIL_STATE, NO_CHOICE, SANDBOX_TIMEOUT, TIMEOUT, Workflow, first_match
+from orchsim.model.workflow import FAIL_STATE, NO_CHOICE, SANDBOX_TIMEOUT, TIMEOUT, WAITING_KINDS, Workflow, first_match
 
 __all__ = ["graph_per_document", "mixed_per_document"]
 
@@ -422,6 +422,9 @@ class _Engine:
         self.scope_of: dict[str, Definition] = {}
         self._index(wf.definition)
         self.first_hop = self._trigger_tasks() if pattern == "lambda-chain-async" and sc.workload.trigger == "sync" else set()
+        # Lambda's async queue delivers an Event twice at this rate: the twin runs the Task and the rest of
+        # its scope (metered), its end thrown away (outcomes are the original's)
+        self.dup = sc.lambda_.async_duplicate_rate if pattern == "lambda-chain-async" else 0.0
 
     def _index(self, defn: Definition) -> None:
         for st in defn.states.values():
@@ -457,6 +460,7 @@ class _Engine:
         gr = self.grid
         order = self._order(defn, start)
         pending: dict[str, _Dist] = {start: gr.point(0.0)}
+        copies: dict[str, float] = {start: 1.0}  # with duplicate deliveries: expected runs arriving (metering)
         out: dict[Key, _Dist] = {}
         meter = _Meter()
         for _ in range(_MAX_SWEEPS):
@@ -464,12 +468,21 @@ class _Engine:
                 arr = pending.pop(name, None)
                 if arr is None or arr.mass < _EPS:
                     continue
-                k = self.kernel(defn.states[name])
-                meter.add(k.meter, arr.mass)
+                st = defn.states[name]
+                k = self.kernel(st)
+                runs = arr.mass
+                if self.dup:
+                    runs = copies.pop(name, arr.mass)
+                    if st.type == "Task" and self.wf.tasks[name].kind not in WAITING_KINDS and name not in self.first_hop:
+                        meter.put(name, "dups", runs * self.dup)  # duplicate deliveries of this hop
+                        runs *= 1.0 + self.dup
+                meter.add(k.meter, runs)
                 for target, d in k.exits.items():
                     c = gr.conv(arr, d)
                     if target[0] == "next":
                         pending[target[1]] = gr.add(pending.get(target[1]), c)
+                        if self.dup:
+                            copies[target[1]] = copies.get(target[1], 0.0) + runs * d.mass
                     else:
                         out[target] = gr.add(out.get(target), c)
             if sum(d.mass for d in pending.values()) < _EPS:
@@ -1107,7 +1120,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         "p_failed": p_failed,
         "p_lost": max(1.0 - p_ok - p_failed, 0.0),
         "cold_starts": runs * meter.total("cold"),
-        "duplicates": dup,
+        "duplicates": dup + runs * meter.total("dups"),
         "express_over_limit": over if pattern == "sfn-express" else 0.0,
         "busy_s": runs * meter.total("busy_ms") / 1000.0,
     })

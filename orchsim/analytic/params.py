@@ -57,6 +57,7 @@ class AnalyticParams:
     transition_latency_ms: Array
     express_memory_mb: Array
     express_duplicate_rate: Array
+    async_duplicate_rate: Array
     express_logging: NDArray[np.bool_]
     log_bytes_per_transition: Array
 
@@ -160,6 +161,7 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
         transition_latency_ms=per_point(lambda s: s.step_functions.transition_latency_ms),
         express_memory_mb=per_point(lambda s: s.step_functions.express_memory_mb),
         express_duplicate_rate=per_point(lambda s: s.step_functions.express_duplicate_rate),
+        async_duplicate_rate=per_point(lambda s: s.lambda_.async_duplicate_rate),
         express_logging=per_point(lambda s: s.step_functions.express_logging, bool),
         log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
     )

@@ -688,7 +688,8 @@ class Context:
                 self.gates.append(None)
             self.sdk_attempts.append(d.service.sdk.attempts() if isinstance(d, ModelDuration) else 1)
 
-    def model_call(self, k: int, doc: int, first: bool, work_ms: float, u: float, sdk: bool = True) -> tuple[float, bool]:
+    def model_call(self, k: int, doc: int, first: bool, work_ms: float, u: float, sdk: bool = True,
+                   wasted: bool = False) -> tuple[float, bool]:
         """The model call of the attempt just drawn at step ``k``: through its quota (the SDK's retries
         with ``sdk``, one try without: a Step Functions Task's Retry decides), metered if admitted
         (wasted if the attempt then fails: error, fatal error or timeout).
@@ -705,6 +706,8 @@ class Context:
             The attempt's work time and outcome uniform.
         sdk
             The call is made by a function's SDK (it retries throttles).
+        wasted
+            Its result is thrown away whatever it is (a duplicate delivery, an orphan).
 
         Returns
         -------
@@ -720,10 +723,10 @@ class Context:
                 self.rec.model_throttled(k, throttled)
             if not admitted:
                 return waited_s * 1000.0, False
-        self.rec.model_call(doc, k, tin, tout, work_ms + waited_s * 1000.0 > self.timeout_ms[k] or u < self.err_cut[k])
+        self.rec.model_call(doc, k, tin, tout, wasted or work_ms + waited_s * 1000.0 > self.timeout_ms[k] or u < self.err_cut[k])
         return waited_s * 1000.0, True
 
-    def attempt(self, k: int, doc: int, tries: int) -> tuple[int, float]:
+    def attempt(self, k: int, doc: int, tries: int, wasted: bool = False) -> tuple[int, float]:
         """Result and running time of one attempt, from the common random numbers.
 
         Parameters
@@ -734,6 +737,9 @@ class Context:
             Document index.
         tries
             Try number, 0 for the first.
+        wasted
+            The attempt's result is thrown away whatever it is (a duplicate delivery): its model
+            call's tokens are wasted.
 
         Returns
         -------
@@ -746,7 +752,7 @@ class Context:
         else:
             work_ms, u = self.draws.attempt(k, doc, tries)
         if self.calls_model[k]:
-            waited_ms, admitted = self.model_call(k, doc, tries == 0, work_ms, u)
+            waited_ms, admitted = self.model_call(k, doc, tries == 0, work_ms, u, wasted=wasted)
             if not admitted:  # the SDK gave up: the function fails with the ThrottlingException
                 return (TIMEOUT, self.timeout_ms[k]) if waited_ms > self.timeout_ms[k] else (ERROR, waited_ms)
             work_ms += waited_ms

@@ -36,7 +36,7 @@ def start(ctx: Context) -> None:
         and metered through ``ctx.rec``.
     """
     chain = _Chain(ctx)
-    ctx.start_arrivals(lambda doc: _Doc(chain, doc).invoke())
+    ctx.start_arrivals(lambda doc: _Doc(chain, doc).deliver())
 
 
 class _Chain(Pattern):
@@ -49,14 +49,15 @@ class _Chain(Pattern):
         self.n = len(self.order)
         recorded = failure_outcome_recorded("lambda-chain-async", trigger_async=True, dead_letter=ctx.scenario.chain.dead_letter)
         self.fail_outcome = FAILED if recorded else LOST
+        self.dup_rate = ctx.scenario.lambda_.async_duplicate_rate
 
 
 class _Doc:
     """One document's event travelling down the chain (callbacks, no process)."""
 
-    __slots__ = ("c", "doc", "pos", "k", "enqueued", "retries", "throttles", "attempt", "t_start", "cold", "res")
+    __slots__ = ("c", "doc", "pos", "k", "enqueued", "retries", "throttles", "attempt", "t_start", "cold", "res", "duplicate")
 
-    def __init__(self, chain: _Chain, doc: int) -> None:
+    def __init__(self, chain: _Chain, doc: int, duplicate: bool = False) -> None:
         self.c = chain
         self.doc = doc
         self.pos = 0
@@ -68,6 +69,22 @@ class _Doc:
         self.t_start = 0.0
         self.cold = False
         self.res = OK
+        self.duplicate = duplicate  # a second delivery of an event: its work is paid, its result thrown away
+
+    def deliver(self) -> None:
+        """The event for hop ``pos`` enters Lambda's async queue, which may deliver it twice
+        (``lambda.async_duplicate_rate``): the twin runs this hop and the rest of the chain."""
+        c = self.c
+        if c.dup_rate > 0 and (self.pos > 0 or not c.trigger_sync) and c.ctx.draws.dup.next() < c.dup_rate:
+            twin = _Doc(c, self.doc, duplicate=True)
+            twin.pos, twin.k = self.pos, self.k
+            c.rec.duplicates += 1
+            twin.invoke()
+        self.invoke()
+
+    def _finish(self, outcome: int) -> None:
+        if not self.duplicate:
+            self.c.ctx.rec.finish(self.doc, self.c.env.now, outcome)
 
     def invoke(self, _ev: Any = None) -> None:
         c = self.c
@@ -81,18 +98,18 @@ class _Doc:
             self.throttles += 1
             if self.pos == 0 and c.trigger_sync:
                 if self.throttles >= c.sdk_attempts:
-                    ctx.rec.finish(self.doc, now, FAILED)
+                    self._finish(FAILED)
                     return
                 later(env, ctx.sdk_backoff_s(self.throttles - 1), self.invoke)
                 return
             wait = throttle_backoff_s(self.throttles)
             if now + wait - self.enqueued > c.max_age:
-                ctx.rec.finish(self.doc, now, c.fail_outcome)
+                self._finish(c.fail_outcome)
                 return
             later(env, wait, self.invoke)
             return
         self.cold = cold = status == COLD
-        res, run_ms = c.attempt(k, self.doc, self.attempt)
+        res, run_ms = c.attempt(k, self.doc, self.attempt, self.duplicate)
         self.attempt += 1
         self.res = res
         self.t_start = now
@@ -104,22 +121,22 @@ class _Doc:
         ctx = c.ctx
         now = c.env.now
         c.release(self.k, now)
-        c.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res)
+        c.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res, self.duplicate)
         if self.res == OK:
             self.pos += 1
             if self.pos == c.n:
-                ctx.rec.finish(self.doc, now, SUCCEEDED)
+                self._finish(SUCCEEDED)
                 return
             self.k = c.order[self.pos]
             self.enqueued = now
             self.retries = self.throttles = self.attempt = 0
-            self.invoke()
+            self.deliver()
             return
         if self.pos == 0 and c.trigger_sync:
-            ctx.rec.finish(self.doc, now, FAILED)
+            self._finish(FAILED)
             return
         if self.retries >= c.max_retries or now + ASYNC_RETRY_DELAYS_S[self.retries] - self.enqueued > c.max_age:
-            ctx.rec.finish(self.doc, now, c.fail_outcome)
+            self._finish(c.fail_outcome)
             return
         later(ctx.env, ASYNC_RETRY_DELAYS_S[self.retries], self.invoke)
         self.retries += 1

@@ -222,8 +222,9 @@ class _Runner(Pattern):
         raise NotImplementedError
 
     # -- draws -----------------------------------------------------------------------------------------
-    def draw(self, k: int, doc: int) -> tuple[float, float]:
-        """(work ms, outcome uniform) of an attempt: the common draw on the document's first visit."""
+    def draw(self, k: int, doc: int, wasted: bool = False) -> tuple[float, float]:
+        """(work ms, outcome uniform) of an attempt: the common draw on the document's first visit
+        (``wasted``: its result is thrown away whatever it is, a duplicate delivery's)."""
         used = self.used[k]
         first = not used[doc]
         if first:
@@ -232,7 +233,7 @@ class _Runner(Pattern):
         else:
             work_ms, u = self.ctx.draws.attempt(k, doc, 1)
         if self.calls_model[k]:
-            waited_ms, admitted = self.ctx.model_call(k, doc, first, work_ms, u)
+            waited_ms, admitted = self.ctx.model_call(k, doc, first, work_ms, u, wasted=wasted)
             if not admitted:
                 return waited_ms, GAVE_UP
             work_ms += waited_ms
@@ -299,6 +300,10 @@ class _Runner(Pattern):
         return _Token(token, rec.lane(f"{parent + ' / ' if parent else ''}{st.name} {i + 1}"))
 
 
+
+
+def _discard(_err: Err) -> None:
+    """The end of a duplicate delivery's run: thrown away."""
 
 
 GAVE_UP = -1.0
@@ -1082,6 +1087,8 @@ class _AsyncChain(_Runner):
         super().__init__(ctx)
         recorded = failure_outcome_recorded("lambda-chain-async", trigger_async=True, dead_letter=ctx.scenario.chain.dead_letter)
         self.fail_outcome = FAILED if recorded else LOST
+        self.dup_rate = ctx.scenario.lambda_.async_duplicate_rate
+        self.dup = ctx.draws.dup
 
     def start(self) -> None:
         defn = self.wf.definition
@@ -1115,7 +1122,15 @@ class _Flow(_Walk):
         if tp.kind in WAITING_KINDS:
             _External(self, st, tp).go()
         else:
-            _Event(self, st, tp, self.first and m.trigger_sync).invoke()
+            client = self.first and m.trigger_sync
+            if m.dup_rate > 0 and not client and m.dup.next() < m.dup_rate:
+                # Lambda's async queue delivers the event twice: the twin runs this Task and the rest
+                # of its scope, paid, its end thrown away (the join counts each branch or item once)
+                twin = _Token(self.token)
+                twin.orphan = True
+                m.rec.duplicates += 1
+                _Event(_Flow(m, self.doc, self.defn, twin, _discard), st, tp, False).invoke()
+            _Event(self, st, tp, client).invoke()
         self.first = False
 
     def wait(self, st: StateDef) -> None:
@@ -1221,7 +1236,7 @@ class _Event:
             later(env, wait, self.invoke)
             return
         self.cold = cold = status == COLD
-        work_ms, u = c.draw(k, f.doc)
+        work_ms, u = c.draw(k, f.doc, c.dup_rate > 0 and f.token.is_orphan())
         res = c.outcome(k, u)
         if work_ms > c.timeout_ms[k]:
             res, work_ms = TIMEOUT_CODE, c.timeout_ms[k]
@@ -1238,7 +1253,7 @@ class _Event:
         res = self.res
         c.release(k, now)
         rec = c.rec
-        rec.invocation(f.doc, k, self.t0, now, self.cold, res)
+        rec.invocation(f.doc, k, self.t0, now, self.cold, res, c.dup_rate > 0 and f.token.is_orphan())
         if rec.detail:
             rec.span(f.doc, self.st.name, f.token.lane, self.t0, now, _LAMBDA, res, self.cold)
         key = c.service[self.st.name]
