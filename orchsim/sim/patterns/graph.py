@@ -657,11 +657,7 @@ class _Visit:
             # a function's SDK retries a throttled call; a direct integration fails, for its Retry
             waited_ms, admitted = m.ctx.model_call(k, doc, first, work_ms, u, sdk=tp.is_lambda)
             if not admitted and not tp.is_lambda:
-                self.err = (THROTTLE, THROTTLE_ERROR)
-                if delay > 0:
-                    later(env, delay, self.failed_later)
-                else:
-                    self.failed(self.err)
+                self.fail_after((THROTTLE, THROTTLE_ERROR), delay)
                 return
             work_ms, u = (waited_ms, GAVE_UP) if not admitted else (work_ms + waited_ms, u)
         limit = st.timeout_s
@@ -669,11 +665,7 @@ class _Visit:
             status = m.acquire(k, now)
             if status == NO_SLOT:
                 m.rec.throttle(doc, k, now)
-                self.err = (THROTTLE, THROTTLED)
-                if delay > 0:
-                    later(env, delay, self.failed_later)
-                else:
-                    self.failed(self.err)
+                self.fail_after((THROTTLE, THROTTLED), delay)
                 return
             self.cold = cold = status == COLD
             res = ERROR if u == GAVE_UP else FATAL if u < m.fatal[k] else ERROR if u < m.err_cut[k] else OK
@@ -785,6 +777,14 @@ class _Visit:
             self.failed(err)
 
     # -- Retry ----------------------------------------------------------------------------------
+    def fail_after(self, err: Err, delay: float) -> None:
+        """The attempt fails with ``err`` once the transition latency ``delay`` has passed."""
+        self.err = err
+        if delay > 0:
+            later(self.run.m.env, delay, self.failed_later)
+        else:
+            self.failed(err)
+
     def failed_later(self, _ev: Any) -> None:
         assert self.err is not None
         self.failed(self.err)
