@@ -259,3 +259,17 @@ def test_async_duplicate_rate_is_bounded() -> None:
     with pytest.raises(InputError) as exc:
         scenario_from_dict({"lambda": {"async_duplicate_rate": 0.9}})
     assert exc.value.field == "lambda.async_duplicate_rate"
+
+
+@pytest.mark.parametrize("as_workflow", [False, True])
+def test_express_duplicate_executions_are_wasted(as_workflow: bool) -> None:
+    """An async Express start that runs twice pays the twin's Lambda work and model tokens: waste."""
+    sc = _scenario({"error_rate": 0.0}).with_overrides({"step_functions.express_duplicate_rate": 0.25})
+    if as_workflow:
+        sc = sc.as_workflow()
+    s = simulate(sc, "sfn-express", detail=False).summary
+    share = s.duplicates / s.docs_arrived
+    model = s.cost_usd["model_input_tokens"] + s.cost_usd["model_output_tokens"]
+    assert 0.18 < share < 0.32
+    assert s.wasted_by_kind_usd["model"] == pytest.approx(model * share / (1 + share), rel=0.1)
+    assert s.wasted_by_kind_usd["lambda"] > 0 and s.share_succeeded == pytest.approx(1.0, abs=0.01)

@@ -558,7 +558,9 @@ class _Start:
             self.m.rec.finish(self.doc, self.m.env.now, FAILED)
 
     def begin(self, _ev: Any = None) -> None:
-        self.m.execution(self.doc, self.m.wf.definition, self.m.express, _Token(), self.done)
+        token = _Token()
+        token.orphan = self.duplicate  # a duplicate execution's work is paid and thrown away
+        self.m.execution(self.doc, self.m.wf.definition, self.m.express, token, self.done)
 
     def done(self, err: Err) -> None:
         m = self.m
@@ -655,7 +657,8 @@ class _Visit:
             work_ms, u = m.ctx.draws.attempt(k, doc, 1)
         if m.calls_model[k]:
             # a function's SDK retries a throttled call; a direct integration fails, for its Retry
-            waited_ms, admitted = m.ctx.model_call(k, doc, first, work_ms, u, sdk=tp.is_lambda)
+            waited_ms, admitted = m.ctx.model_call(k, doc, first, work_ms, u, sdk=tp.is_lambda,
+                                                   wasted=m.dup_rate > 0 and run.token.is_orphan())
             if not admitted and not tp.is_lambda:
                 self.fail_after((THROTTLE, THROTTLE_ERROR), delay)
                 return
@@ -700,7 +703,8 @@ class _Visit:
         doc = run.x.doc
         m.release(self.k, now)
         rec = m.rec
-        rec.invocation(doc, self.k, self.start_s, now, self.cold, self.res, orphan=run.token.is_stopped())
+        rec.invocation(doc, self.k, self.start_s, now, self.cold, self.res,
+                       orphan=run.token.is_stopped() or (m.dup_rate > 0 and run.token.is_orphan()))
         if rec.detail:
             rec.span(doc, self.st.name, run.token.lane, self.start_s, now, _LAMBDA, self.res, self.cold)
         if self.res == OK:

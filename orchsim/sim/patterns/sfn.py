@@ -293,7 +293,7 @@ class _Execution:
             self.res = THROTTLE
             self._sleep(delay, self._after_attempt)
             return
-        res, run_ms = m.attempt(k, doc, self.attempt)
+        res, run_ms = m.attempt(k, doc, self.attempt, self.duplicate)
         self.res = res
         self.cold = cold = status == COLD
         self.t_start = t_start = now + delay
@@ -318,7 +318,7 @@ class _Execution:
         m = self.m
         now = m.env.now
         m.release(self.k, now)
-        m.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res)
+        m.rec.invocation(self.doc, self.k, self.t_start, now, self.cold, self.res, self.duplicate)  # a duplicate's work is waste
         if self.res == OK:
             self._enter(self.task.next)  # type: ignore[union-attr]
         else:
