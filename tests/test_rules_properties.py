@@ -34,7 +34,7 @@ from orchsim.aws.rules import (
 
 BOOK = load_price_book()
 # Deterministic runs that leave no .hypothesis/ folder behind; no deadline (no timing).
-PROPS = settings(max_examples=300, deadline=None, database=None, derandomize=True)
+PROPS = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 
 durations = st.floats(min_value=0.0, max_value=1e9, allow_nan=False, allow_infinity=False)
 units = st.sampled_from([1, 10, 100, 1000])

@@ -73,7 +73,7 @@ def test_expected_arrivals_matches_drawn_arrivals(kind: str) -> None:
                                                          (8, "burst", "lambda-chain-async")])
 @pytest.mark.parametrize("detail", [False, True])
 def test_estimate_bounds_the_traced_memory(steps: int, kind: str, pattern: str, detail: bool) -> None:
-    sc = SEED.with_overrides({"workload.docs_per_day": 2e5, "window_hours": 1.0, "pipeline.steps": steps,
+    sc = SEED.with_overrides({"workload.docs_per_day": 1e5, "window_hours": 1.0, "pipeline.steps": steps,
                               "workload.arrival.kind": kind})
     est = estimate_run(sc, [pattern], detail=detail, detail_docs=500)
     gc.collect()

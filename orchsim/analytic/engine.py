@@ -111,7 +111,9 @@ def _round_ms(d: Array, exact: NDArray[np.bool_], unit: float) -> Array:
     return np.where(exact, round_up(d, unit), d + unit / 2.0)
 
 
-def per_document(p: AnalyticParams, pattern: str, *, rules: BillingRules = DEFAULT_RULES) -> dict[str, Array]:
+def per_document(
+    p: AnalyticParams, pattern: str, *, rules: BillingRules = DEFAULT_RULES, step_invocations: bool = False
+) -> dict[str, Array]:
     """Expected metering and outcomes per arriving document for ``pattern``, each an array (P,).
 
     Parameters
@@ -122,6 +124,9 @@ def per_document(p: AnalyticParams, pattern: str, *, rules: BillingRules = DEFAU
         One of the four pattern names.
     rules
         Billing units (``book.rules``): Lambda and Express rounding, Express chunk and limit.
+    step_invocations
+        Also return each step's expected invocations per document under
+        :data:`~orchsim.analytic.tokens.STEP_INVOCATIONS`, shape (steps, points) (for model tokens).
 
     Returns
     -------
@@ -138,7 +143,12 @@ def per_document(p: AnalyticParams, pattern: str, *, rules: BillingRules = DEFAU
     5.0
     """
     name = check_pattern(pattern)
-    engine = (lambda q: _sync_chain(q, rules)) if name == "lambda-chain-sync" else (lambda q: _flat(q, name, rules))
+    if name == "lambda-chain-sync":
+        def engine(q: AnalyticParams) -> dict[str, Array]:
+            return _sync_chain(q, rules, step_invocations)
+    else:
+        def engine(q: AnalyticParams) -> dict[str, Array]:
+            return _flat(q, name, rules, step_invocations)
     if p.points <= _CHUNK:
         return engine(p.take(slice(None)))
     # Cache-sized blocks of points with similar step counts: the step loops are memory-bound on
@@ -194,7 +204,7 @@ class _StepTerms:
     log_hold: Array  # log10 of how long one invocation holds its environment (s)
 
 
-def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Array]:
+def _flat(p: AnalyticParams, pattern: str, rules: BillingRules, step_invocations: bool = False) -> dict[str, Array]:
     """Patterns where each step is invoked on its own: async chain, Standard, Express."""
     k_max, npts = p.mean_ms.shape
     unit = float(rules.lambda_rounding_ms)
@@ -291,7 +301,8 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
             eph += ib * t.eph_per_ms
         cold += inv * pc
         invocations += inv
-        step_inv.append(inv * runs)
+        if step_invocations:
+            step_inv.append(inv * runs)
         exec_ms += ra * (t.wall_ms + pc * t.attempts_init)
         if k == 0:
             fail_first = 1.0 - t.succ
@@ -320,8 +331,9 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
         "duplicates": dup,
         "express_over_limit": zeros,
         "busy_s": busy_ms * runs / 1000.0,
-        STEP_INVOCATIONS: np.array(step_inv).reshape(k_max, npts),
     }
+    if step_invocations:
+        res[STEP_INVOCATIONS] = np.array(step_inv).reshape(k_max, npts)
     if pattern == "sfn-express":
         steps = np.arange(k_max)[:, None]
         exact_all = np.all(p.exact | (steps >= p.n_steps), axis=0) & np.all((p.error_rate == 0) | (steps >= p.n_steps), axis=0)
@@ -334,7 +346,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules) -> dict[str, Arr
     return res
 
 
-def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
+def _sync_chain(p: AnalyticParams, rules: BillingRules, step_invocations: bool = False) -> dict[str, Array]:
     """Synchronous chain: recursion from the last step back to the first (see module docstring)."""
     k_max, npts = p.mean_ms.shape
     unit = float(rules.lambda_rounding_ms)
@@ -436,7 +448,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules) -> dict[str, Array]:
         "duplicates": zeros,
         "express_over_limit": zeros,
         "busy_s": busy_ms / 1000.0,
-        STEP_INVOCATIONS: np.array(inv).reshape(k_max, npts),
+        **({STEP_INVOCATIONS: np.array(inv).reshape(k_max, npts)} if step_invocations else {}),
     }
 
 
@@ -569,8 +581,10 @@ def estimate(
         if params is None:  # imported workflows: orchsim.analytic.graph (linear pipelines as below)
             doc, docs_per_day, n_steps, refused = mixed_per_document(items, pattern, rules=rules, linear=per_document)
         else:
-            doc = per_document(params, pattern, rules=rules)
-            doc.update({CALLS_PREFIX + k: v for k, v in linear_tokens(items, doc.pop(STEP_INVOCATIONS)).items()})
+            models = any(s.services for s in items)
+            doc = per_document(params, pattern, rules=rules, step_invocations=models)
+            if models:
+                doc.update({CALLS_PREFIX + k: v for k, v in linear_tokens(items, doc.pop(STEP_INVOCATIONS)).items()})
             docs_per_day, n_steps = params.docs_per_day, params.n_steps
         runs = doc["express_requests"] if pattern == "sfn-express" else np.ones(len(items))
         need, notes = contention(items, pattern, doc["busy_s"], doc["transitions"], runs)

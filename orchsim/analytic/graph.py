@@ -1194,11 +1194,13 @@ def mixed_per_document(
     flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None]
     if flat:
         rows = [scenarios[i] for i in flat]
-        part = linear(params_from_scenarios(rows, rules=rules), pattern, rules=rules)
+        models = any(s.services for s in rows)
+        part = linear(params_from_scenarios(rows, rules=rules), pattern, rules=rules, step_invocations=models)
         for key in _SCALARS:
             doc[key][flat] = part[key]
-        for key, v in linear_tokens(rows, part[STEP_INVOCATIONS]).items():
-            calls.setdefault(key, np.zeros(n))[flat] = v
+        if models:
+            for key, v in linear_tokens(rows, part[STEP_INVOCATIONS]).items():
+                calls.setdefault(key, np.zeros(n))[flat] = v
     for i, one in _graph_rows(scenarios, pattern, rules).items():
         if isinstance(one, str):
             refused[i] = one

@@ -54,7 +54,11 @@ def linear_tokens(scenarios: Sequence[Scenario], step_invocations: Array) -> dic
     """
     n = len(scenarios)
     out: dict[str, Array] = {}
+    if not any(sc.services for sc in scenarios):  # no model anywhere (a sweep of a million points, say)
+        return out
     for i, sc in enumerate(scenarios):
+        if not sc.services:
+            continue
         for k, step in enumerate(sc.steps()):
             call = step_tokens(step)
             if call is None:
