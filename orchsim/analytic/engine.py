@@ -47,6 +47,7 @@ from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
     DEFAULT_RULES,
+    PAYLOAD_LIMIT_KB,
     BillingRules,
     express_billed_memory_mb,
     express_gb_hours,
@@ -591,15 +592,21 @@ def estimate(
         if refused:
             notes = [r or note for r, note in zip(refused, notes, strict=True)]
         calls = {k[len(CALLS_PREFIX):]: doc.pop(k) for k in [k for k in doc if k.startswith(CALLS_PREFIX)]}
+        # payloads over the pattern's limit: each invocation GETs its input from S3 and PUTs its output
+        over = np.array([s.workload.payload_kb.share_above(PAYLOAD_LIMIT_KB[pattern]) if s.workload.payload_kb else 0.0
+                         for s in items])
+        if over.any():
+            for key in ("s3:getObject", "s3:putObject"):
+                calls[key] = calls.get(key, np.zeros(len(items))) + over * doc["invocations"]
         cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls, account=others)
         n = len(items)
         extra: dict[str, Any] = {}
         services, tokens, model_calls = split_calls(calls)
-        if graphs:
+        if graphs or services:
             extra["service_calls_per_doc"] = sum(services.values(), np.zeros(n))
             unpriced = [k[len("unpriced:"):] for k in cost if k.startswith("unpriced:")]
             extra["unpriced_service_calls"] = [", ".join(k for k in unpriced if cost[f"unpriced:{k}"][i] > 0) for i in range(n)]
-        if graphs or tokens:
+        if graphs or tokens or services:
             extra.update({f"cost_{c}_usd": v for c, v in cost.items() if c not in COMPONENTS and c != "total"
                           and not c.startswith(("unpriced:", "unpriced_tokens:"))})
         if tokens:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from orchsim.aws.pricebook import Tier
 
 __all__ = [
+    "PAYLOAD_LIMIT_KB",
     "BucketSpec",
     "sfn_quotas",
     "CLOCK_TOLERANCE_MS",
@@ -519,6 +520,21 @@ States.Timeout (https://docs.aws.amazon.com/step-functions/latest/dg/service-quo
 EXPRESS_ROUNDING_MS = DEFAULT_RULES.express_rounding_ms
 """Express duration rounding (https://aws.amazon.com/step-functions/pricing/: "rounded up to the nearest 100ms");
 engines read ``rules.express_rounding_ms``."""
+
+PAYLOAD_LIMIT_KB: dict[str, float] = {
+    "sfn-standard": 256.0,
+    "sfn-express": 256.0,
+    "lambda-chain-async": 1024.0,
+    "lambda-chain-sync": 6144.0,
+}
+"""The largest payload each pattern passes between steps, KB: a Step Functions state's input or output
+256 KB (262,144 characters, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateEnteredEventDetails.html,
+States.DataLimitExceeded past it); a Lambda asynchronous (Event) invocation 1 MB and a synchronous one
+6 MB ("For synchronous invocations, the maximum payload size is 6 MB. For asynchronous invocations,
+the maximum payload size is 1 MB", https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html). A
+larger payload goes through S3: the producer PUTs it, the step that receives it GETs it. (AWS's
+pricing page is said to bill async payloads above 256 KB as one request per 64 KB; no AWS source for
+that rule was found, so it is not applied.)"""
 
 HISTORY_EVENT_CAP = 25_000
 """Standard execution history limit: 25,000 events; an execution reaching it fails

@@ -64,6 +64,10 @@ class FixedCount(FrozenModel):
         """Mean items per run."""
         return float(self.n)
 
+    def share_above(self, x: float) -> float:
+        """P(a draw > ``x``)."""
+        return 1.0 if self.n > x else 0.0
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` item counts (int64)."""
         return np.full(size, self.n, dtype=np.int64)
@@ -78,6 +82,16 @@ class PoissonCount(FrozenModel):
     def mean_items(self) -> float:
         """Mean items per run."""
         return float(self.mean)
+
+    def share_above(self, x: float) -> float:
+        """P(a draw > ``x``), summing the probabilities up to ``x`` in log space."""
+        if x < 0:
+            return 1.0
+        if self.mean == 0:
+            return 0.0
+        lam = self.mean
+        below = sum(math.exp(k * math.log(lam) - lam - math.lgamma(k + 1)) for k in range(int(math.floor(x)) + 1))
+        return max(0.0, 1.0 - below)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` item counts (int64)."""
@@ -101,6 +115,11 @@ class UniformCount(FrozenModel):
         """Mean items per run."""
         return (self.low + self.high) / 2.0
 
+    def share_above(self, x: float) -> float:
+        """P(a draw > ``x``)."""
+        above = self.high - max(math.floor(x), self.low - 1)
+        return min(max(above, 0), self.high - self.low + 1) / (self.high - self.low + 1)
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` item counts (int64)."""
         return rng.integers(self.low, self.high + 1, size).astype(np.int64)
@@ -123,6 +142,14 @@ class LogNormalCount(FrozenModel):
         """Mean items per run (of the continuous distribution)."""
         sigma = math.log(self.p95 / self.median) / Z95
         return self.median * math.exp(sigma * sigma / 2.0)
+
+    def share_above(self, x: float) -> float:
+        """P(a draw > ``x``): draws are rounded to whole items."""
+        sigma = math.log(self.p95 / self.median) / Z95
+        edge = math.floor(x) + 0.5
+        if sigma == 0:
+            return 1.0 if round(self.median) > x else 0.0
+        return 0.5 * math.erfc((math.log(edge) - math.log(self.median)) / (sigma * math.sqrt(2.0)))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` item counts (int64): draws rounded to the nearest whole item."""

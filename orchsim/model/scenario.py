@@ -137,6 +137,21 @@ class Workload(_Frozen):
     docs_per_day: float = Field(10_000, gt=0, le=1e9, description="documents per day")
     arrival: Arrival = Arrival()
     trigger: Literal["async", "sync"] = "async"
+    payload_kb: ItemCount | None = Field(None, description="payload passed between steps per document, KB (a count distribution)")
+
+    @field_validator("payload_kb", mode="before")
+    @classmethod
+    def _payload(cls, v: Any) -> Any:
+        if v is None or isinstance(v, _Frozen):
+            return v
+        kind = v.get("dist") if isinstance(v, dict) else None
+        if kind not in COUNTS:
+            raise InputError("workload.payload_kb", "a size distribution in KB with dist fixed (n) | poisson (mean) | uniform "
+                                                    "(low, high) | lognormal (median, p95)" + (f"; got {v!r}" if v is not None else ""))
+        try:
+            return COUNTS[kind].model_validate(v)
+        except ValidationError as exc:
+            raise from_validation_error(exc, "workload.payload_kb", COUNTS[kind]) from None
 
     @field_validator("arrival", mode="before")
     @classmethod

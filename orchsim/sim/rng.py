@@ -32,6 +32,7 @@ __all__ = [
     "KEEP_ALIVE",
     "MODEL",
     "OUTCOME",
+    "PAYLOAD",
     "RETRY_MODEL",
     "RETRY_OUTCOME",
     "RETRY_WORK",
@@ -48,6 +49,8 @@ DUPLICATES = 2
 """Source number of the at-least-once duplicate draws."""
 KEEP_ALIVE = 3
 """Source number of the keep-alive periods drawn from a ``{low_s, high_s}`` range."""
+PAYLOAD = 4
+"""Source number of the documents' payload sizes (``workload.payload_kb``)."""
 
 WORK = 0
 """Step stream kind: work durations of first attempts (one per document, drawn up front)."""

@@ -26,7 +26,7 @@ import pandas as pd
 
 from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
-from orchsim.aws.rules import BillingRules, express_gb_hours
+from orchsim.aws.rules import PAYLOAD_LIMIT_KB, BillingRules, express_gb_hours
 from orchsim.errors import InputError
 from orchsim.model.scenario import Pattern, Scenario, check_pattern
 from orchsim.model.workflow import pattern_support
@@ -116,6 +116,7 @@ def simulate(
     check_budget(estimate_run(scenario, [name], detail=detail, detail_docs=detail_docs), budget or RunBudget(), scenario, force=force)
     rules = book.rules
     ctx = Context(scenario, replication, detail=detail, rules=rules, detail_docs=detail_docs)
+    ctx.rec.payload_limit_kb = PAYLOAD_LIMIT_KB[name]
     if ctx.workflow is not None:
         graph.start(ctx, name)
     else:

@@ -348,10 +348,22 @@ class Recorder:
         self.doc_waste_tokens: dict[str, tuple[array[float], array[float]]] = {}
         self.doc_ok_tokens: dict[str, tuple[array[float], array[float]]] = {}  # since the last (re)start
         self.model_throttles: dict[str, int] = {}  # throttled tries per model
+        # Payloads above the pattern's limit go through S3 (set by the run: PAYLOAD_LIMIT_KB)
+        self.payload_kb: array[float] | None = None
+        self.payload_limit_kb = float("inf")
+        self.step_names = [s.name for s in steps]
         for m in dict.fromkeys(name for name in self.model_of if name is not None):
             self.doc_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
             self.doc_waste_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
             self.doc_ok_tokens[m] = (_zeros("d", n_docs), _zeros("d", n_docs))
+
+    def offload(self, doc: int, k: int, result: int) -> None:
+        """An invocation whose payload is over the pattern's limit GETs its input from S3 and PUTs its
+        output there (a failed attempt is assumed to have written its output too: an upper bound);
+        the calls are counted as step ``k``'s."""
+        name = self.step_names[k]
+        self.service(doc, "s3:getObject", name)
+        self.service(doc, "s3:putObject", name)
 
     def model_throttled(self, k: int, n: int) -> None:
         """Count ``n`` throttled tries (ThrottlingException, no tokens billed) of step ``k``'s model."""
@@ -415,6 +427,8 @@ class Recorder:
             Billed milliseconds (rounded up to the price book's Lambda unit).
         """
         billed = billed_ms((end_s - start_s) * 1000.0, self.lambda_unit_ms)
+        if self.payload_kb is not None and self.payload_kb[doc] > self.payload_limit_kb:
+            self.offload(doc, k, result)
         self.step_invocations[k] += 1
         self.step_billed_ms[k] += billed
         gb_s = billed * self.gb_per_ms[k]
@@ -674,6 +688,9 @@ class Context:
         self._work_ms = self.draws.work_ms
         self._u = self.draws.u
         self.calls_model = [m is not None for m in self.rec.model_of]  # steps that call a model
+        payload = scenario.workload.payload_kb
+        if payload is not None:
+            self.rec.payload_kb = _doubles(payload.sample(streams.stream(seed, replication, streams.PAYLOAD), self.n_docs).astype(float))
         # One quota gate per model service with a quota, shared by every step that calls it.
         gates: dict[str, ModelGate] = {}
         self.gates: list[ModelGate | None] = []
