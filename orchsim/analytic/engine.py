@@ -28,7 +28,7 @@ retry sums are truncated at 100 retries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +150,14 @@ def per_document(
     else:
         def engine(q: AnalyticParams) -> dict[str, Array]:
             return _flat(q, name, rules, step_invocations)
+    res = _blocks(p, engine)
+    if np.any(p.lambda_log_bytes):  # every invocation's own CloudWatch Logs lines
+        res["logs_gb"] = res["logs_gb"] + res["invocations"] * p.lambda_log_bytes / 1e9
+    return res
+
+
+def _blocks(p: AnalyticParams, engine: Callable[[AnalyticParams], dict[str, Array]]) -> dict[str, Array]:
+    """Run ``engine`` over ``p`` in cache-sized blocks and merge the results."""
     if p.points <= _CHUNK:
         return engine(p.take(slice(None)))
     # Cache-sized blocks of points with similar step counts: the step loops are memory-bound on

@@ -1126,6 +1126,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
     })
     if pattern == "sfn-express" and sc.step_functions.express_logging:
         res["logs_gb"] = runs * transitions * sc.step_functions.log_bytes_per_transition / 1e9
+    res["logs_gb"] += res["invocations"] * sc.lambda_.log_bytes_per_invocation / 1e9  # the functions' own logs
     calls: dict[str, float] = {}
     by_state: dict[str, dict[str, float]] = {}
     for (state, f), x in meter.v.items():

@@ -58,6 +58,7 @@ class AnalyticParams:
     express_memory_mb: Array
     express_duplicate_rate: Array
     async_duplicate_rate: Array
+    lambda_log_bytes: Array
     express_logging: NDArray[np.bool_]
     log_bytes_per_transition: Array
 
@@ -162,6 +163,7 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
         express_memory_mb=per_point(lambda s: s.step_functions.express_memory_mb),
         express_duplicate_rate=per_point(lambda s: s.step_functions.express_duplicate_rate),
         async_duplicate_rate=per_point(lambda s: s.lambda_.async_duplicate_rate),
+        lambda_log_bytes=per_point(lambda s: s.lambda_.log_bytes_per_invocation),
         express_logging=per_point(lambda s: s.step_functions.express_logging, bool),
         log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
     )

@@ -453,6 +453,7 @@ class LambdaConfig(_Frozen):
     sdk_max_attempts: int = Field(3, ge=1, le=20, description="AWS SDK total attempts on a throttled sync invoke")
     invoke_overhead_ms: float = Field(0.0, ge=0, le=10_000, description="latency of one invoke call, ms")
     async_duplicate_rate: float = Field(0.0, ge=0, le=0.5, description="probability an async (Event) invocation is delivered twice")
+    log_bytes_per_invocation: float = Field(0.0, ge=0, le=1e8, description="CloudWatch Logs bytes each invocation writes (0: none)")
 
     @field_validator("keep_alive_s", mode="before")
     @classmethod

@@ -269,7 +269,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         sfn_transitions=float(rec.transitions),
         express_requests=float(rec.express_requests),
         express_gb_hours=float(express_gb_hours(rec.express_billed_ms_mb, 1.0)),
-        logs_gb=rec.log_bytes / 1e9,
+        logs_gb=(rec.log_bytes + invocations * sc.lambda_.log_bytes_per_invocation) / 1e9,  # Express + the functions' own
         service_calls={k: float(v) for k, v in sorted(rec.service_calls.items())},
         model_tokens={m: (float(sum(i)), float(sum(o))) for m, (i, o) in rec.doc_tokens.items()},
     )
