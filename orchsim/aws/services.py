@@ -131,8 +131,8 @@ SERVICE_UNITS: Mapping[str, ServiceUnit] = {
 """Service key -> the billing unit one call consumes; keys absent here are reported unpriced."""
 
 _NOTES: Mapping[str, str] = {
-    "bedrock:invokeModel": "priced per token (input and output), not in the price book yet; counted, not priced",
-    "bedrock:converse": "priced per token (input and output), not in the price book yet; counted, not priced",
+    "bedrock:invokeModel": "priced per token: name the model as a scenario service (services:) to meter and price its tokens; the call itself is counted, not priced",
+    "bedrock:converse": "priced per token: name the model as a scenario service (services:) to meter and price its tokens; the call itself is counted, not priced",
     "states:startExecution": (
         "the started execution is billed as its own workflow (transitions or Express requests); "
         "the call itself is not priced"
