@@ -112,7 +112,8 @@ def test_choice_without_default_fails_with_no_choice_matched() -> None:
 
 
 @pytest.mark.parametrize(("resource", "what"), [("arn:aws:states:::sqs:sendMessage.waitForTaskToken", "callback"),
-                                                ("arn:aws:states:::glue:startJobRun.sync", ".sync")])
+                                                ("arn:aws:states:::glue:startJobRun.sync", ".sync"),
+                                                ("arn:aws:states:us-east-1:123456789012:activity:review", "activity worker")])
 def test_express_refuses_jobs_and_callbacks_naming_the_state(resource: str, what: str) -> None:
     defn = machine("Prep", Prep=task("Par"), Par={"Type": "Parallel", "End": True, "Branches": [
         machine("Approve", Approve=task(resource=resource))]})

@@ -37,7 +37,7 @@ import numpy as np
 from orchsim.errors import InputError
 from orchsim.model.asl import Definition, StateDef
 
-__all__ = ["LAMBDA_MAX_TIMEOUT_S", "PATTERN_NAMES", "check_profile", "inspect_definition"]
+__all__ = ["LAMBDA_MAX_TIMEOUT_S", "PATTERN_NAMES", "WAITING_KINDS", "check_profile", "inspect_definition", "waiting_tasks", "waits_for"]
 
 PATTERN_NAMES = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
 """The four patterns, in the order :data:`orchsim.model.scenario.PATTERNS` lists them."""
@@ -376,27 +376,35 @@ def _map(st: StateDef, v: float, tally: _Tally, opts: _Options) -> None:
         tally.standard_children += v * children
 
 
-def _waiting_tasks(defn: Definition, in_express_child: bool = False) -> list[tuple[StateDef, bool]]:
-    """Tasks that run a job or wait for a callback, each with whether it sits in an Express child."""
+WAITING_KINDS = ("job", "callback", "activity")
+"""Task kinds that wait for something outside the state machine: Express runs request-response
+integrations only (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html)."""
+
+_WAITS_FOR = {"job": "runs a job to completion (.sync)", "callback": "waits for a callback (.waitForTaskToken)",
+              "activity": "waits for an activity worker"}
+
+
+def waiting_tasks(defn: Definition, in_express_child: bool = False) -> list[tuple[StateDef, bool]]:
+    """Tasks that wait outside the state machine (:data:`WAITING_KINDS`), each with whether it sits in
+    an Express child execution, depth first."""
     out: list[tuple[StateDef, bool]] = []
     for st in defn.states.values():
-        if st.type == "Task" and st.kind in ("job", "callback"):
+        if st.type == "Task" and st.kind in WAITING_KINDS:
             out.append((st, in_express_child))
         for branch in st.branches:
-            out += _waiting_tasks(branch, in_express_child)
+            out += waiting_tasks(branch, in_express_child)
         if st.processor is not None:
-            out += _waiting_tasks(st.processor, in_express_child or st.execution_type == "EXPRESS")
+            out += waiting_tasks(st.processor, in_express_child or st.execution_type == "EXPRESS")
     return out
 
 
-def _what(st: StateDef) -> str:
-    if st.kind == "job":
-        return f"Task {st.name!r} runs a job to completion (.sync)"
-    return f"Task {st.name!r} waits for a callback (.waitForTaskToken)"
+def waits_for(st: StateDef) -> str:
+    """What a waiting Task does, for messages: "Task 'X' waits for a callback (.waitForTaskToken)"."""
+    return f"Task {st.name!r} {_WAITS_FOR[st.kind or 'callback']}"
 
 
 def _patterns(defn: Definition, tally: _Tally) -> dict[str, dict[str, Any]]:
-    waiting = _waiting_tasks(defn)
+    waiting = waiting_tasks(defn)
     waits = [s for s in defn.walk() if s.type == "Wait"]
     long_waits = [s for s in waits if s.wait_s is not None and s.wait_s > EXPRESS_MAX_DURATION_S]
     open_waits = [s for s in waits if s.wait_s is None]
@@ -406,11 +414,11 @@ def _patterns(defn: Definition, tally: _Tally) -> dict[str, dict[str, Any]]:
     in_child = [s for s, express in waiting if express]
     if in_child:
         s = in_child[0]
-        standard = {"supported": False, "reason": f"{s.path}: {_what(s)} inside an Express child execution; {rule}"}
+        standard = {"supported": False, "reason": f"{s.path}: {waits_for(s)} inside an Express child execution; {rule}"}
 
     if waiting:
         s = waiting[0][0]
-        express: dict[str, Any] = {"supported": False, "reason": f"{s.path}: {_what(s)}; {rule}"}
+        express: dict[str, Any] = {"supported": False, "reason": f"{s.path}: {waits_for(s)}; {rule}"}
     elif long_waits:
         s = long_waits[0]
         express = {"supported": False, "reason": f"{s.path}: Wait {s.name!r} of {s.wait_s:g} s exceeds Express's "
@@ -428,7 +436,7 @@ def _patterns(defn: Definition, tally: _Tally) -> dict[str, dict[str, Any]]:
     elif waiting:
         s = waiting[0][0]
         sync = {"supported": True, "reason": (
-            f"caveat: {s.path}: {_what(s)}; a synchronous chain waits inside a running function, billed while "
+            f"caveat: {s.path}: {waits_for(s)}; a synchronous chain waits inside a running function, billed while "
             f"waiting, and fails if the wait passes {LAMBDA_MAX_TIMEOUT_S:g} s")}
     else:
         sync = {"supported": True, "reason": _caveat(open_waits, LAMBDA_MAX_TIMEOUT_S, "a function")}

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchsim.errors import InputError
 from orchsim.model.asl import Definition, StateDef
-from orchsim.model.inspect import inspect_definition
+from orchsim.model.inspect import PATTERN_NAMES, WAITING_KINDS, inspect_definition, waiting_tasks, waits_for
 from orchsim.model.profile import ERROR_NAME_KEYS, ItemCount, LogNormalCount, Step, TaskWait
 from orchsim.model.services import ModelService, with_service
 
@@ -66,12 +66,6 @@ NO_CHOICE = "States.NoChoiceMatched"
 FAIL_STATE = "States.Fail"
 
 
-WAITING_KINDS = ("job", "callback", "activity")
-"""Task kinds that wait for something outside the state machine (Express cannot run them)."""
-
-PATTERN_NAMES = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
-
-
 def unsupported(workflow: Workflow, pattern: str) -> str | None:
     """Why ``pattern`` cannot run ``workflow`` (None when it can).
 
@@ -90,23 +84,9 @@ def unsupported(workflow: Workflow, pattern: str) -> str | None:
         return None
     for st, in_express_child in waiting_tasks(workflow.definition):
         if pattern == "sfn-express" or in_express_child:
-            what = {"job": "runs a job to completion (.sync)", "callback": "waits for a callback (.waitForTaskToken)",
-                    "activity": "waits for an activity worker"}[st.kind or ""]
             where = " inside an Express child execution" if in_express_child and pattern == "sfn-standard" else ""
-            return f"{st.path}: Task {st.name!r} {what}{where}; Express workflows support only request-response integrations"
+            return f"{st.path}: {waits_for(st)}{where}; Express workflows support only request-response integrations"
     return None
-
-
-def waiting_tasks(defn: Definition, in_express_child: bool = False) -> list[tuple[StateDef, bool]]:
-    out: list[tuple[StateDef, bool]] = []
-    for st in defn.states.values():
-        if st.type == "Task" and st.kind in WAITING_KINDS:
-            out.append((st, in_express_child))
-        for branch in st.branches:
-            out += waiting_tasks(branch, in_express_child)
-        if st.processor is not None:
-            out += waiting_tasks(st.processor, in_express_child or st.execution_type == "EXPRESS")
-    return out
 
 
 
