@@ -457,30 +457,45 @@ class _Walk:
 
 
 class _Sleep:
-    """A Wait state; ``message``: as the async chain's delayed message (an SQS delay up to 900 s, else
-    an EventBridge Scheduler schedule), counted as a call."""
+    """A pause in a walk, nothing billed while it lasts: a Wait state (``message``: as the async
+    chain's delayed message, an SQS delay up to 900 s, else an EventBridge Scheduler schedule, counted
+    as a call); :class:`_External` a job, callback or activity."""
 
-    __slots__ = ("walk", "st", "t0", "message")
+    __slots__ = ("walk", "st", "t0", "message", "tp", "res")
 
-    def __init__(self, walk: _Walk, st: StateDef, message: bool = False) -> None:
+    def __init__(self, walk: _Walk, st: StateDef, message: bool = False, tp: TaskProfile | None = None) -> None:
         self.walk = walk
         self.st = st
         self.t0 = 0.0
         self.message = message
+        self.tp = tp
+        self.res = OK
 
     def go(self) -> None:
-        w = self.walk
-        m = w.m
-        secs = m.wait_s(self.st, w.doc)
-        if self.message:
-            m.count_call(w.doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", self.st.name)
+        m = self.walk.m
+        secs = self.seconds()
         self.t0 = m.env.now
         later(m.env, secs, self.done)
 
+    def seconds(self) -> float:
+        """How long the pause lasts (and what it counts when it starts)."""
+        w = self.walk
+        m = w.m
+        secs = float(m.wait_s(self.st, w.doc))
+        if self.message:
+            m.count_call(w.doc, "sqs:sendMessage" if secs <= SQS_MAX_DELAY_S else "scheduler:createSchedule", self.st.name)
+        return secs
+
     def done(self, _ev: Any) -> None:
         w = self.walk
-        w.m.rec.span(w.doc, self.st.name, w.token.lane, self.t0, w.m.env.now, _WAIT)
-        w.after(self.st, None)
+        m = w.m
+        res = self.res
+        m.rec.span(w.doc, self.st.name, w.token.lane, self.t0, m.env.now, _WAIT, res)
+        if res == OK:
+            w.after(self.st, None)
+            return
+        assert self.tp is not None  # only an external Task's pause can fail
+        w.after(self.st, (res, m.error_name(self.tp, res)))
 
 
 class _StepFunctions(Machine, _Runner):
@@ -1168,35 +1183,25 @@ class _Flow(_Walk):
         _Join(len(scopes), len(scopes), spawn, _Token(), lambda err: self.after(st, err)).pump()
 
 
-class _External:
+class _External(_Sleep):
     """A job, callback or activity: started by the function that reaches it; the external event
     continues the flow (nothing billed while waiting)."""
 
-    __slots__ = ("flow", "st", "tp", "t0", "res")
+    __slots__ = ()
 
     def __init__(self, flow: _Flow, st: StateDef, tp: TaskProfile) -> None:
-        self.flow = flow
-        self.st = st
-        self.tp = tp
-        self.t0 = 0.0
-        self.res = OK
+        super().__init__(flow, st, tp=tp)
 
-    def go(self) -> None:
-        f = self.flow
+    def seconds(self) -> float:
+        f = self.walk
         c = f.m
+        assert self.tp is not None
         work_ms, u = c.draw(self.tp.index, f.doc)
         key = c.service[self.st.name]
         if key is not None:
             c.count_call(f.doc, key, self.st.name)
         self.res = c.outcome(self.tp.index, u)
-        self.t0 = c.env.now
-        later(c.env, work_ms / 1000.0, self.done)
-
-    def done(self, _ev: Any) -> None:
-        f = self.flow
-        c = f.m
-        c.rec.span(f.doc, self.st.name, f.token.lane, self.t0, c.env.now, _WAIT, self.res)
-        f.after(self.st, None if self.res == OK else (self.res, c.error_name(self.tp, self.res)))
+        return work_ms / 1000.0
 
 
 class _Event:
