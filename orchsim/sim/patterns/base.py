@@ -14,7 +14,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from orchsim.aws.rules import DEFAULT_RULES, BillingRules, billed_ms, gb_per_ms
+from orchsim.aws.rules import DEFAULT_RULES, BillingRules, billed_ms, gb_per_ms, throttle_backoff_s
 from orchsim.model.graph import linear_graph
 from orchsim.model.scenario import Scenario, Step
 from orchsim.model.services import ModelDuration
@@ -636,6 +636,25 @@ class Pattern:
         self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
         self.max_retries = sc.chain.async_max_retries
         self.max_age = sc.chain.async_max_event_age_s
+
+    def throttle_wait_s(self, throttles: int, client: bool, enqueued: float, now: float) -> float | None:
+        """After the ``throttles``-th throttle of an invoke: the wait before the next try, or None to
+        give up. A synchronous client's SDK retries ``sdk_max_attempts`` times in all; Lambda's async
+        queue retries with backoff until the event is older than ``async_max_event_age_s``.
+
+        Parameters
+        ----------
+        throttles
+            Throttles so far (1 for the first).
+        client
+            A synchronous client invokes (RequestResponse), not the async queue.
+        enqueued, now
+            When the event was queued, and the time now, simulated s.
+        """
+        if client:
+            return None if throttles >= self.sdk_attempts else self.ctx.sdk_backoff_s(throttles - 1)
+        wait = throttle_backoff_s(throttles)
+        return None if now + wait - enqueued > self.max_age else wait
 
 
 class Context:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchsim.aws.rules import ASYNC_RETRY_DELAYS_S, failure_outcome_recorded, throttle_backoff_s
+from orchsim.aws.rules import ASYNC_RETRY_DELAYS_S, failure_outcome_recorded
 from orchsim.model.graph import task_chain
 from orchsim.sim.patterns.base import FAILED, LOST, NORMAL, OK, SUCCEEDED, Context, Pattern, Wake, later
 from orchsim.sim.platform import COLD, THROTTLED
@@ -96,15 +96,10 @@ class _Doc:
         if status == THROTTLED:
             ctx.rec.throttle(self.doc, k, now)
             self.throttles += 1
-            if self.pos == 0 and c.trigger_sync:
-                if self.throttles >= c.sdk_attempts:
-                    self._finish(FAILED)
-                    return
-                later(env, ctx.sdk_backoff_s(self.throttles - 1), self.invoke)
-                return
-            wait = throttle_backoff_s(self.throttles)
-            if now + wait - self.enqueued > c.max_age:
-                self._finish(c.fail_outcome)
+            client = self.pos == 0 and c.trigger_sync
+            wait = c.throttle_wait_s(self.throttles, client, self.enqueued, now)
+            if wait is None:
+                self._finish(FAILED if client else c.fail_outcome)
                 return
             later(env, wait, self.invoke)
             return

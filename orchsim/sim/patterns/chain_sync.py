@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from orchsim.aws.rules import ASYNC_RETRY_DELAYS_S, asl_wait_s, failure_outcome_recorded, throttle_backoff_s
+from orchsim.aws.rules import ASYNC_RETRY_DELAYS_S, asl_wait_s, failure_outcome_recorded
 from orchsim.model.graph import task_chain
 from orchsim.sim.patterns.base import (
     ERROR,
@@ -176,19 +176,17 @@ class _Run:
             ctx.rec.throttle(self.d.doc, k, now)
             self.throttles += 1
             self.next_pos = pos
-            if pos == 0 and c.trigger_async and not self.orphan:
-                wait = throttle_backoff_s(self.throttles)
-                if now + wait - self.d.enqueued > c.max_age:
+            queued = pos == 0 and c.trigger_async and not self.orphan  # the async trigger's event, else the caller's SDK
+            wait = c.throttle_wait_s(self.throttles, not queued, self.d.enqueued, now)
+            if wait is None:
+                if queued:
                     ctx.rec.finish(self.d.doc, now, c.fail_async)
                     return
-                self._sleep_until(now + wait, None, self._invoke_next)
-                return
-            if self.throttles >= c.sdk_attempts:
                 self.throttles = 0
                 self.ret(THROTTLE)
                 return
-            owner = self.frames[-1] if self.frames else None
-            self._sleep_until(now + ctx.sdk_backoff_s(self.throttles - 1), owner, self._invoke_next)
+            owner = self.frames[-1] if self.frames and not queued else None
+            self._sleep_until(now + wait, owner, self._invoke_next)
             return
         self.throttles = 0
         cold = status == COLD

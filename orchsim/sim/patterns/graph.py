@@ -50,7 +50,6 @@ from orchsim.aws.rules import (
     asl_wait_s,
     billed_ms,
     failure_outcome_recorded,
-    throttle_backoff_s,
 )
 from orchsim.aws.services import service_key
 from orchsim.errors import InputError
@@ -1004,17 +1003,12 @@ class _SInvoke:
         if status == NO_SLOT:
             c.rec.throttle(f.doc, k, now)
             self.throttles += 1
-            if f.from_trigger and not c.trigger_sync:
-                wait = throttle_backoff_s(self.throttles)
-                if now + wait - f.enqueued > c.max_age:
-                    self.call.returned((THROTTLE, _AGED))
-                    return
-                later(env, wait, self.acquire)
+            queued = f.from_trigger and not c.trigger_sync  # the async trigger's event, else the caller's SDK
+            wait = c.throttle_wait_s(self.throttles, not queued, f.enqueued, now)
+            if wait is None:
+                self.call.returned((THROTTLE, _AGED if queued else THROTTLED))
                 return
-            if self.throttles >= c.sdk_attempts:
-                self.call.returned((THROTTLE, THROTTLED))
-                return
-            later(env, c.ctx.sdk_backoff_s(self.throttles - 1), self.acquire)
+            later(env, wait, self.acquire)
             return
         self.t0 = now
         self.cold = cold = status == COLD
@@ -1232,15 +1226,9 @@ class _Event:
         if status == NO_SLOT:
             c.rec.throttle(f.doc, k, now)
             self.throttles += 1
-            if self.client:
-                if self.throttles >= c.sdk_attempts:
-                    f.after(self.st, (THROTTLE, _CLIENT))
-                    return
-                later(env, c.ctx.sdk_backoff_s(self.throttles - 1), self.invoke)
-                return
-            wait = throttle_backoff_s(self.throttles)
-            if now + wait - self.enqueued > c.max_age:
-                f.after(self.st, (THROTTLE, THROTTLED))
+            wait = c.throttle_wait_s(self.throttles, self.client, self.enqueued, now)
+            if wait is None:
+                f.after(self.st, (THROTTLE, _CLIENT if self.client else THROTTLED))
                 return
             later(env, wait, self.invoke)
             return
