@@ -221,9 +221,11 @@ class _Runner(Pattern):
         raise NotImplementedError
 
     # -- draws -----------------------------------------------------------------------------------------
-    def draw(self, k: int, doc: int, wasted: bool = False) -> tuple[float, float]:
+    def draw(self, k: int, doc: int, wasted: bool = False, sdk: bool = True) -> tuple[float, float]:
         """(work ms, outcome uniform) of an attempt: the common draw on the document's first visit
-        (``wasted``: its result is thrown away whatever it is, a duplicate delivery's)."""
+        (``wasted``: its result is thrown away whatever it is, a duplicate delivery's). A model call
+        goes through its quota (``sdk``: a function's SDK retries a throttled call); given up, the
+        outcome is :data:`GAVE_UP` and the work the time spent trying."""
         used = self.used[k]
         first = not used[doc]
         if first:
@@ -232,7 +234,7 @@ class _Runner(Pattern):
         else:
             work_ms, u = self.ctx.draws.attempt(k, doc, 1)
         if self.calls_model[k]:
-            waited_ms, admitted = self.ctx.model_call(k, doc, first, work_ms, u, wasted=wasted)
+            waited_ms, admitted = self.ctx.model_call(k, doc, first, work_ms, u, sdk=sdk, wasted=wasted)
             if not admitted:
                 return waited_ms, GAVE_UP
             work_ms += waited_ms
@@ -662,21 +664,10 @@ class _Visit:
         doc = run.x.doc
         now = env.now
         delay = m.latency_s
-        used = m.used[k]
-        first = not used[doc]
-        if first:
-            used[doc] = 1
-            work_ms, u = m.work_ms[k][doc], m.u[k][doc]
-        else:
-            work_ms, u = m.ctx.draws.attempt(k, doc, 1)
-        if m.calls_model[k]:
-            # a function's SDK retries a throttled call; a direct integration fails, for its Retry
-            waited_ms, admitted = m.ctx.model_call(k, doc, first, work_ms, u, sdk=tp.is_lambda,
-                                                   wasted=m.dup_rate > 0 and run.token.is_orphan())
-            if not admitted and not tp.is_lambda:
-                self.fail_after((THROTTLE, THROTTLE_ERROR), delay)
-                return
-            work_ms, u = (waited_ms, GAVE_UP) if not admitted else (work_ms + waited_ms, u)
+        work_ms, u = m.draw(k, doc, m.dup_rate > 0 and run.token.is_orphan(), tp.is_lambda)
+        if u == GAVE_UP and not tp.is_lambda:  # a direct model call throttled: its Retry decides
+            self.fail_after((THROTTLE, THROTTLE_ERROR), delay)
+            return
         limit = st.timeout_s
         if tp.is_lambda:
             status = m.acquire(k, now)
