@@ -371,6 +371,7 @@ def format_simulation(summaries: list[Summary], title: str) -> str:
         ("Lambda throttles", lambda r: f"{r.lambda_throttles:,}"),
         ("cold starts", lambda r: f"{r.cold_starts:,}"),
         ("orphaned invocations", lambda r: f"{r.orphaned_invocations:,}"),
+        *([("  SDK read timeouts", lambda r: f"{r.sdk_read_timeouts:,}")] if any(r.sdk_read_timeouts for r in summaries) else []),
         ("state transitions", lambda r: f"{r.state_transitions:,}"),
         ("billed GB-s", lambda r: f"{r.billed_gb_s:,.1f}"),
         ("latency p50 (s)", lambda r: _sec(r.latency_ms.p50)),

@@ -21,8 +21,11 @@ simulation for that; :mod:`orchsim.analytic.contention` flags each point whose l
 limits); a cold start happens with probability ``exp(-rate * (keep_alive + hold))``
 (the chance that no environment of the function was released within the keep-alive); rounding
 adds half a unit (0.5 ms Lambda, 50 ms Express, from ``rules``) unless every duration is fixed; work past a
-function's timeout counts as a transient error billed at the mean work time; callers' own timeouts
-and the Express 5-minute limit are not applied (``express_over_limit`` flags mean durations past it);
+function's timeout counts as a transient error billed at the mean work time; callers' own timeouts,
+the SDK's read timeout of a synchronous invoke (``sdk_read_timeout_risk`` bounds how often it
+fires: Markov's inequality on the mean wall time of the longest synchronous call, that of step 2,
+``P(R > T) <= E[R] / T``; use the simulation, which applies it) and the Express 5-minute limit are
+not applied (``express_over_limit`` flags mean durations past it);
 retry sums are truncated at 100 retries.
 """
 
@@ -136,7 +139,8 @@ def per_document(
         ``transitions``, ``express_requests``, ``express_gb_hours``, ``logs_gb``, ``latency_ms``
         (mean, over all documents, ms), ``p_succeeded``, ``p_failed``, ``p_lost``, ``cold_starts``,
         ``duplicates``, ``express_over_limit`` (1.0 where the mean execution passes Express's
-        limit); all per arriving document.
+        limit), ``sdk_read_timeout_risk`` (synchronous chain: an upper bound on the share of calls
+        that outlast the SDK's read timeout); all per arriving document.
 
     >>> from orchsim import load_scenario
     >>> doc = per_document(params_from_scenarios([load_scenario("seed-article")]), "sfn-standard")
@@ -339,6 +343,7 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules, step_invocations
         "cold_starts": cold * runs,
         "duplicates": dup,
         "express_over_limit": zeros,
+        "sdk_read_timeout_risk": zeros,
         "busy_s": busy_ms * runs / 1000.0,
     }
     if step_invocations:
@@ -407,6 +412,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules, step_invocations: bool =
     busy_ms = np.zeros(npts)
     t_attempt = np.zeros(npts)
     hoisted: tuple[Any, ...] | None = None
+    longest_call_ms = np.zeros(npts)  # mean wall time of one attempt of step 2, downstream included
     for k in range(k_max - 1, -1, -1):
         if hoisted is None or not same_steps:
             exact = p.exact[k] & (p.error_rate[k] == 0) & (p.fatal_rate[k] == 0)
@@ -430,6 +436,8 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules, step_invocations: bool =
         if eph_any:
             eph += ib * eph_per_ms
         cold += inv_k * pc
+        if k == 1:
+            longest_call_ms = t_attempt + p.invoke_overhead_ms
         t_call = call_n[k] * (t_attempt + p.invoke_overhead_ms) + call_w_ms[k]
     retry_wait_ms = np.zeros(npts)
     fail = 1.0 - sa[0]
@@ -456,6 +464,7 @@ def _sync_chain(p: AnalyticParams, rules: BillingRules, step_invocations: bool =
         "cold_starts": cold,
         "duplicates": zeros,
         "express_over_limit": zeros,
+        "sdk_read_timeout_risk": np.minimum(longest_call_ms / (p.sdk_read_timeout_s * 1000.0), 1.0),
         "busy_s": busy_ms / 1000.0,
         **({STEP_INVOCATIONS: np.array(inv).reshape(k_max, npts)} if step_invocations else {}),
     }

@@ -1069,6 +1069,14 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
     return _summarise(scenario, name, rules, grid, out, meter, runs, dup)
 
 
+def _read_timeout_risk(sc: Scenario, grid: _Grid, out: dict[Key, _Dist]) -> float:
+    """An upper bound on how often a synchronous call outlasts the SDK's read timeout: the chance the
+    document's whole run does (every call is part of it). Not applied here; the simulation applies it."""
+    limit = sc.lambda_.sdk_read_timeout_s * 1000.0
+    total = sum(d.mass for d in out.values())
+    return min(sum(grid.split(d, limit)[1] for d in out.values()) / total, 1.0) if total > 0 else 0.0
+
+
 def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out: dict[Key, _Dist], meter: _Meter,
                runs: float, dup: float) -> dict[str, Any]:
     ok = out.get(_OK, grid.zero())
@@ -1122,6 +1130,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         "cold_starts": runs * meter.total("cold"),
         "duplicates": dup + runs * meter.total("dups"),
         "express_over_limit": over if pattern == "sfn-express" else 0.0,
+        "sdk_read_timeout_risk": _read_timeout_risk(sc, grid, out) if pattern == "lambda-chain-sync" else 0.0,
         "busy_s": runs * meter.total("busy_ms") / 1000.0,
     })
     if pattern == "sfn-express" and sc.step_functions.express_logging:
@@ -1292,5 +1301,5 @@ CALLS_PREFIX = "calls:"
 
 _SCALARS = ("invocations", "gb_s_x86_64", "gb_s_arm64", "ephemeral_gb_s", "transitions", "express_requests",
             "express_gb_hours", "logs_gb", "latency_ms", "p_succeeded", "p_failed", "p_lost", "cold_starts",
-            "duplicates", "express_over_limit", "busy_s")
+            "duplicates", "express_over_limit", "sdk_read_timeout_risk", "busy_s")
 """The keys :func:`orchsim.analytic.engine.per_document` returns, in its order."""

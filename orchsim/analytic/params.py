@@ -54,6 +54,7 @@ class AnalyticParams:
     trigger_async: NDArray[np.bool_]
     keep_alive_s: Array
     invoke_overhead_ms: Array
+    sdk_read_timeout_s: Array
     transition_latency_ms: Array
     express_memory_mb: Array
     express_duplicate_rate: Array
@@ -159,6 +160,7 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
         trigger_async=per_point(lambda s: s.workload.trigger == "async", bool),
         keep_alive_s=per_point(lambda s: _keep_alive_mean(s.lambda_.keep_alive_s)),
         invoke_overhead_ms=per_point(lambda s: s.lambda_.invoke_overhead_ms),
+        sdk_read_timeout_s=per_point(lambda s: s.lambda_.sdk_read_timeout_s),
         transition_latency_ms=per_point(lambda s: s.step_functions.transition_latency_ms),
         express_memory_mb=per_point(lambda s: s.step_functions.express_memory_mb),
         express_duplicate_rate=per_point(lambda s: s.step_functions.express_duplicate_rate),

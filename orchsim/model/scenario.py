@@ -450,7 +450,9 @@ class LambdaConfig(_Frozen):
     concurrency_limit: int = Field(1000, ge=1, le=1_000_000, description="account concurrency")
     scaling_per_10s: int = Field(1000, ge=1, le=1_000_000, description="new environments per function per 10 s")
     keep_alive_s: float | KeepAlive = Field(330.0, description="idle environment lifetime, s (as of 2025)")
-    sdk_max_attempts: int = Field(3, ge=1, le=20, description="AWS SDK total attempts on a throttled sync invoke")
+    sdk_max_attempts: int = Field(3, ge=1, le=20, description="AWS SDK total attempts of a sync invoke (throttles, read timeouts)")
+    sdk_read_timeout_s: float = Field(60.0, gt=0, le=900, description="AWS SDK read timeout of a synchronous invoke, s "
+                                      "(boto3: 60): past it the caller invokes again")
     invoke_overhead_ms: float = Field(0.0, ge=0, le=10_000, description="latency of one invoke call, ms")
     async_duplicate_rate: float = Field(0.0, ge=0, le=0.5, description="probability an async (Event) invocation is delivered twice")
     log_bytes_per_invocation: float = Field(0.0, ge=0, le=1e8, description="CloudWatch Logs bytes each invocation writes (0: none)")

@@ -98,6 +98,8 @@ class Summary:
     model_output_tokens_per_doc: float = 0.0
     unpriced_model_tokens: dict[str, Any] = field(default_factory=dict)
     model_throttles: dict[str, int] = field(default_factory=dict)
+    # SDK read timeouts of synchronous invokes (each orphans its callee and invokes again or fails).
+    sdk_read_timeouts: int = 0
 
     @property
     def cost_total_usd(self) -> float:

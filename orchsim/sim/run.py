@@ -313,6 +313,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         lambda_throttles=ctx.platform.throttles,
         cold_starts=ctx.platform.cold_starts,
         orphaned_invocations=rec.orphaned,
+        sdk_read_timeouts=rec.read_timeouts,
         peak_concurrency=ctx.platform.peak,
         state_transitions=rec.transitions,
         express_executions=rec.express_requests,

@@ -331,6 +331,7 @@ class Recorder:
         self.express_billed_ms_mb = 0.0  # sum of billed ms x billed MB
         self.duplicates = 0
         self.orphaned = 0
+        self.read_timeouts = 0  # SDK read timeouts of synchronous invokes (each one orphans its callee)
         self.log_bytes = 0.0
         self.rows = _InvocationColumns()
         # Imported workflows only: calls to other services by resource key, and by state; Standard
@@ -379,6 +380,18 @@ class Recorder:
             win[doc] += oin[doc]
             wout[doc] += oout[doc]
             oin[doc] = oout[doc] = 0.0
+
+    def model_orphaned(self, doc: int, k: int, tokens_in: float, tokens_out: float) -> None:
+        """A successful model call of step ``k`` turns out wasted: its caller gave up on it (a timeout or
+        an SDK read timeout), so the tokens it spent are paid again or thrown away."""
+        m = self.model_of[k]
+        assert m is not None
+        oin, oout = self.doc_ok_tokens[m]
+        win, wout = self.doc_waste_tokens[m]
+        win[doc] += tokens_in
+        wout[doc] += tokens_out
+        oin[doc] -= tokens_in
+        oout[doc] -= tokens_out
 
     def model_call(self, doc: int, k: int, tokens_in: float, tokens_out: float, failed: bool) -> None:
         """Meter one model call (billed when made: it reached the model).
@@ -633,6 +646,7 @@ class Pattern:
         self.init_ms = ctx.init_ms
         self.trigger_sync = sc.workload.trigger == "sync"
         self.sdk_attempts = sc.lambda_.sdk_max_attempts
+        self.read_timeout_s = sc.lambda_.sdk_read_timeout_s
         self.overhead_s = sc.lambda_.invoke_overhead_ms / 1000.0
         self.max_retries = sc.chain.async_max_retries
         self.max_age = sc.chain.async_max_event_age_s

@@ -11,6 +11,12 @@ Rules (https://docs.aws.amazon.com/lambda/latest/dg/, "Lambda functions calling 
 * A caller whose ``timeout_s`` passes while it waits times out: it is billed up to its timeout, its
   caller receives the error, and the downstream work carries on, is billed, and its result is
   thrown away (an orphan).
+* The caller's SDK gives up on an invoke after ``lambda.sdk_read_timeout_s`` without a response
+  (boto3's read timeout, 60 s by default: botocore ``Config(read_timeout=60)``) and invokes again,
+  with the SDK's backoff, up to ``lambda.sdk_max_attempts`` attempts in all, then raises (an error of
+  the caller); every callee it gave up on carries on as an orphan, billed, its result thrown away
+  ("an API action is duplicated": https://repost.aws/knowledge-center/lambda-function-retry-timeout-sdk).
+  The model calls an orphan made, or makes later, are wasted.
 * The trigger: an async event (S3/EventBridge) invokes step 1 through Lambda's async queue, which
   retries any error of the whole chain ``async_max_retries`` times (1 min, then 2 min) and requeues
   throttles (1 s doubling to 5 min) until ``async_max_event_age_s``; a document that runs out is
@@ -79,18 +85,25 @@ class _Chain(Pattern):
         self.fail_async = FAILED if recorded else LOST
         self.timeout_s = [ms / 1000.0 for ms in ctx.timeout_ms]
         self.calls_model_any = any(ctx.calls_model)
+        self.tokens = ctx.draws.tokens
 
 
 class _Frame:
-    """One running invocation in the chain; ``calls > 0`` once it waits on its callee."""
+    """One running invocation in the chain; ``calls > 0`` once it waits on its callee. ``due`` is the
+    earlier of its own timeout and, while a callee's response is awaited, its SDK's read timeout;
+    ``reads`` counts the read timeouts of the current call; ``tok`` holds its model call's tokens
+    (None when it made none that succeeded)."""
 
-    __slots__ = ("pos", "k", "start", "deadline", "cold", "res", "calls", "alive", "orphan")
+    __slots__ = ("pos", "k", "start", "deadline", "due", "reads", "tok", "cold", "res", "calls", "alive", "orphan")
 
     def __init__(self, pos: int, k: int, start: float, deadline: float, cold: bool, res: int, orphan: bool) -> None:
         self.pos = pos
         self.k = k
         self.start = start
         self.deadline = deadline
+        self.due = deadline
+        self.reads = 0
+        self.tok: tuple[float, float] | None = None
         self.cold = cold
         self.res = res
         self.calls = 0
@@ -120,7 +133,7 @@ class _Run:
         self.d = d
         self.frames = frames
         self.orphan = orphan
-        self.md = min((f.deadline for f in frames if f.calls > 0), default=math.inf) if frames else math.inf
+        self.md = min((f.due for f in frames if f.calls > 0), default=math.inf) if frames else math.inf
         self.target = 0.0
         self.owner: _Frame | None = None
         self.cont: Callable[[Any], None] | None = None
@@ -139,24 +152,37 @@ class _Run:
             later(env, target - env.now, cont)
 
     def _deadline(self, _ev: Any) -> None:
-        """A waiting caller's timeout passed: split the stack at it."""
+        """A waiting caller's timeout, or its SDK's read timeout, passed: split the stack at it."""
         c = self.c
         ctx = c.ctx
         now = ctx.env.now
         frames = self.frames
-        idx = next(i for i, f in enumerate(frames) if f.calls > 0 and f.deadline <= now + 1e-9)
+        idx = next(i for i, f in enumerate(frames) if f.calls > 0 and f.due <= now + 1e-9)
         f = frames[idx]
-        f.alive = False
-        ctx.platform.release(f.k, now)
-        ctx.rec.invocation(self.d.doc, f.k, f.start, now, f.cold, TIMEOUT, orphan=f.orphan)
-        for g in frames[idx + 1 :]:
+        callees = frames[idx + 1 :]
+        for g in callees:
+            if not g.orphan and g.tok is not None:
+                ctx.rec.model_orphaned(self.d.doc, g.k, *g.tok)
             g.orphan = True
-        callers = _Run(c, self.d, frames[:idx], self.orphan)
-        self.frames = frames[idx + 1 :]
+        self.frames = callees
         self.orphan = True
-        self.md = min((g.deadline for g in self.frames if g.calls > 0), default=math.inf)
+        self.md = min((g.due for g in callees if g.calls > 0), default=math.inf)
         owner, cont, target = self.owner, self.cont, self.target
-        callers.ret(TIMEOUT)
+        if f.deadline <= now + 1e-9:  # the caller's own timeout
+            f.alive = False
+            ctx.platform.release(f.k, now)
+            ctx.rec.invocation(self.d.doc, f.k, f.start, now, f.cold, TIMEOUT, orphan=f.orphan)
+            _Run(c, self.d, frames[:idx], f.orphan).ret(TIMEOUT)
+        else:  # the SDK's read timeout: invoke again after its backoff, or raise
+            ctx.rec.read_timeouts += 1
+            f.due = f.deadline
+            f.reads += 1
+            callers = _Run(c, self.d, frames[: idx + 1], f.orphan)
+            if f.reads < c.sdk_attempts:
+                callers.next_pos = f.pos + 1
+                callers._sleep_until(now + ctx.sdk_backoff_s(f.reads - 1), f, callers._invoke_next)
+            else:
+                callers.ret(ERROR)
         if owner is not None and not owner.alive:
             return
         assert cont is not None
@@ -191,10 +217,19 @@ class _Run:
         self.throttles = 0
         cold = status == COLD
         d = self.d
+        if self.frames:  # the caller's SDK now waits for the response, up to its read timeout
+            caller = self.frames[-1]
+            due = now + c.read_timeout_s
+            if due < caller.due:
+                caller.due = due
+                if due < self.md:
+                    self.md = due
         tries = d.tries[pos]
         d.tries[pos] = tries + 1
-        res, run_ms = c.attempt(k, d.doc, tries)
+        res, run_ms = c.attempt(k, d.doc, tries, self.orphan)
         f = _Frame(pos, k, now, now + c.timeout_s[k], cold, res, self.orphan)
+        if res == OK and c.ctx.calls_model[k] and not self.orphan:
+            f.tok = c.tokens(k, d.doc, tries == 0)
         self.frames.append(f)
         run_s = ((c.init_ms[k] if cold else 0.0) + run_ms) / 1000.0
         if self.md < now + run_s:
@@ -216,8 +251,8 @@ class _Run:
             self.ret(f.res)
             return
         f.calls = 1
-        if f.deadline < self.md:
-            self.md = f.deadline
+        if f.due < self.md:
+            self.md = f.due
         self.next_pos = f.pos + 1
         if c.overhead_s:
             self._sleep_until(c.env.now + c.overhead_s, f, self._invoke_next)
@@ -249,6 +284,10 @@ class _Run:
                     d.retries += 1
                 return
             f = self.frames[-1]
+            f.reads = 0
+            if f.due != f.deadline:
+                f.due = f.deadline
+                self.md = min((g.due for g in self.frames if g.calls > 0), default=math.inf)
             policy = c.policy
             if result in (OK, FATAL) or policy is None or f.calls > policy.max_attempts:
                 self.frames.pop()
@@ -257,8 +296,8 @@ class _Run:
                 if result != OK and result != FATAL:
                     result = ERROR
                 rec.invocation(d.doc, f.k, f.start, now, f.cold, result, f.orphan)
-                if f.deadline == self.md:
-                    self.md = min((g.deadline for g in self.frames if g.calls > 0), default=math.inf)
+                if f.due == self.md:
+                    self.md = min((g.due for g in self.frames if g.calls > 0), default=math.inf)
                 continue
             wait = asl_wait_s(policy, f.calls, ctx.jitter() if policy.jitter == "full" else 1.0)
             f.calls += 1

@@ -968,9 +968,12 @@ class _SCall:
 
 class _SInvoke:
     """One synchronous invocation of a Task's function, which runs the rest of its scope and waits
-    for it; past its timeout it ends with Sandbox.Timedout and the rest carries on as orphans."""
+    for it; past its timeout it ends with Sandbox.Timedout and the rest carries on as orphans. Its
+    SDK gives up on the rest after ``lambda.sdk_read_timeout_s`` and invokes it again (after the SDK's
+    backoff, ``sdk_max_attempts`` attempts in all, then the function fails): the rest it gave up on
+    carries on as an orphan (see :mod:`orchsim.sim.patterns.chain_sync`)."""
 
-    __slots__ = ("call", "k", "tp", "throttles", "t0", "own_end", "cold", "res", "inner", "over")
+    __slots__ = ("call", "k", "tp", "throttles", "t0", "own_end", "cold", "res", "inner", "over", "gen")
 
     def __init__(self, call: _SCall) -> None:
         self.call = call
@@ -983,6 +986,7 @@ class _SInvoke:
         self.res = OK
         self.inner: _Token | None = None
         self.over = False
+        self.gen = 0  # calls of the rest made so far (a read timeout makes another)
 
     def acquire(self, _ev: Any = None) -> None:
         f = self.call.flow
@@ -1003,7 +1007,7 @@ class _SInvoke:
             return
         self.t0 = now
         self.cold = cold = status == COLD
-        work_ms, u = c.draw(k, f.doc)
+        work_ms, u = c.draw(k, f.doc, f.token.is_orphan())
         res = c.outcome(k, u)
         limit_s = c.timeout_ms[k] / 1000.0
         if work_ms > c.timeout_ms[k]:
@@ -1041,17 +1045,39 @@ class _SInvoke:
             self.call_rest()
 
     def call_rest(self, _ev: Any = None) -> None:
+        if self.over:
+            return
         call = self.call
         f = call.flow
         c = f.m
         left = self.t0 + c.timeout_ms[self.k] / 1000.0 - c.env.now
-        later(c.env, max(left, 0.0), self.timed_out)
+        if self.gen == 0:
+            later(c.env, max(left, 0.0), self.timed_out)
+        self.gen = gen = self.gen + 1
+        if c.read_timeout_s < left:
+            later(c.env, c.read_timeout_s, lambda _ev: self.read_timed_out(gen))
         self.inner = inner = _Token(f.token)
-        _SFlow(c, f.doc, f.defn, inner, self.rest_done).go(_after(call.st))
+        _SFlow(c, f.doc, f.defn, inner, lambda err: self.rest_done(err, gen)).go(_after(call.st))
 
-    def rest_done(self, err: Err) -> None:
-        if self.over:
-            return  # the caller timed out already: the result is thrown away
+    def read_timed_out(self, gen: int) -> None:
+        """The SDK's read timeout of call ``gen`` passed without a response: the rest carries on as an
+        orphan; invoke it again after the SDK's backoff, or fail after the last attempt."""
+        if self.over or gen != self.gen:
+            return
+        assert self.inner is not None
+        self.inner.orphan = True
+        c = self.call.flow.m
+        c.rec.read_timeouts += 1
+        if gen < c.sdk_attempts:
+            later(c.env, c.ctx.sdk_backoff_s(gen - 1), self.call_rest)
+            return
+        self.waited(ERROR)
+        self.end(ERROR)
+        self.call.returned((ERROR, c.error_name(self.tp, ERROR)))
+
+    def rest_done(self, err: Err, gen: int) -> None:
+        if self.over or gen != self.gen:
+            return  # the caller timed out, or its SDK gave up on this call: the result is thrown away
         self.waited(OK)
         self.end(OK if err is None else (FATAL if err[0] == FATAL else ERROR))
         self.call.returned(err)
