@@ -36,7 +36,7 @@ class InputError(ValueError):
 
 
 _TYPE_TAG = re.compile(r"^(_|[A-Z])|\[|^(int|float|str|bool|list|dict|none)$")
-_DIST_TAGS = {"fixed", "exponential", "lognormal", "uniform"}
+_DIST_TAGS = {"fixed", "exponential", "lognormal", "uniform", "empirical"}
 
 
 def _path(loc: Iterable[Any]) -> str:

@@ -82,7 +82,7 @@ from orchsim.aws.rules import (
 from orchsim.aws.services import service_key
 from orchsim.errors import InputError
 from orchsim.model.asl import Definition, StateDef
-from orchsim.model.dists import Exponential, Fixed, LogNormal, Uniform
+from orchsim.model.dists import Empirical, Exponential, Fixed, LogNormal, Uniform
 from orchsim.model.profile import FixedCount, ItemCount, LogNormalCount, PoissonCount, UniformCount
 from orchsim.model.scenario import KeepAlive, Scenario, check_pattern
 from orchsim.model.services import ModelDuration
@@ -174,7 +174,7 @@ def _law(dist: Any) -> _Law:
         return _Law(m, cdf=lambda x: 1.0 - np.exp(-x / m), pe=lambda x: m * (1.0 - np.exp(-x / m) * (1.0 + x / m)))
     if isinstance(dist, Uniform):
         return _uniform(dist.low_ms, dist.high_ms)
-    if isinstance(dist, ModelDuration):  # own work plus a model call: equally likely points
+    if isinstance(dist, ModelDuration | Empirical):  # a model call's law, or observed durations: equally likely points
         pts = dist.points()
         cum = np.concatenate([[0.0], np.cumsum(pts)]) / pts.size
         return _Law(dist.mean_ms, cdf=lambda x: np.searchsorted(pts, x, side="right") / pts.size,

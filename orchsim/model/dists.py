@@ -1,4 +1,4 @@
-"""Work-time distributions of a step, in milliseconds: fixed, exponential, lognormal, uniform.
+"""Work-time distributions of a step, in milliseconds: fixed, exponential, lognormal, uniform, empirical.
 
 Scenario files describe a step's work time as a mapping, for example
 ``{dist: lognormal, median_ms: 800, p95_ms: 2500}``; :data:`Duration` picks the class by its
@@ -6,7 +6,9 @@ Scenario files describe a step's work time as a mapping, for example
 on their common base and shared by all: ``mean_ms`` and ``var_ms2`` (closed forms, for the
 analytic engine), ``sample(rng, size)`` (a vector of draws from the given NumPy generator; the
 simulation passes one of :mod:`orchsim.sim.rng`'s streams) and ``cdf(x_ms)`` (the probability of
-finishing within ``x_ms``, for timeouts).
+finishing within ``x_ms``, for timeouts). :class:`Empirical` carries measured durations (inline
+``values_ms`` or a ``file``, one value per line) and resamples them; :mod:`orchsim.fit` fits a
+lognormal to such a sample instead.
 
 >>> import numpy as np
 >>> d = LogNormal(median_ms=800, p95_ms=2500)
@@ -18,16 +20,27 @@ finishing within ``x_ms``, for timeouts).
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from orchsim.model.strict import strict_scalar
 
-__all__ = ["Fixed", "Exponential", "LogNormal", "Uniform", "Duration", "Z95"]
+__all__ = ["Fixed", "Exponential", "LogNormal", "Uniform", "Empirical", "Duration", "Z95"]
 
 Z95 = 1.6448536269514722
 """Standard normal 95th percentile, used to turn (median, p95) into a lognormal sigma."""
@@ -203,5 +216,191 @@ class Uniform(_Dist):
         return np.clip((x - self.low_ms) / (self.high_ms - self.low_ms), 0.0, 1.0)
 
 
-Duration = Annotated[Fixed | Exponential | LogNormal | Uniform, Field(discriminator="dist")]
-"""A work-time distribution: ``fixed`` | ``exponential`` | ``lognormal`` | ``uniform`` (all in ms)."""
+_EMPIRICAL_MAX_VALUES = 1_000_000
+_EMPIRICAL_MAX_MS = 900_000.0  # Lambda's 900 s timeout
+_EMPIRICAL_MAX_FILE_BYTES = 64 * 1024 * 1024
+_EMPIRICAL_RANGE = "accepted: 1 to 1,000,000 finite durations, each 0 <= value <= 900,000 ms"
+_EMPIRICAL_FILE = ("accepted: a text or CSV file with one duration in ms per line (optional header duration_ms), "
+                   "1 to 1,000,000 finite values, each 0 <= value <= 900,000; a relative path is taken from the "
+                   "validation context's base_dir when given, else the working directory")
+
+
+def _checked_durations(values: NDArray[np.float64], where: str) -> tuple[float, ...]:
+    """``values`` sorted, as a tuple, after checking the count, finiteness and range (``where`` names
+    an item: ``item`` for a list, ``line`` for a file, counted from 1)."""
+    n = values.size
+    if not 1 <= n <= _EMPIRICAL_MAX_VALUES:
+        raise ValueError(f"must hold 1 to 1,000,000 durations, got {n:,}; {_EMPIRICAL_RANGE}")
+    bad = ~np.isfinite(values) | (values < 0) | (values > _EMPIRICAL_MAX_MS)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{where} {i + 1} is {float(values[i]):g}: must be a finite number of ms within range; "
+                         f"{_EMPIRICAL_RANGE}")
+    return tuple(np.sort(values).tolist())
+
+
+@functools.lru_cache(maxsize=4)
+def _read_durations(path: str, mtime_ns: int, size: int) -> tuple[float, ...]:
+    """The sorted durations of a file (cached on path, modification time and size: the ``file``
+    check reads it and the ``values_ms`` fill-in reuses it)."""
+    if size > _EMPIRICAL_MAX_FILE_BYTES:
+        raise ValueError(f"{path!r} is {size:,} bytes, over the 64 MB limit; {_EMPIRICAL_FILE}")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path!r} ({type(exc).__name__}: {exc}); {_EMPIRICAL_FILE}") from None
+    lines = text.splitlines()
+    numbered = [(i + 1, s.strip()) for i, s in enumerate(lines) if s.strip()]
+    if numbered and numbered[0][1].strip("\"'").lower() == "duration_ms":
+        numbered = numbered[1:]
+    if not numbered:
+        raise ValueError(f"{path!r} holds no duration; {_EMPIRICAL_FILE}")
+    if len(numbered) > _EMPIRICAL_MAX_VALUES:
+        raise ValueError(f"{path!r} holds {len(numbered):,} lines of durations, over 1,000,000; {_EMPIRICAL_FILE}")
+    out = np.empty(len(numbered))
+    for k, (line, s) in enumerate(numbered):
+        try:
+            out[k] = float(s)
+        except ValueError:
+            raise ValueError(f"line {line} of {path!r} is {s[:40]!r}, not a number; {_EMPIRICAL_FILE}") from None
+    bad = ~np.isfinite(out) | (out < 0) | (out > _EMPIRICAL_MAX_MS)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ValueError(f"line {numbered[k][0]} of {path!r} is {numbered[k][1][:40]!r}: must be a finite number "
+                         f"of ms within range; {_EMPIRICAL_FILE}")
+    return tuple(np.sort(out).tolist())
+
+
+def _resolve(file: str, info: ValidationInfo) -> Path:
+    """``file`` made absolute: against the validation context's ``base_dir`` when given, else the
+    working directory."""
+    p = Path(file).expanduser()
+    if p.is_absolute():
+        return p
+    base = info.context.get("base_dir") if isinstance(info.context, dict) else None
+    return (Path(base) if base is not None else Path.cwd()) / p
+
+
+class Empirical(_Dist):
+    """The observed durations themselves: draws resample them with replacement.
+
+    Give exactly one of ``values_ms`` (a list of 1 to 1,000,000 finite durations, each 0-900,000 ms)
+    or ``file`` (a text or CSV file with one duration in ms per line and an optional header line
+    ``duration_ms``). A relative ``file`` is resolved against the pydantic validation context's
+    ``base_dir`` when one is given (``model_validate(data, context={"base_dir": folder})``), else
+    against the working directory, and stored absolute; the values are read at validation.
+
+    The values are kept sorted (a tuple, so the model stays frozen and hashable); ``model_dump``
+    gives back ``file`` alone when the values came from one, else ``values_ms``. The moments are
+    those of the values (population variance); ``cdf`` is the empirical CDF (the share of values
+    at most ``x_ms``).
+
+    >>> import numpy as np
+    >>> d = Empirical(values_ms=[300, 100, 200, 200])
+    >>> d.values_ms, d.mean_ms, d.var_ms2
+    ((100.0, 200.0, 200.0, 300.0), 200.0, 5000.0)
+    >>> d.cdf(np.array([99.0, 200.0, 1e6])).tolist()
+    [0.0, 0.75, 1.0]
+    """
+
+    dist: Literal["empirical"] = "empirical"
+    file: str | None = Field(None, description="a text or CSV file of durations, ms, one per line")
+    values_ms: tuple[float, ...] | None = Field(
+        None, validate_default=True, description="1 to 1,000,000 durations, each 0 <= value <= 900,000 ms")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            given = [k for k in ("values_ms", "file") if data.get(k) is not None]
+            if len(given) != 1:
+                raise ValueError("give exactly one of values_ms (a list of durations, ms) or file (a file of "
+                                 f"durations, ms, one per line), got {' and '.join(given) or 'neither'}; {_EMPIRICAL_RANGE}")
+        return data
+
+    @field_validator("file", mode="after")
+    @classmethod
+    def _file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError(f"must be a file path, got an empty string; {_EMPIRICAL_FILE}")
+        path = _resolve(value, info)
+        try:
+            st = path.stat()
+        except OSError:
+            raise ValueError(f"no such file {str(path)!r}; {_EMPIRICAL_FILE}") from None
+        if not path.is_file():
+            raise ValueError(f"{str(path)!r} is not a file; {_EMPIRICAL_FILE}")
+        _read_durations(str(path), st.st_mtime_ns, st.st_size)
+        return str(path)
+
+    @field_validator("values_ms", mode="before")
+    @classmethod
+    def _values(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            file = info.data.get("file")
+            if file is None:
+                return None  # no file given (reported by the check of both keys) or an unusable one (reported there)
+            st = Path(file).stat()
+            return _read_durations(file, st.st_mtime_ns, st.st_size)
+        if isinstance(value, np.ndarray):
+            if value.ndim != 1 or value.dtype.kind not in "iuf":
+                raise ValueError(f"must be a flat list of numbers; {_EMPIRICAL_RANGE}")
+            return _checked_durations(value.astype(float), "item")
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"must be a list of durations, ms, got {type(value).__name__}; {_EMPIRICAL_RANGE}")
+        for i, v in enumerate(value):
+            if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.integer | np.floating):
+                raise ValueError(f"item {i + 1} is {v!r}, not a number; {_EMPIRICAL_RANGE}")
+        return _checked_durations(np.asarray(value, dtype=float), "item")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        data.pop("values_ms" if self.file is not None else "file", None)
+        return data
+
+    @functools.cached_property
+    def _array(self) -> NDArray[np.float64]:
+        """The sorted values as a read-only array (built once per object)."""
+        assert self.values_ms is not None
+        arr = np.asarray(self.values_ms, dtype=float)
+        arr.flags.writeable = False
+        return arr
+
+    @property
+    def n(self) -> int:
+        """Number of values."""
+        return int(self._array.size)
+
+    def points(self) -> NDArray[np.float64]:
+        """The values as equally likely points, sorted (ms; read-only, shared), like
+        :meth:`orchsim.model.services.ModelDuration.points`.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            The sorted values.
+        """
+        return self._array
+
+    @property
+    def mean_ms(self) -> float:
+        return float(self._array.mean())
+
+    @property
+    def var_ms2(self) -> float:
+        return float(self._array.var())
+
+    def sample(self, rng: np.random.Generator, size: int) -> NDArray[np.float64]:
+        arr = self._array
+        return arr[rng.integers(0, arr.size, size)]
+
+    def cdf(self, x_ms: NDArray[np.float64]) -> NDArray[np.float64]:
+        x = np.asarray(x_ms, dtype=float)
+        return np.searchsorted(self._array, x, side="right") / self._array.size
+
+
+Duration = Annotated[Fixed | Exponential | LogNormal | Uniform | Empirical, Field(discriminator="dist")]
+"""A work-time distribution: ``fixed`` | ``exponential`` | ``lognormal`` | ``uniform`` | ``empirical`` (all in ms)."""

@@ -777,12 +777,26 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         shipped = scenario_path(p.name)
         p = shipped if shipped.exists() else p
     data = read_yaml(p, "scenario", "scenario")
-    scenario = scenario_from_dict(_anchor_definition(data, p.resolve().parent))
+    scenario = scenario_from_dict(_anchor_files(_anchor_definition(data, p.resolve().parent), p.resolve().parent))
     if scenario.all_defaults:
         warnings.warn(
             ScenarioDefaultsWarning(f"scenario {str(p)!r} gives no key: every value is a default"), stacklevel=2
         )
     return scenario
+
+
+def _anchor_files(data: Any, folder: Path) -> Any:
+    """``data`` with every relative ``file:`` of an empirical distribution (``{dist: empirical, file:
+    durations.csv}``) made absolute against ``folder`` (the scenario file's)."""
+    if isinstance(data, dict):
+        out = {k: _anchor_files(v, folder) for k, v in data.items()}
+        ref = out.get("file")
+        if out.get("dist") == "empirical" and isinstance(ref, str) and ref and not Path(ref).is_absolute():
+            out["file"] = str((folder / ref).resolve())
+        return out
+    if isinstance(data, list):
+        return [_anchor_files(v, folder) for v in data]
+    return data
 
 
 def _anchor_definition(data: Any, folder: Path) -> Any:
