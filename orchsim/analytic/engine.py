@@ -155,8 +155,9 @@ def per_document(
         def engine(q: AnalyticParams) -> dict[str, Array]:
             return _flat(q, name, rules, step_invocations)
     res = _blocks(p, engine)
-    if np.any(p.lambda_log_bytes):  # every invocation's own CloudWatch Logs lines
-        res["logs_gb"] = res["logs_gb"] + res["invocations"] * p.lambda_log_bytes / 1e9
+    log_bytes = p.chain_log_bytes if name in ("lambda-chain-sync", "lambda-chain-async") else p.lambda_log_bytes
+    if np.any(log_bytes):  # every invocation's own CloudWatch Logs lines (Observability.lambda_log_bytes)
+        res["logs_gb"] = res["logs_gb"] + res["invocations"] * log_bytes / 1e9
     return res
 
 
@@ -592,7 +593,7 @@ def estimate(
     if any(s.account.any for s in items):  # the account's other usage, per point
         usage = [account_usage(s.account) for s in items]
         others = {m: np.array([getattr(u, m) for u in usage]) for m in ("lambda_requests", "lambda_gb_s_x86_64",
-                                                                         "lambda_gb_s_arm64", "sfn_transitions", "express_gb_hours")}
+                                                                         "lambda_gb_s_arm64", "sfn_transitions", "express_gb_hours", "logs_gb")}
     frames = []
     for pattern in patterns:
         refused: list[str] = []
@@ -615,6 +616,9 @@ def estimate(
         if over.any():
             for key in ("s3:getObject", "s3:putObject"):
                 calls[key] = calls.get(key, np.zeros(len(items))) + over * doc["invocations"]
+        traced = np.array([s.observability.xray_rate(pattern) for s in items])  # X-Ray: one trace per traced document
+        if traced.any():
+            calls["xray:putTraceSegments"] = calls.get("xray:putTraceSegments", np.zeros(len(items))) + traced
         cost = monthly_cost(doc, docs_per_day, region, free_tier=free_tier, prices=book, service_calls=calls, account=others)
         n = len(items)
         extra: dict[str, Any] = {}

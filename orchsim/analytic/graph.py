@@ -1101,7 +1101,7 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         express_billed = 0.0
     p_ok = ok.mass
     trig_async = sc.workload.trigger == "async"
-    kw = {"trigger_async": trig_async, "dead_letter": sc.chain.dead_letter, "express_logging": sc.step_functions.express_logging}
+    kw = {"trigger_async": trig_async, "dead_letter": sc.chain.dead_letter, "express_logging": sc.observability.express_logging(sc)}
     anywhere = bool(failure_outcome_recorded(pattern, **kw))
     first = bool(failure_outcome_recorded(pattern, first_hop=True, **kw))
     p_fail_total = max(1.0 - p_ok, 0.0)
@@ -1133,9 +1133,9 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         "sdk_read_timeout_risk": _read_timeout_risk(sc, grid, out) if pattern == "lambda-chain-sync" else 0.0,
         "busy_s": runs * meter.total("busy_ms") / 1000.0,
     })
-    if pattern == "sfn-express" and sc.step_functions.express_logging:
+    if pattern == "sfn-express" and sc.observability.express_logging(sc):
         res["logs_gb"] = runs * transitions * sc.step_functions.log_bytes_per_transition / 1e9
-    res["logs_gb"] += res["invocations"] * sc.lambda_.log_bytes_per_invocation / 1e9  # the functions' own logs
+    res["logs_gb"] += res["invocations"] * sc.observability.lambda_log_bytes(pattern, sc) / 1e9  # the functions' own logs
     calls: dict[str, float] = {}
     by_state: dict[str, dict[str, float]] = {}
     for (state, f), x in meter.v.items():

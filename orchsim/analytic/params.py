@@ -60,6 +60,7 @@ class AnalyticParams:
     express_duplicate_rate: Array
     async_duplicate_rate: Array
     lambda_log_bytes: Array
+    chain_log_bytes: Array
     express_logging: NDArray[np.bool_]
     log_bytes_per_transition: Array
 
@@ -166,7 +167,8 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
         express_duplicate_rate=per_point(lambda s: s.step_functions.express_duplicate_rate),
         async_duplicate_rate=per_point(lambda s: s.lambda_.async_duplicate_rate),
         lambda_log_bytes=per_point(lambda s: s.lambda_.log_bytes_per_invocation),
-        express_logging=per_point(lambda s: s.step_functions.express_logging, bool),
+        chain_log_bytes=per_point(lambda s: s.observability.lambda_log_bytes("lambda-chain-async", s)),
+        express_logging=per_point(lambda s: s.observability.express_logging(s), bool),
         log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
     )
 

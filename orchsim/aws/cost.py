@@ -137,6 +137,7 @@ class UnitPrices:
     express_request: float
     express_gb_hour_tiers: tuple[Tier, ...]
     logs_gb: float
+    logs_gb_tiers: tuple[Tier, ...]
 
 
 def unit_prices(book: PriceBook, region: str) -> UnitPrices:
@@ -171,6 +172,7 @@ def unit_prices(book: PriceBook, region: str) -> UnitPrices:
         express_request=exp.requests_usd_per_million / 1e6,
         express_gb_hour_tiers=exp.duration_tiers,
         logs_gb=book.logs_ingestion_usd_per_gb(region),
+        logs_gb_tiers=book.logs_vended_tiers(region),
     )
 
 
@@ -286,9 +288,8 @@ def price_metering(
             other.express_gb_hours,
         )
 
-    if monthly.logs_gb > 0:
-        p = up.logs_gb
-        items.append(LineItem("CloudWatch Logs ingestion", "logs", monthly.logs_gb, "GB", p, monthly.logs_gb * p))
+    if monthly.logs_gb > 0:  # vended logs (Lambda, Step Functions): tiered per account and month
+        items += _tiered_items("CloudWatch Logs ingestion", "logs", monthly.logs_gb, "GB", up.logs_gb_tiers, other.logs_gb)
 
     unpriced: dict[str, float] = {}
     if monthly.service_calls:
@@ -406,7 +407,7 @@ def price_monthly(
         "sfn_transitions": trans * up.sfn_transition,
         "express_requests": q["express_requests"] * up.express_request,
         "express_duration": tiered_cost(q["express_gb_hours"], up.express_gb_hour_tiers, o["express_gb_hours"]),
-        "logs": q["logs_gb"] * up.logs_gb,
+        "logs": tiered_cost(q["logs_gb"], up.logs_gb_tiers, o["logs_gb"]),
     }
     assert tuple(out) == COMPONENTS
     merged: dict[str, NDArray[np.float64]] = {}

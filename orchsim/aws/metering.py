@@ -123,4 +123,5 @@ def account_usage(account: Account) -> Metering:
         lambda_gb_s_arm64=account.other_lambda_gb_s_arm64_per_month,
         sfn_transitions=account.other_transitions_per_month,
         express_gb_hours=account.other_express_gb_hours_per_month,
+        logs_gb=account.other_vended_logs_gb_per_month,
     )

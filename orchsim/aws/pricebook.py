@@ -116,8 +116,10 @@ def _tiers(raw: list[dict[str, Any]], qty_key: str, price_key: str) -> tuple[Tie
 class _TierIn(_Frozen):
     up_to_gb_s: TierBound | None = None
     up_to_gb_hours: TierBound | None = None
+    up_to_gb: TierBound | None = None
     usd_per_gb_s: NonNeg | None = None
     usd_per_gb_hour: NonNeg | None = None
+    usd_per_gb: NonNeg | None = None
 
 
 class _LambdaRegionIn(Provenance):
@@ -194,6 +196,15 @@ class _SfnIn(Provenance):
 
 class _LogsRegionIn(_Frozen):
     ingestion_usd_per_gb: NonNeg
+    vended_tiers: list[_TierIn] | None = None
+    note: str = ""
+
+    @field_validator("vended_tiers")
+    @classmethod
+    def _tiered(cls, v: list[_TierIn] | None) -> list[_TierIn] | None:
+        if v is not None:
+            _tiers([t.model_dump() for t in v], "up_to_gb", "usd_per_gb")
+        return v
 
 
 class _LogsIn(Provenance):
@@ -269,6 +280,19 @@ class _SchedulerIn(_Frozen):
     regions: dict[str, _SchedulerRegionIn]
 
 
+class _XRayRegionIn(_ServiceProvenance):
+    traces_recorded_usd_per_million: NonNeg
+
+
+class _XRayFreeTier(_ServiceProvenance):
+    traces_recorded: Quantity
+
+
+class _XRayIn(_Frozen):
+    free_tier: _XRayFreeTier | None = None
+    regions: dict[str, _XRayRegionIn]
+
+
 class _ServicesIn(_Frozen):
     dynamodb: _DynamoDbIn | None = None
     sqs: _SqsIn | None = None
@@ -276,6 +300,7 @@ class _ServicesIn(_Frozen):
     s3: _S3In | None = None
     eventbridge: _EventBridgeIn | None = None
     scheduler: _SchedulerIn | None = None
+    xray: _XRayIn | None = None
 
 
 class _ModelPriceIn(_ServiceProvenance):
@@ -302,6 +327,7 @@ _SERVICE_FIELDS: tuple[tuple[str, str, str, float, str | None], ...] = (
     ("s3", "get_select_usd_per_1000", "s3_get_select_requests", 1e3, None),
     ("eventbridge", "custom_events_usd_per_million", "eventbridge_custom_events", 1e6, None),
     ("scheduler", "invocations_usd_per_million", "scheduler_invocations", 1e6, "invocations"),
+    ("xray", "traces_recorded_usd_per_million", "xray_traces_recorded", 1e6, "traces_recorded"),
 )
 assert [u for _, _, u, _, _ in _SERVICE_FIELDS] == list(BILLING_UNITS), "every billing unit needs its price field"
 
@@ -544,9 +570,21 @@ class PriceBook:
         )
 
     def logs_ingestion_usd_per_gb(self, region: str) -> float:
-        """CloudWatch Logs ingestion price (USD per GB) in ``region``."""
+        """CloudWatch Logs ingestion price (USD per GB) in ``region``: the first tier's."""
         entry, _ = _resolve(self._raw.cloudwatch_logs.regions, region, "CloudWatch Logs")
         return float(entry.ingestion_usd_per_gb)
+
+    def logs_vended_tiers(self, region: str) -> tuple[Tier, ...]:
+        """Volume tiers of vended-log ingestion (Lambda's and Step Functions' logs, per account and
+        month) in ``region``; one flat tier at the ingestion price where the book gives none.
+
+        >>> [(t.up_to, t.usd_per_unit) for t in load_price_book().logs_vended_tiers("us-east-1")][:2]
+        [(10240.0, 0.5), (30720.0, 0.25)]
+        """
+        entry, _ = _resolve(self._raw.cloudwatch_logs.regions, region, "CloudWatch Logs")
+        if entry.vended_tiers is None:
+            return (Tier(up_to=None, usd_per_unit=entry.ingestion_usd_per_gb),)
+        return _tiers([t.model_dump() for t in entry.vended_tiers], "up_to_gb", "usd_per_gb")
 
     def service_prices(self, region: str) -> ServicePrices | None:
         """Prices of direct service calls in ``region``, or None when the book prices none there.

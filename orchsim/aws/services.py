@@ -78,6 +78,7 @@ BILLING_UNITS: Mapping[str, BillingUnit] = {
         BillingUnit("s3_get_select_requests", "s3", "requests", "S3"),
         BillingUnit("eventbridge_custom_events", "eventbridge", "events", "EventBridge"),
         BillingUnit("scheduler_invocations", "scheduler", "invocations", "EventBridge Scheduler"),
+        BillingUnit("xray_traces_recorded", "xray", "traces", "X-Ray"),
     )
 }
 """Every billing unit of a priced service call, in line-item order, by name."""
@@ -127,6 +128,7 @@ SERVICE_UNITS: Mapping[str, ServiceUnit] = {
     "s3:selectObjectContent": ServiceUnit("s3_get_select_requests", 1.0, "one SELECT request (data scanned not priced)"),
     "events:putEvents": ServiceUnit("eventbridge_custom_events", 1.0, "one custom event of at most 64 KB per call"),
     "scheduler:createSchedule": ServiceUnit("scheduler_invocations", 1.0, "a one-time schedule that fires once"),
+    "xray:putTraceSegments": ServiceUnit("xray_traces_recorded", 1.0, "one trace per traced document, its functions' and states' segments together"),
 }
 """Service key -> the billing unit one call consumes; keys absent here are reported unpriced."""
 

@@ -155,7 +155,7 @@ def variant_title(variant: Scenario, df: pd.DataFrame) -> str:
     >>> from orchsim.study.compare import compare
     >>> sc = load_scenario("seed-article")
     >>> variant_title(sc, compare(sc))
-    'seed-article at 10,000 docs/day, 5 steps: async chain cheapest at $0.086 per 1,000 docs ($26/month)'
+    'seed-article at 10,000 docs/day, 5 steps: async chain cheapest at $0.087 per 1,000 docs ($26/month)'
     """
     best = df.sort_values("cost_total_usd").iloc[0]
     pattern = str(best["pattern"])

@@ -455,7 +455,8 @@ class LambdaConfig(_Frozen):
                                       "(boto3: 60): past it the caller invokes again")
     invoke_overhead_ms: float = Field(0.0, ge=0, le=10_000, description="latency of one invoke call, ms")
     async_duplicate_rate: float = Field(0.0, ge=0, le=0.5, description="probability an async (Event) invocation is delivered twice")
-    log_bytes_per_invocation: float = Field(0.0, ge=0, le=1e8, description="CloudWatch Logs bytes each invocation writes (0: none)")
+    log_bytes_per_invocation: float = Field(300.0, ge=0, le=1e8, description="CloudWatch Logs bytes each invocation writes "
+                                            "(default: the platform's START, END and REPORT lines, about 300 bytes; 0: none)")
 
     @field_validator("keep_alive_s", mode="before")
     @classmethod
@@ -503,11 +504,46 @@ class Account(_Frozen):
     other_lambda_gb_s_arm64_per_month: float = Field(0.0, ge=0, le=1e15, description="arm64 GB-seconds a month")
     other_transitions_per_month: float = Field(0.0, ge=0, le=1e15, description="Standard state transitions a month")
     other_express_gb_hours_per_month: float = Field(0.0, ge=0, le=1e15, description="Express GB-hours a month")
+    other_vended_logs_gb_per_month: float = Field(0.0, ge=0, le=1e12, description="vended logs (Lambda, Step Functions) GB a month")
 
     @property
     def any(self) -> bool:
         """Whether any other usage is given."""
         return any(getattr(self, f) for f in type(self).model_fields)
+
+
+_CHAINS = ("lambda-chain-sync", "lambda-chain-async")
+
+
+class Observability(_Frozen):
+    """What each pattern records to debug a document, and what it pays for it.
+
+    ``visibility: platform`` (default) keeps what each pattern has anyway: the functions' own log lines
+    (``lambda.log_bytes_per_invocation``), Standard's execution history (kept 90 days, free), Express
+    logs only with ``step_functions.express_logging``. ``visibility: equivalent`` buys every pattern the
+    record Standard's history gives, so patterns compare at equal visibility: a chain's functions each
+    log a state-event record (``step_functions.log_bytes_per_transition`` bytes an invocation) and
+    X-Ray traces every document; Express logs every execution (as ``express_logging: true``); Standard
+    adds nothing. ``xray_sample_rate`` traces that share of documents under every pattern (X-Ray's
+    default rule records the first request each second and 5% of the rest: about 0.05 at volume;
+    https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html); one trace per
+    document, priced per trace recorded (https://aws.amazon.com/xray/pricing/)."""
+
+    visibility: Literal["platform", "equivalent"] = "platform"
+    xray_sample_rate: float = Field(0.0, ge=0, le=1, description="share of documents X-Ray traces (0: off)")
+
+    def lambda_log_bytes(self, pattern: str, sc: Scenario) -> float:
+        """Log bytes each Lambda invocation writes under ``pattern``."""
+        extra = sc.step_functions.log_bytes_per_transition if self.visibility == "equivalent" and pattern in _CHAINS else 0.0
+        return sc.lambda_.log_bytes_per_invocation + extra
+
+    def xray_rate(self, pattern: str) -> float:
+        """Traces recorded per document under ``pattern``."""
+        return 1.0 if self.visibility == "equivalent" and pattern in _CHAINS else self.xray_sample_rate
+
+    def express_logging(self, sc: Scenario) -> bool:
+        """Whether Express executions log to CloudWatch Logs."""
+        return sc.step_functions.express_logging or self.visibility == "equivalent"
 
 
 class Scenario(_Frozen):
@@ -526,6 +562,7 @@ class Scenario(_Frozen):
     step_functions: StepFunctionsConfig = StepFunctionsConfig()
     services: dict[str, ModelService] = Field(default_factory=dict, description="model services steps call, by name")
     account: Account = Account()
+    observability: Observability = Observability()
 
     @field_validator("services", mode="before")
     @classmethod

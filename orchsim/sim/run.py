@@ -253,8 +253,19 @@ def _wasted_tokens(tokens: tuple[Any, Any], failed: tuple[Any, Any], bad: np.nda
     return out[0], out[1]
 
 
+def _with_traces(calls: dict[str, int], ctx: Context, pattern: str) -> dict[str, float]:
+    """Service calls plus X-Ray's traces: one per traced document that arrived (the sampled share,
+    taken as its expected count so the same documents give the same bill)."""
+    out: dict[str, float] = dict(calls)
+    rate = ctx.scenario.observability.xray_rate(pattern)
+    if rate > 0 and ctx.n_docs:
+        out["xray:putTraceSegments"] = out.get("xray:putTraceSegments", 0.0) + rate * ctx.n_docs
+    return out
+
+
 def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules) -> SimulationResult:
     sc = ctx.scenario
+    pattern_name = str(pattern)
     rec = ctx.rec
     steps = ctx.steps
     gb_s_x86 = sum(rec.step_billed_ms[k] * rec.gb_per_ms[k] for k in range(len(steps)) if rec.x86[k])
@@ -269,8 +280,8 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         sfn_transitions=float(rec.transitions),
         express_requests=float(rec.express_requests),
         express_gb_hours=float(express_gb_hours(rec.express_billed_ms_mb, 1.0)),
-        logs_gb=(rec.log_bytes + invocations * sc.lambda_.log_bytes_per_invocation) / 1e9,  # Express + the functions' own
-        service_calls={k: float(v) for k, v in sorted(rec.service_calls.items())},
+        logs_gb=(rec.log_bytes + invocations * sc.observability.lambda_log_bytes(pattern_name, sc)) / 1e9,  # Express + the functions' own
+        service_calls={k: float(v) for k, v in sorted(_with_traces(rec.service_calls, ctx, pattern_name).items())},
         model_tokens={m: (float(sum(i)), float(sum(o))) for m, (i, o) in rec.doc_tokens.items()},
     )
     docs = rec.doc_table()

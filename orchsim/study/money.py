@@ -3,8 +3,9 @@
 Each priced cost component of a simulation is shared out among the states by the state's part of
 the quantity that component bills: Lambda compute by billed GB-s, Lambda requests by invocations,
 Standard transitions by transitions, a service's requests by its calls (one billed unit a call, as
-:mod:`orchsim.aws.services` assumes). Express requests and duration, and CloudWatch Logs, are
-billed per execution, not per state: they go to a row of their own, ``(execution)``. The split is
+:mod:`orchsim.aws.services` assumes), the functions' CloudWatch Logs by invocations. Express requests
+and duration, Express's logs (with its functions' lines) and X-Ray traces are billed per execution or
+document, not per state: they go to a row of their own, ``(execution)``. The split is
 exact for everything but free tiers and volume tiers, which are shared out in proportion too.
 
 >>> from orchsim import load_scenario, simulate
@@ -27,7 +28,7 @@ from orchsim.sim.result import SimulationResult, month_factor
 __all__ = ["EXECUTION", "cost_by_state", "unpriced_calls"]
 
 EXECUTION = "(execution)"
-"""The row of what is billed per execution, not per state (Express requests and duration, logs)."""
+"""The row of what is billed per execution, not per state (Express requests, duration and logs; X-Ray traces)."""
 
 _BY_QUANTITY = {"lambda_compute": "billed_gb_s", "lambda_requests": "invocations", "sfn_transitions": "transitions"}
 _PER_EXECUTION = ("express_requests", "express_duration", "logs")
@@ -72,6 +73,8 @@ def cost_by_state(results: Sequence[SimulationResult]) -> pd.DataFrame:
                 continue
             if comp in _BY_QUANTITY:
                 weights = states[_BY_QUANTITY[comp]].astype(float)
+            elif comp == "logs" and res.pattern != "sfn-express":  # the functions' own lines, per invocation
+                weights = states["invocations"].astype(float)
             elif comp in _PER_EXECUTION:
                 rows.append(_row(res, EXECUTION, "", comp, usd, docs_month))
                 continue

@@ -104,7 +104,7 @@ class Machine(Pattern):
         rules = ctx.rules
         self.chunk_mb = int(express_billed_memory_mb(sc.step_functions.express_memory_mb, rules.express_memory_chunk_mb))
         self.unit_ms = rules.express_rounding_ms
-        logging = express and sc.step_functions.express_logging
+        logging = express and sc.observability.express_logging(sc)
         self.log_bytes = sc.step_functions.log_bytes_per_transition if logging else 0.0
         recorded = failure_outcome_recorded(
             "sfn-express" if express else "sfn-standard", trigger_async=not self.trigger_sync, express_logging=logging
