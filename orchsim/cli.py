@@ -779,6 +779,35 @@ def _inspect(
     typer.echo("\n".join(lines))
 
 
+@app.command("fit")
+def _fit(
+    logs: Annotated[list[Path], typer.Argument(metavar="LOGS", show_default=False, help=(
+        "exported logs: Lambda REPORT lines (text, JSON, Logs Insights CSV, filter-log-events) or "
+        "Step Functions get-execution-history output; .gz accepted"))],
+    function: Annotated[str | None, typer.Option("--function", metavar="NAME", help="function name to give every REPORT line")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="write a scenario profile (YAML) and, beside it, a CSV of durations per function")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Calibrate from production: durations, fits, cold starts, errors, memory and arrivals per function and state."""
+    from orchsim.fit.parse import parse_files
+    from orchsim.fit.profile import fit_logs, format_fit, write_profile
+
+    if function is not None and not function.strip():
+        raise InputError("--function", "must be a function name, got an empty string")
+    if out is not None and not out.parent.is_dir():
+        raise InputError("--out", f"folder {str(out.parent)!r} does not exist; accepted: a file in an existing folder")
+    result = fit_logs(parse_files(logs, function=function))
+    written = write_profile(result, out) if out is not None else None
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        typer.echo(format_fit(result))
+    if written is not None:
+        yaml_path, csvs = written
+        typer.echo(f"profile: {yaml_path} (durations: {', '.join(p.name for p in csvs) or 'none'})",
+                   err=as_json)
+
+
 def _current_value(sc: Any, key: str) -> Any:
     if key == "pipeline.steps" and sc.pipeline.definition is not None:
         raise InputError("--vary", "pipeline.steps does not apply to an imported workflow (its Task states are its "
