@@ -786,9 +786,16 @@ def _fit(
         "Step Functions get-execution-history output; .gz accepted"))],
     function: Annotated[str | None, typer.Option("--function", metavar="NAME", help="function name to give every REPORT line")] = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="write a scenario profile (YAML) and, beside it, a CSV of durations per function")] = None,
+    check: Annotated[str | None, typer.Option("--check", metavar="SCENARIO", help=(
+        "bill check: merge the fit into SCENARIO (a shipped name or a YAML path), simulate it over the logs' window "
+        "and compare its metering with what the logs say was billed"))] = None,
+    pattern: Annotated[str | None, typer.Option("--pattern", metavar="PATTERN", help=(
+        "the pattern the logs came from, for --check (default: sfn-standard with histories, else lambda-chain-async)"))] = None,
+    replications: Annotated[int, typer.Option("--replications", metavar="N", help="simulations averaged by --check (2-50)")] = 5,
     as_json: JsonOpt = False,
 ) -> None:
     """Calibrate from production: durations, fits, cold starts, errors, memory and arrivals per function and state."""
+    from orchsim.fit.check import bill_check, default_pattern
     from orchsim.fit.parse import parse_files
     from orchsim.fit.profile import fit_logs, format_fit, write_profile
 
@@ -796,12 +803,22 @@ def _fit(
         raise InputError("--function", "must be a function name, got an empty string")
     if out is not None and not out.parent.is_dir():
         raise InputError("--out", f"folder {str(out.parent)!r} does not exist; accepted: a file in an existing folder")
-    result = fit_logs(parse_files(logs, function=function))
+    if (pattern is not None or replications != 5) and check is None:
+        raise InputError("--pattern" if pattern is not None else "--replications", "applies to --check only; add --check SCENARIO")
+    if pattern is not None:
+        _check_patterns([pattern])
+    base = _load_scenario(Path(check)) if check is not None else None
+    parsed = parse_files(logs, function=function)
+    result = fit_logs(parsed)
     written = write_profile(result, out) if out is not None else None
+    bill = (bill_check(parsed, result, base, pattern or default_pattern(parsed), replications=replications)
+            if base is not None else None)
     if as_json:
-        emit_json(result.to_json())
+        emit_json({**result.to_json(), **({"check": bill.to_json()} if bill is not None else {})})
     else:
         typer.echo(format_fit(result))
+        if bill is not None:
+            typer.echo("\n" + bill.format())
     if written is not None:
         yaml_path, csvs = written
         typer.echo(f"profile: {yaml_path} (durations: {', '.join(p.name for p in csvs) or 'none'})",

@@ -91,4 +91,4 @@ def test_step_count_keeps_named_steps() -> None:
     assert [s.memory_mb for s in twelve.steps()][:10] == [s.memory_mb for s in ai.steps()] * 2, "expected the list repeated in order"
     from orchsim.charts.style import scenario_assumptions
 
-    assert "5 named steps (extract-text, chunk, embed, llm-call, store), mean work 19.72 s/doc" in scenario_assumptions(same)[0]
+    assert "5 named steps (extract-text, chunk, embed, llm-call, store), mean work 10.85 s/doc" in scenario_assumptions(same)[0]

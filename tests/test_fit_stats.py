@@ -195,3 +195,25 @@ def test_arrival_edge_cases() -> None:
     assert isinstance(fit, ArrivalFit) and fit.kind == "poisson" and "too short" in fit.evidence
     assert fit.docs_per_day == pytest.approx(3 / 30 * DAY_S), "expected count / window, scaled to a day"
     assert fit_arrivals([T0, T0]).docs_per_day == pytest.approx(2 * DAY_S), "expected a window of at least 1 s"
+
+
+def test_timeouts_are_censored_not_complete() -> None:
+    """Durations capped by a timeout are lower bounds: the censored MLE recovers the law (scipy's own
+    censored fit agrees), where fitting them as complete shortens the tail."""
+    import numpy as np
+    from scipy.stats import CensoredData, lognorm
+
+    from orchsim.fit.stats import fit_lognormal
+
+    rng = np.random.default_rng(1)
+    x = np.exp(rng.normal(np.log(2400.0), np.log(7500.0 / 2400.0) / 1.6448536269514722, 20_000))
+    cut = x > 8000.0
+    y = np.minimum(x, 8000.0)
+    fit = fit_lognormal(y, cut)
+    naive = fit_lognormal(y)
+    se = fit.sigma / np.sqrt(y.size)
+    assert abs(np.log(fit.median_ms / 2400.0)) < 4 * se
+    assert abs(fit.p95_ms / 7500.0 - 1) < 0.03 < abs(naive.p95_ms / 7500.0 - 1)
+    shape, _, scale = lognorm.fit(CensoredData(uncensored=y[~cut], right=y[cut]), floc=0)
+    assert fit.sigma == pytest.approx(shape, rel=1e-4) and fit.median_ms == pytest.approx(scale, rel=1e-4)
+    assert 0 <= fit.ks < 0.02

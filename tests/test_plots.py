@@ -160,7 +160,10 @@ def test_scenario_variant_and_explorer(seed: Scenario) -> None:
     ai = load_scenario("ai-document-pipeline")
     v = scenario_variant(ai, steps=7, duration_scale=2.0, memory_mb=256, error_rate=0.05, docs_per_day=1e5)
     steps = v.steps()
-    assert len(steps) == 7 and {s.memory_mb for s in steps} == {256} and {s.error_rate for s in steps} == {0.05}
+    assert len(steps) == 7 and {s.memory_mb for s in steps} == {256}
+    # a step that calls a model also fails when the model does (ai-document-pipeline's llm-call)
+    assert {s.error_rate for s in steps if s.service is None} == {0.05}
+    assert all(0.05 < s.error_rate < 0.06 for s in steps if s.service is not None)
     assert steps[0].duration.mean_ms == pytest.approx(2.0 * ai.steps()[0].duration.mean_ms), "durations should scale"
     assert len({s.name for s in steps}) == 7, "repeated steps need unique names"
     with pytest.raises(InputError, match="memory_mb"):

@@ -84,13 +84,16 @@ class DurationFit:
                 "empirical": {"n": len(self.values_ms)}}
 
 
-def fit_durations(values_ms: Sequence[float]) -> DurationFit:
+def fit_durations(values_ms: Sequence[float], timed_out: Sequence[bool] | None = None) -> DurationFit:
     """Summarise durations and fit a lognormal (``fixed`` when fewer than 2 distinct values).
 
     Parameters
     ----------
     values_ms
         At least one finite duration, ms.
+    timed_out
+        One flag per duration: True where the invocation timed out (its duration is a lower bound:
+        the fit treats it as right-censored).
 
     Returns
     -------
@@ -101,7 +104,7 @@ def fit_durations(values_ms: Sequence[float]) -> DurationFit:
     summary = summarise_durations(values)
     if len(set(values)) < 2:
         return DurationFit(values, summary, "fixed", values[0], values[0], 0.0)
-    fit = fit_lognormal(values)
+    fit = fit_lognormal(values, timed_out)
     return DurationFit(values, summary, "lognormal", fit.median_ms, fit.p95_ms, fit.ks)
 
 
@@ -204,7 +207,7 @@ def fit_function(name: str, reports: Sequence[Report]) -> FunctionFit:
         suggested = s if s < memory else None
     checks = [billed_ms_reproduced(r.duration_ms, r.billed_ms, r.init_ms, r.timestamp) for r in reports]
     return FunctionFit(
-        name=name, invocations=n, durations=fit_durations([r.duration_ms for r in reports]),
+        name=name, invocations=n, durations=fit_durations([r.duration_ms for r in reports], [r.status == "timeout" for r in reports]),
         cold_start_fraction=len(inits) / n, init_ms_mean=float(np.mean(inits)) if inits else None,
         error_fraction=sum(r.status == "error" for r in reports) / n, timeout_fraction=len(timeouts) / n,
         timeout_s=min(max(timeouts) / 1000.0, 900.0) if timeouts else None,
@@ -469,18 +472,22 @@ def fit_logs(parsed: Parsed) -> FitResult:
 
 
 def _arrivals(parsed: Parsed, by_fn: dict[str, list[Report]]) -> tuple[ArrivalFit | None, str]:
-    """Arrival fit and where its times came from (see the module docstring)."""
-    if len(parsed.executions) >= 2 or (parsed.executions and not by_fn):
-        times = [e.start for e in parsed.executions]
-        where = f"{len(times)} execution start times"
-    elif by_fn:
-        first = next(iter(by_fn))
-        times = [r.timestamp - timedelta(milliseconds=r.duration_ms + (r.init_ms or 0.0))
-                 for r in by_fn[first] if r.timestamp is not None]
-        where = (f"{len(times)} invocations of {first} (the first function seen), each at its REPORT time "
-                 "minus its duration and init duration")
-    else:  # pragma: no cover - fit_logs refuses empty input
-        times, where = [], "no records"
+    """Arrival fit and where its times came from: the execution start times or the first function's
+    invocations (each at its REPORT time minus its duration and init), whichever gives more times (a
+    history export is often a sample of the executions). A failed invocation of the first function is
+    not counted: it is retried, and its retry arrives as another invocation of the same document."""
+    starts = [e.start for e in parsed.executions]
+    first = next(iter(by_fn), None)
+    invoked = [r.timestamp - timedelta(milliseconds=r.duration_ms + (r.init_ms or 0.0))
+               for r in by_fn[first] if r.timestamp is not None and r.status == "success"] if first is not None else []
+    if len(starts) >= len(invoked) and starts:
+        times, where = starts, f"{len(starts)} execution start times"
+    elif invoked:
+        times = invoked
+        where = (f"{len(times)} successful invocations of {first} (the first function seen), each at its REPORT "
+                 "time minus its duration and init duration")
+    else:
+        times, where = [], "no timed records"
     if len(times) < 2:
         return None, f"no arrival fit: {where}; at least 2 timed arrivals needed"
     return fit_arrivals(times), f"arrivals from {where}"

@@ -171,7 +171,7 @@ def _durations(values_ms: ArrayLike, least: int) -> NDArray[np.float64]:
     return x
 
 
-def fit_lognormal(values_ms: ArrayLike) -> LognormalFit:
+def fit_lognormal(values_ms: ArrayLike, censored: ArrayLike | None = None) -> LognormalFit:
     """Fit a two-parameter lognormal (location fixed at 0) by maximum likelihood.
 
     Closed form: ``mu = mean(ln x)``, ``sigma = sqrt(mean((ln x - mu)**2))`` (the MLE, divisor n, as
@@ -179,10 +179,18 @@ def fit_lognormal(values_ms: ArrayLike) -> LognormalFit:
     or below zero (a clock can log 0.00 ms) are raised to ``FLOOR_MS`` = 0.01 ms first, so the
     logarithm exists; many of them pull the fit down and show in ``ks``.
 
+    With ``censored``, the durations so marked are lower bounds (an invocation that timed out ran at
+    least that long): the likelihood takes ``P(X > x)`` for them (a right-censored, Tobit-style fit on
+    the log scale, maximised with ``scipy.optimize.minimize`` from the closed form's start). Fitting
+    them as if complete would shorten the tail. ``ks`` then compares the complete durations below the
+    lowest censoring point with the fitted law conditioned on that range.
+
     Parameters
     ----------
     values_ms
         Measured durations, ms (for example the ``Duration`` of Lambda ``REPORT`` lines).
+    censored
+        Booleans, one per value: True where the duration is only a lower bound (a timeout).
 
     Returns
     -------
@@ -199,10 +207,41 @@ def fit_lognormal(values_ms: ArrayLike) -> LognormalFit:
         raise InputError("values_ms", f"all {x.size} durations equal {x[0]:g} ms: no spread to fit; "
                                       f"use {{dist: fixed, ms: {x[0]:g}}}")
     lx = np.log(x)
-    mu = float(lx.mean())
-    sigma = float(math.sqrt(np.mean((lx - mu) ** 2)))
-    ks = ks_distance(lx, lambda v: _norm_cdf((v - mu) / sigma))  # the same D on the log scale
+    cens = np.zeros(x.size, dtype=bool) if censored is None else np.asarray(censored, dtype=bool).ravel()
+    if cens.size != x.size:
+        raise InputError("censored", f"needs one flag per duration ({x.size}); got {cens.size}")
+    done = lx[~cens]
+    if done.size < 2 or np.all(done == done[0]):
+        cens = np.zeros(x.size, dtype=bool)  # too few complete durations: fit them all as complete
+        done = lx
+    mu = float(done.mean())
+    sigma = float(math.sqrt(np.mean((done - mu) ** 2)))
+    if cens.any():
+        mu, sigma = _censored_mle(done, lx[cens], mu, sigma)
+        c = float(lx[cens].min())  # below the first censoring point both laws are known: compare there
+        below = done[done < c]
+        top = float(_norm_cdf(np.array([(c - mu) / sigma]))[0])
+        if below.size >= 2 and top > 0:
+            ks = ks_distance(below, lambda v: _norm_cdf((v - mu) / sigma) / top)
+        else:
+            ks = ks_distance(done, lambda v: _norm_cdf((v - mu) / sigma))
+    else:
+        ks = ks_distance(done, lambda v: _norm_cdf((v - mu) / sigma))  # the same D on the log scale
     return LognormalFit(median_ms=math.exp(mu), p95_ms=math.exp(mu + Z95 * sigma), sigma=sigma, mu=mu, ks=ks, n=int(x.size))
+
+
+def _censored_mle(done: NDArray[np.float64], cut: NDArray[np.float64], mu: float, sigma: float) -> tuple[float, float]:
+    """Normal MLE of log durations, ``done`` complete and ``cut`` right-censored (scipy.optimize)."""
+    from scipy.optimize import minimize  # noqa: PLC0415 - only a censored fit needs SciPy
+    from scipy.stats import norm  # noqa: PLC0415
+
+    def nll(theta: NDArray[np.float64]) -> float:
+        m, s = float(theta[0]), math.exp(float(theta[1]))
+        return -float(norm.logpdf(done, m, s).sum() + norm.logsf(cut, m, s).sum())
+
+    best = minimize(nll, np.array([mu, math.log(sigma)]), method="Nelder-Mead",
+                    options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 4000})
+    return float(best.x[0]), math.exp(float(best.x[1]))
 
 
 def summarise_durations(values_ms: ArrayLike) -> dict[str, float]:

@@ -194,6 +194,8 @@ class SimulationResult:
         ``""`` at the top), ``start_s``, ``end_s``, ``kind`` (``lambda``: a Lambda attempt's own work,
         ``service``: a call with no Lambda, ``wait``, ``backoff``, ``callee``: a synchronous caller
         waiting), ``result``, ``cold``, ``pattern``.
+    by_step
+        One row per step (Lambda function) over the window: ``step``, ``invocations``, ``billed_gb_s``.
     """
 
     scenario: Scenario
@@ -210,6 +212,7 @@ class SimulationResult:
     invocations_every: int = 1
     by_state: pd.DataFrame | None = field(default=None, repr=False)
     spans: pd.DataFrame | None = field(default=None, repr=False)
+    by_step: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: counts, latency percentiles (ms), monthly cost by component (USD).

@@ -391,8 +391,18 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         invocations_df = inv
     return SimulationResult(
         sc, pattern, ctx.replication, window, monthly, cost, summary, documents, invocations_df, rules=rules, waste=waste,
-        invocations_every=rec.detail_every, by_state=_by_state(ctx), spans=_spans(ctx, pattern),
+        invocations_every=rec.detail_every, by_state=_by_state(ctx), spans=_spans(ctx, pattern), by_step=_by_step(ctx),
     )
+
+
+def _by_step(ctx: Context) -> pd.DataFrame:
+    """Window metering per step (Lambda function)."""
+    rec = ctx.rec
+    return pd.DataFrame({
+        "step": [s.name for s in ctx.steps],
+        "invocations": rec.step_invocations,
+        "billed_gb_s": [ms * g for ms, g in zip(rec.step_billed_ms, rec.gb_per_ms, strict=True)],
+    })
 
 
 def _spans(ctx: Context, pattern: str) -> pd.DataFrame | None:
