@@ -23,6 +23,7 @@ from orchsim.aws.calculator import (
     MAX_PER_MONTH,
     MAX_TRANSITIONS_PER_EXECUTION,
     check_number,
+    price_durable,
     price_express,
     price_lambda,
     price_standard,
@@ -213,6 +214,36 @@ def _price_express(
         )
     _note_assumed("Step Functions Express", region, book.express_prices(region).assumed_from, book.path.name)
     _show("Step Functions Express", cost, as_json)
+
+
+@price_app.command("durable")
+def _price_durable(
+    executions: Annotated[str, typer.Option("--executions", metavar="N", help="durable executions per month")],
+    step_ms: Annotated[list[str], typer.Option("--step-ms", metavar="MS", help="a durable step's duration, ms (repeat per step)")],
+    memory_mb: Annotated[str, typer.Option("--memory-mb", metavar="MB", help="the durable function's memory, MB (128-10,240)")],
+    waits: Annotated[str, typer.Option("--waits", metavar="N", help="waits per execution (each resumes in a new invocation)")] = "0",
+    wait_days: Annotated[str, typer.Option("--wait-days", metavar="DAYS", help="total days waited per execution")] = "0",
+    input_kb: Annotated[str, typer.Option("--input-kb", metavar="KB", help="invocation payload, KB")] = "8",
+    payload_kb: Annotated[str, typer.Option("--payload-kb", metavar="KB", help="payload each step and wait persists, KB")] = "32",
+    retention_days: Annotated[str, typer.Option("--retention-days", metavar="DAYS", help="RetentionPeriodInDays, 1-90")] = "14",
+    arch: Annotated[str, typer.Option("--arch", metavar="ARCH", help="x86_64 | arm64")] = "arm64",
+    free_tier: FreeOpt = False,
+    region: RegionOpt = "us-east-1",
+    prices: PricesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Monthly cost of Lambda durable executions (requests, GB-s, durable operations, data written and retained)."""
+    with _as_options("executions", "step_ms", "memory_mb", "waits", "wait_days", "input_kb", "payload_kb",
+                     "retention_days", "arch", "region", "prices"):
+        book = load_price_book(str(prices) if prices else None)
+        cost = price_durable(
+            _number(executions), [_number(v) for v in step_ms], _number(memory_mb),  # type: ignore[arg-type, misc]
+            waits=_number(waits), wait_days=_number(wait_days), input_kb=_number(input_kb),  # type: ignore[arg-type]
+            payload_kb=_number(payload_kb), retention_days=_number(retention_days), arch=arch,  # type: ignore[arg-type]
+            free_tier=free_tier, region=region, prices=book,
+        )
+    _note_assumed("Lambda", region, book.lambda_prices(region).assumed_from, book.path.name)
+    _show("AWS Lambda durable functions", cost, as_json)
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file, or a shipped scenario's name (seed-article, ai-document-pipeline)", show_default=False)]

@@ -8,10 +8,12 @@ numbers (not strings) and raise :class:`~orchsim.errors.InputError` naming their
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
 
+from orchsim.aws import durable
 from orchsim.aws.cost import Cost, price_metering
 from orchsim.aws.metering import Metering
 from orchsim.aws.pricebook import ARCHITECTURES, PriceBook, load_price_book
@@ -32,6 +34,7 @@ __all__ = [
     "price_lambda",
     "price_standard",
     "price_express",
+    "price_durable",
 ]
 
 MAX_PER_MONTH = 1e15
@@ -312,3 +315,82 @@ def price_express(
     billed_mb = float(express_billed_memory_mb(m, rules.express_memory_chunk_mb))
     meter = Metering(express_requests=n, express_gb_hours=n * float(express_gb_hours(billed, billed_mb)))
     return price_metering(meter, region, prices=book)
+
+
+def price_durable(
+    executions: float,
+    step_ms: Sequence[float],
+    memory_mb: int,
+    *,
+    waits: int = 0,
+    wait_days: float = 0.0,
+    input_kb: float = 8.0,
+    payload_kb: float = 32.0,
+    retention_days: float = 14,
+    arch: str = "arm64",
+    free_tier: bool = False,
+    region: str = "us-east-1",
+    prices: str | PriceBook | None = None,
+) -> Cost:
+    """Monthly cost of ``executions`` Lambda durable executions: ``len(step_ms)`` durable steps of the
+    given durations and ``waits`` waits (``wait_days`` in all), each step and wait persisting
+    ``payload_kb``, on a function of ``memory_mb`` (rules: :mod:`orchsim.aws.durable`).
+
+    Each wait suspends the execution; the resume is a new (replay) invocation: ``1 + waits``
+    invocations an execution. Compute is the steps' time (replay overhead and INIT taken as 0, as in
+    AWS's example); operations are the start, the steps and the waits; data written the input and
+    every step's and wait's payload; retained while running (the waits) and ``retention_days`` after.
+
+    Parameters
+    ----------
+    executions
+        Durable executions per month.
+    step_ms
+        Each durable step's duration, ms (each at most the 900 s invocation limit).
+    memory_mb
+        The durable function's memory, MB.
+    waits, wait_days
+        Waits per execution and their total length, days.
+    input_kb, payload_kb
+        The invocation payload, and each step's and wait's persisted payload, KB.
+    retention_days
+        ``RetentionPeriodInDays`` (1-90).
+    arch, free_tier, region, prices
+        As :func:`price_lambda` (the free tier covers Lambda requests and GB-s only).
+
+    Examples
+    --------
+    AWS's pricing-page example (1M claims a month: a 30 s analysis step, a 7-day wait, a 2 s payment
+    step; 8 KB input, 32 KB payloads; 1 GB arm64; 14 days retained; free tier) costs $490.46:
+
+    >>> round(price_durable(1_000_000, [30_000, 2_000], 1024, waits=1, wait_days=7, free_tier=True).total_usd, 2)
+    490.46
+    """
+    book = _book(prices, region, "lambda")
+    rules = book.rules
+    n = check_number("executions", executions, low=0, high=MAX_PER_MONTH, what="durable executions per month")
+    if not step_ms:
+        raise InputError("step_ms", "give at least one durable step's duration, ms")
+    steps = [check_number("step_ms", d, low=0, low_open=True, high=LAMBDA_TIMEOUT_MAX_MS, what="ms per step, at most the 900 s invocation limit")
+             for d in step_ms]
+    m = _memory("memory_mb", memory_mb, book, region)
+    w = check_number("waits", waits, low=0, high=MAX_TRANSITIONS_PER_EXECUTION, what="waits per execution")
+    days = check_number("wait_days", wait_days, low=0, high=366, what="days of waiting per execution")
+    kb_in = check_number("input_kb", input_kb, low=0, high=1024, what="KB of input (async invocations take up to 1 MB)")
+    kb = check_number("payload_kb", payload_kb, low=0, high=256, what="KB persisted per step or wait (at most 256 KB)")
+    if arch not in ARCHITECTURES:
+        raise InputError("arch", f"unknown architecture {arch!r}; accepted: {', '.join(ARCHITECTURES)}")
+    billed = sum(float(billed_ms(d, rules.lambda_rounding_ms)) for d in steps)
+    gbs = n * float(gb_seconds(billed, m))
+    written = durable.data_written_gb(kb_in + (len(steps) + w) * kb, n)
+    meter = Metering(
+        lambda_requests=n * (1 + w),
+        lambda_gb_s_x86_64=gbs if arch == "x86_64" else 0.0,
+        lambda_gb_s_arm64=gbs if arch == "arm64" else 0.0,
+        service_calls={
+            "lambda:durableOperations": float(durable.operations(steps=len(steps), waits=w, executions=n)),
+            "lambda:durableDataWrittenGb": written,
+            "lambda:durableDataRetainedGbMonths": durable.retained_gb_months(written, running_days=days, retention_days=retention_days),
+        },
+    )
+    return price_metering(meter, region, free_tier=free_tier, prices=book)

@@ -293,6 +293,16 @@ class _XRayIn(_Frozen):
     regions: dict[str, _XRayRegionIn]
 
 
+class _DurableRegionIn(_ServiceProvenance):
+    operations_usd_per_million: NonNeg
+    data_written_usd_per_gb: NonNeg
+    data_retained_usd_per_gb_month: NonNeg
+
+
+class _DurableIn(_Frozen):
+    regions: dict[str, _DurableRegionIn]
+
+
 class _ServicesIn(_Frozen):
     dynamodb: _DynamoDbIn | None = None
     sqs: _SqsIn | None = None
@@ -301,6 +311,7 @@ class _ServicesIn(_Frozen):
     eventbridge: _EventBridgeIn | None = None
     scheduler: _SchedulerIn | None = None
     xray: _XRayIn | None = None
+    lambda_durable: _DurableIn | None = None
 
 
 class _ModelPriceIn(_ServiceProvenance):
@@ -328,6 +339,9 @@ _SERVICE_FIELDS: tuple[tuple[str, str, str, float, str | None], ...] = (
     ("eventbridge", "custom_events_usd_per_million", "eventbridge_custom_events", 1e6, None),
     ("scheduler", "invocations_usd_per_million", "scheduler_invocations", 1e6, "invocations"),
     ("xray", "traces_recorded_usd_per_million", "xray_traces_recorded", 1e6, "traces_recorded"),
+    ("lambda_durable", "operations_usd_per_million", "durable_operations", 1e6, None),
+    ("lambda_durable", "data_written_usd_per_gb", "durable_data_written_gb", 1.0, None),
+    ("lambda_durable", "data_retained_usd_per_gb_month", "durable_data_retained_gb_months", 1.0, None),
 )
 assert [u for _, _, u, _, _ in _SERVICE_FIELDS] == list(BILLING_UNITS), "every billing unit needs its price field"
 

@@ -79,6 +79,9 @@ BILLING_UNITS: Mapping[str, BillingUnit] = {
         BillingUnit("eventbridge_custom_events", "eventbridge", "events", "EventBridge"),
         BillingUnit("scheduler_invocations", "scheduler", "invocations", "EventBridge Scheduler"),
         BillingUnit("xray_traces_recorded", "xray", "traces", "X-Ray"),
+        BillingUnit("durable_operations", "durable_operations", "operations", "Lambda durable functions"),
+        BillingUnit("durable_data_written_gb", "durable_data_written", "GB", "Lambda durable functions"),
+        BillingUnit("durable_data_retained_gb_months", "durable_data_retained", "GB-months", "Lambda durable functions"),
     )
 }
 """Every billing unit of a priced service call, in line-item order, by name."""
@@ -129,6 +132,10 @@ SERVICE_UNITS: Mapping[str, ServiceUnit] = {
     "events:putEvents": ServiceUnit("eventbridge_custom_events", 1.0, "one custom event of at most 64 KB per call"),
     "scheduler:createSchedule": ServiceUnit("scheduler_invocations", 1.0, "a one-time schedule that fires once"),
     "xray:putTraceSegments": ServiceUnit("xray_traces_recorded", 1.0, "one trace per traced document, its functions' and states' segments together"),
+    # Lambda durable functions (orchsim.aws.durable): metered as quantities under these keys
+    "lambda:durableOperations": ServiceUnit("durable_operations", 1.0, "one durable operation (orchsim.aws.durable.operations)"),
+    "lambda:durableDataWrittenGb": ServiceUnit("durable_data_written_gb", 1.0, "one GB (10**6 KB) written"),
+    "lambda:durableDataRetainedGbMonths": ServiceUnit("durable_data_retained_gb_months", 1.0, "one GB retained for a 30-day month"),
 }
 """Service key -> the billing unit one call consumes; keys absent here are reported unpriced."""
 
