@@ -217,6 +217,7 @@ TOY: dict[str, dict[str, Any]] = {
     "05-seed-article-check": {"steps_max": 6},
     "06-your-workflow": {"scenario": "workflow-contract-review"},  # small, and Express cannot run it
     "07-model-quotas": {"volumes": [130000.0], "quota_scales": [1.0]},  # one volume past the quota
+    "08-calibrate-from-logs": {"functions": ["sample-pipeline-summarise"]},  # one panel: the function that timed out
 }
 
 

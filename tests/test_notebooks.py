@@ -33,13 +33,14 @@ EXPECTED_CHARTS: dict[str, list[str]] = {
     "05-seed-article-check": ["daily-cost-breakdown", "cost-vs-steps"],
     "06-your-workflow": ["where-the-money-goes", "execution-history"],
     "07-model-quotas": ["total-cost-of-ownership", "throughput-vs-quota"],
+    "08-calibrate-from-logs": ["fit", "projected-patterns"],
 }
 
 def _load(path: Path) -> Any:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_seven_notebooks_are_there() -> None:
+def test_every_notebook_is_there() -> None:
     assert notebook_names() == sorted(EXPECTED_CHARTS), f"expected the notebooks {sorted(EXPECTED_CHARTS)}, found {notebook_names()}"
 
 

@@ -145,6 +145,7 @@ class Workload(_Frozen):
         if v is None or isinstance(v, _Frozen):
             return v
         kind = v.get("dist") if isinstance(v, dict) else None
+        kind = kind if isinstance(kind, str) else None  # a list or mapping is no dist name (and unhashable)
         if kind not in COUNTS:
             raise InputError("workload.payload_kb", "a size distribution in KB with dist fixed (n) | poisson (mean) | uniform "
                                                     "(low, high) | lognormal (median, p95)" + (f"; got {v!r}" if v is not None else ""))
@@ -227,6 +228,7 @@ class Pipeline(_Frozen):
         for name, entry in v.items():
             where = f"pipeline.map_items.{name}"
             kind = entry.get("dist") if isinstance(entry, dict) else None
+            kind = kind if isinstance(kind, str) else None  # a list or mapping is no dist name (and unhashable)
             if kind not in COUNTS:
                 raise InputError(where, f"an item count distribution with dist {' | '.join(COUNTS)} "
                                         "(fixed: n; poisson: mean; uniform: low, high; lognormal: median, p95)"

@@ -71,6 +71,7 @@ class ModelTokens(FrozenModel):
         if isinstance(v, FrozenModel):
             return v
         kind = v.get("dist") if isinstance(v, dict) else None
+        kind = kind if isinstance(kind, str) else None  # a list or mapping is no dist name (and unhashable)
         if kind not in COUNTS:
             raise ValueError(f"a token count distribution with dist {' | '.join(COUNTS)} (fixed: n; poisson: mean; "
                              "uniform: low, high; lognormal: median, p95)" + (f"; got dist {kind!r}" if isinstance(v, dict) else ""))

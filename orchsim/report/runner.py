@@ -101,17 +101,36 @@ def run_report(out_dir: str | Path = "reports", *, scenario: str | Path = DEFAUL
 
 @contextmanager
 def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT in this block (main thread only; elsewhere a no-op)."""
+    """Hold SIGINT off in this block (main thread only; elsewhere a no-op), without losing it.
+
+    Processes started here must not get a Ctrl-C during their start-up (their tracebacks would
+    reach the terminal): where the platform can, SIGINT is blocked in this thread, and the processes
+    it starts inherit the mask. A Ctrl-C that reaches this process meanwhile (another thread may take
+    it) is only recorded, and raised as KeyboardInterrupt when the block ends. Elsewhere SIGINT is
+    ignored for the block. (Ignoring it everywhere dropped a Ctrl-C made while the notebooks'
+    processes were starting, and the report then ran to its end.)"""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not hasattr(signal, "pthread_sigmask"):
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)  # a Ctrl-C pending on this thread runs the recorder now
         signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def skip_slow_iri_checker() -> None:
@@ -226,11 +245,15 @@ class NotebookBatch:
         if tasks:
             self.pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_own_process_group)
-            # The children are spawned while submitting: with SIGINT ignored meanwhile they start
-            # ignoring it too (a disposition survives exec), so a Ctrl-C during their start-up
+            # The children are spawned while submitting: with SIGINT held off meanwhile they start
+            # with it blocked too (the signal mask survives exec), so a Ctrl-C during their start-up
             # reaches only this process, which stops them without their tracebacks.
-            with _sigint_ignored():
-                self.futures = [self.pool.submit(execute_notebook, t) for t in tasks]
+            try:
+                with _sigint_ignored():
+                    self.futures = [self.pool.submit(execute_notebook, t) for t in tasks]
+            except KeyboardInterrupt:  # a Ctrl-C while they started: stop what did start
+                self.stop()
+                raise
 
     def result(self) -> list[NotebookRun]:
         """Wait for every notebook and read what it wrote.
