@@ -68,7 +68,8 @@ def test_only_the_sync_chain_has_it() -> None:
         assert s.sdk_read_timeouts == 0 and s.lambda_invocations == 30, pattern
 
 
-def test_an_orphans_model_calls_are_wasted() -> None:
+@pytest.mark.parametrize("engine", ["linear", "graph"])
+def test_an_orphans_model_calls_are_wasted(engine: str) -> None:
     """b takes 0-80 s, so some first calls time out (b + c > 60 s) and are made again: every model call
     of an orphaned c is paid and wasted; the others are not (nothing else fails)."""
     sc = _chain({"dist": "uniform", "low_ms": 0, "high_ms": 80_000}, c_ms=0, sdk_max_attempts=5)
@@ -77,6 +78,8 @@ def test_an_orphans_model_calls_are_wasted() -> None:
         "services": {"llm": {"model": "amazon.nova-lite", "tokens": TOKENS, "latency": {"first_token_ms": 10_000, "output_tokens_per_s": 10}}},
         "pipeline.steps": [{"name": "a"}, {"name": "b", "duration": {"dist": "uniform", "low_ms": 0, "high_ms": 80_000}},
                            {"name": "c", "service": "llm", "duration": {"dist": "fixed", "ms": 0}}]})
+    if engine == "graph":
+        sc = sc.as_workflow()  # type: ignore[attr-defined]
     r = simulate(sc, "lambda-chain-sync")
     inv = r.invocations
     c = inv[inv["step"] == "c"]

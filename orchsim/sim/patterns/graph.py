@@ -147,13 +147,32 @@ class _Token:
     """Whether a scope still runs (``stopped``: Step Functions stopped it) and whether its work is
     thrown away (``orphan``), through its parents."""
 
-    __slots__ = ("parent", "stopped", "orphan", "lane")
+    __slots__ = ("parent", "stopped", "orphan", "lane", "calls")
 
     def __init__(self, parent: _Token | None = None, lane: int | None = None) -> None:
         self.parent = parent
         self.stopped = False
         self.orphan = False
         self.lane: int = lane if lane is not None else (parent.lane if parent is not None else 0)
+        self.calls: list[list[float]] | None = None  # successful model calls made in this scope (and deeper)
+
+    def record_call(self, k: int, tokens_in: float, tokens_out: float) -> None:
+        """Note a successful model call made under this token: its scope and every enclosing one
+        hold it, so a caller that gives up on a scope can tell which tokens it threw away."""
+        call = [float(k), tokens_in, tokens_out, 0.0]  # the last: moved to waste already
+        t: _Token | None = self
+        while t is not None:
+            if t.calls is None:
+                t.calls = []
+            t.calls.append(call)
+            t = t.parent
+
+    def orphan_calls(self, rec: Any, doc: int) -> None:
+        """This scope's result is thrown away: its successful model calls so far are wasted."""
+        for call in self.calls or ():
+            if not call[3]:
+                call[3] = 1.0
+                rec.model_orphaned(doc, int(call[0]), call[1], call[2])
 
     def is_stopped(self) -> bool:
         t: _Token | None = self
@@ -208,6 +227,7 @@ class _Runner(Pattern):
         self.work_ms = ctx.draws.work_ms
         self.u = ctx.draws.u
         self.calls_model = ctx.calls_model
+        self.last_tokens: tuple[float, float] = (0.0, 0.0)  # the last admitted model call's (input, output) tokens
         self.timeout_ms = ctx.timeout_ms
         self.fatal = ctx.fatal
         self.err_cut = ctx.err_cut
@@ -238,6 +258,7 @@ class _Runner(Pattern):
             if not admitted:
                 return waited_ms, GAVE_UP
             work_ms += waited_ms
+            self.last_tokens = self.ctx.draws.tokens(k, doc, first)
         return work_ms, u
 
     def outcome(self, k: int, u: float) -> int:
@@ -1007,7 +1028,8 @@ class _SInvoke:
             return
         self.t0 = now
         self.cold = cold = status == COLD
-        work_ms, u = c.draw(k, f.doc, f.token.is_orphan())
+        orphan = f.token.is_orphan()
+        work_ms, u = c.draw(k, f.doc, orphan)
         res = c.outcome(k, u)
         limit_s = c.timeout_ms[k] / 1000.0
         if work_ms > c.timeout_ms[k]:
@@ -1016,6 +1038,8 @@ class _SInvoke:
         if run_s >= limit_s:
             res = TIMEOUT_CODE
         self.res = res
+        if res == OK and not orphan and c.calls_model[k]:
+            f.token.record_call(k, *c.last_tokens)
         env.schedule(Wake(self.worked), NORMAL, run_s)  # type: ignore[arg-type]
 
     def worked(self, _ev: Any) -> None:
@@ -1067,6 +1091,7 @@ class _SInvoke:
         assert self.inner is not None
         self.inner.orphan = True
         c = self.call.flow.m
+        self.inner.orphan_calls(c.rec, self.call.flow.doc)
         c.rec.read_timeouts += 1
         if gen < c.sdk_attempts:
             later(c.env, c.ctx.sdk_backoff_s(gen - 1), self.call_rest)
@@ -1087,6 +1112,7 @@ class _SInvoke:
             return
         assert self.inner is not None
         self.inner.orphan = True
+        self.inner.orphan_calls(self.call.flow.m.rec, self.call.flow.doc)
         self.waited(TIMEOUT_CODE)
         self.end(TIMEOUT_CODE)
         self.call.returned((TIMEOUT_CODE, SANDBOX_TIMEOUT))
