@@ -18,6 +18,7 @@ names a service makes one call per attempt: the call's latency is added to the s
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -146,7 +147,11 @@ class ModelService(FrozenModel):
         return self.duration.mean_ms
 
     def _latency_grid(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """The latency's distribution as (values ms, probabilities), discrete where the tokens are."""
+        """The latency's distribution as (values ms, probabilities), discrete where the tokens are
+        (computed once per service: a frozen value)."""
+        return _latency_grid(self)
+
+    def _latency_grid_uncached(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         assert self.latency is not None
         out = self.tokens.output
         if isinstance(out, FixedCount):
@@ -175,6 +180,14 @@ class ModelService(FrozenModel):
         return float((ps * (vals - mean) ** 2).sum())
 
 
+@functools.lru_cache(maxsize=256)
+def _latency_grid(service: ModelService) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    vals, ps = service._latency_grid_uncached()
+    vals.flags.writeable = False
+    ps.flags.writeable = False
+    return vals, ps
+
+
 def _count_pmf(count: ItemCount, ks: NDArray[np.float64]) -> NDArray[np.float64]:
     """Probabilities of the grid ``ks`` of whole counts (mass between grid points folded onto them)."""
     if isinstance(count, PoissonCount):
@@ -194,7 +207,9 @@ def _count_pmf(count: ItemCount, ks: NDArray[np.float64]) -> NDArray[np.float64]
             return (ks == round(count.median)).astype(float)
         edges = np.concatenate([[0.0], (ks[:-1] + ks[1:]) / 2.0, [np.inf]])
         z = (np.log(np.maximum(edges, 1e-300)) - math.log(count.median)) / (sigma * math.sqrt(2.0))
-        cdf = 0.5 * (1.0 + np.array([math.erf(v) if np.isfinite(v) else math.copysign(1.0, v) for v in z]))
+        from scipy.special import erf  # noqa: PLC0415 - vectorised; only a lognormal token count needs it
+
+        cdf = 0.5 * (1.0 + erf(z))
         p = np.diff(cdf)
     total = p.sum()
     return p / total if total > 0 else p
