@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from orchsim.analytic.engine import estimate, grid_params, per_document
-    from orchsim.aws.calculator import price_express, price_lambda, price_standard
+    from orchsim.aws.calculator import price_durable, price_express, price_lambda, price_standard
     from orchsim.aws.cost import COMPONENTS, Cost, LineItem, price_metering
     from orchsim.aws.metering import Metering
     from orchsim.aws.pricebook import PriceBook, load_price_book
     from orchsim.aws.rules import BillingRules
     from orchsim.errors import InputError
+    from orchsim.fit.check import bill_check
+    from orchsim.fit.parse import parse_files
+    from orchsim.fit.profile import fit_logs, merge_profile
     from orchsim.model.scenario import PATTERNS, Scenario, ScenarioDefaultsWarning, load_scenario, scenario_from_dict
     from orchsim.sim.result import SimulationResult, Summary
     from orchsim.sim.run import simulate, simulate_patterns
@@ -26,7 +29,10 @@ if TYPE_CHECKING:
 
 _HOMES: dict[str, str] = {
     **dict.fromkeys(("estimate", "grid_params", "per_document"), "orchsim.analytic.engine"),
-    **dict.fromkeys(("price_express", "price_lambda", "price_standard"), "orchsim.aws.calculator"),
+    **dict.fromkeys(("price_durable", "price_express", "price_lambda", "price_standard"), "orchsim.aws.calculator"),
+    "parse_files": "orchsim.fit.parse",
+    **dict.fromkeys(("fit_logs", "merge_profile"), "orchsim.fit.profile"),
+    "bill_check": "orchsim.fit.check",
     **dict.fromkeys(("COMPONENTS", "Cost", "LineItem", "price_metering"), "orchsim.aws.cost"),
     "Metering": "orchsim.aws.metering",
     "BillingRules": "orchsim.aws.rules",
@@ -43,16 +49,21 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "__version__",
+    "bill_check",
     "ci95",
     "crossover",
     "crossover_table",
     "estimate",
     "expand_grid",
     "express_breakeven",
+    "fit_logs",
     "grid_params",
     "load_price_book",
     "load_scenario",
+    "merge_profile",
+    "parse_files",
     "per_document",
+    "price_durable",
     "price_express",
     "price_lambda",
     "price_metering",
