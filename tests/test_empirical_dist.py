@@ -164,3 +164,20 @@ def test_analytic_gb_s_within_simulated_ci(tmp_path: Path) -> None:
     assert want_gb_s == pytest.approx(3 * (float(np.mean(values)) + 0.5) / 1000, rel=1e-9), (
         "expected 3 steps x (mean + half a 1 ms unit) ms x 1 GB"
     )
+
+
+def test_observed_waits_take_an_empirical_law_up_to_a_year() -> None:
+    """A callback's observed waits (from execution histories) can exceed a Lambda's 900 s: a Task
+    wait's empirical law accepts up to a year, and both engines run it."""
+    from orchsim import estimate, load_scenario, simulate
+
+    waits = [120_000.0, 600_000.0, 1_800_000.0]  # 2, 10 and 30 minutes
+    sc = load_scenario("workflow-contract-review").with_overrides({
+        "window_hours": 2, "pipeline.states.HumanApproval.duration": {"dist": "empirical", "values_ms": waits}})
+    wait = sc.pipeline.runnable().tasks["HumanApproval"].wait
+    assert wait is not None and wait.duration.mean_ms == pytest.approx(sum(waits) / 3)
+    r = simulate(sc, "sfn-standard", detail=False).summary
+    assert r.docs_arrived > 0 and r.state_transitions > 0
+    assert estimate(sc, ["sfn-standard"]).iloc[0]["transitions"] > 0
+    with pytest.raises(InputError, match="900,000"):
+        load_scenario("seed-article").with_overrides({"pipeline.step.duration": {"dist": "empirical", "values_ms": [1_800_000.0]}})

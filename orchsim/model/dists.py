@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -219,55 +219,66 @@ class Uniform(_Dist):
 _EMPIRICAL_MAX_VALUES = 1_000_000
 _EMPIRICAL_MAX_MS = 900_000.0  # Lambda's 900 s timeout
 _EMPIRICAL_MAX_FILE_BYTES = 64 * 1024 * 1024
-_EMPIRICAL_RANGE = "accepted: 1 to 1,000,000 finite durations, each 0 <= value <= 900,000 ms"
-_EMPIRICAL_FILE = ("accepted: a text or CSV file with one duration in ms per line (optional header duration_ms), "
-                   "1 to 1,000,000 finite values, each 0 <= value <= 900,000; a relative path is taken from the "
-                   "validation context's base_dir when given, else the working directory")
 
 
-def _checked_durations(values: NDArray[np.float64], where: str) -> tuple[float, ...]:
-    """``values`` sorted, as a tuple, after checking the count, finiteness and range (``where`` names
-    an item: ``item`` for a list, ``line`` for a file, counted from 1)."""
+def _range_text(high: float = _EMPIRICAL_MAX_MS) -> str:
+    return f"accepted: 1 to 1,000,000 finite durations, each 0 <= value <= {high:,.0f} ms"
+
+
+def _file_text(high: float = _EMPIRICAL_MAX_MS) -> str:
+    return ("accepted: a text or CSV file with one duration in ms per line (optional header duration_ms), "
+            f"1 to 1,000,000 finite values, each 0 <= value <= {high:,.0f}; a relative path is taken from the "
+            "validation context's base_dir when given, else the working directory")
+
+
+_EMPIRICAL_RANGE = _range_text()
+_EMPIRICAL_FILE = _file_text()
+
+
+def _checked_durations(values: NDArray[np.float64], where: str, high: float = _EMPIRICAL_MAX_MS) -> tuple[float, ...]:
+    """``values`` sorted, as a tuple, after checking the count, finiteness and range 0..``high``
+    (``where`` names an item: ``item`` for a list, ``line`` for a file, counted from 1)."""
     n = values.size
     if not 1 <= n <= _EMPIRICAL_MAX_VALUES:
-        raise ValueError(f"must hold 1 to 1,000,000 durations, got {n:,}; {_EMPIRICAL_RANGE}")
-    bad = ~np.isfinite(values) | (values < 0) | (values > _EMPIRICAL_MAX_MS)
+        raise ValueError(f"must hold 1 to 1,000,000 durations, got {n:,}; {_range_text(high)}")
+    bad = ~np.isfinite(values) | (values < 0) | (values > high)
     if bad.any():
         i = int(np.argmax(bad))
         raise ValueError(f"{where} {i + 1} is {float(values[i]):g}: must be a finite number of ms within range; "
-                         f"{_EMPIRICAL_RANGE}")
+                         f"{_range_text(high)}")
     return tuple(np.sort(values).tolist())
 
 
 @functools.lru_cache(maxsize=4)
-def _read_durations(path: str, mtime_ns: int, size: int) -> tuple[float, ...]:
-    """The sorted durations of a file (cached on path, modification time and size: the ``file``
-    check reads it and the ``values_ms`` fill-in reuses it)."""
+def _read_durations(path: str, mtime_ns: int, size: int, high: float = _EMPIRICAL_MAX_MS) -> tuple[float, ...]:
+    """The sorted durations of a file, each 0..``high`` ms (cached on path, modification time and
+    size: the ``file`` check reads it and the ``values_ms`` fill-in reuses it)."""
+    accepted = _file_text(high)
     if size > _EMPIRICAL_MAX_FILE_BYTES:
-        raise ValueError(f"{path!r} is {size:,} bytes, over the 64 MB limit; {_EMPIRICAL_FILE}")
+        raise ValueError(f"{path!r} is {size:,} bytes, over the 64 MB limit; {accepted}")
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {path!r} ({type(exc).__name__}: {exc}); {_EMPIRICAL_FILE}") from None
+        raise ValueError(f"cannot read {path!r} ({type(exc).__name__}: {exc}); {accepted}") from None
     lines = text.splitlines()
     numbered = [(i + 1, s.strip()) for i, s in enumerate(lines) if s.strip()]
     if numbered and numbered[0][1].strip("\"'").lower() == "duration_ms":
         numbered = numbered[1:]
     if not numbered:
-        raise ValueError(f"{path!r} holds no duration; {_EMPIRICAL_FILE}")
+        raise ValueError(f"{path!r} holds no duration; {accepted}")
     if len(numbered) > _EMPIRICAL_MAX_VALUES:
-        raise ValueError(f"{path!r} holds {len(numbered):,} lines of durations, over 1,000,000; {_EMPIRICAL_FILE}")
+        raise ValueError(f"{path!r} holds {len(numbered):,} lines of durations, over 1,000,000; {accepted}")
     out = np.empty(len(numbered))
     for k, (line, s) in enumerate(numbered):
         try:
             out[k] = float(s)
         except ValueError:
-            raise ValueError(f"line {line} of {path!r} is {s[:40]!r}, not a number; {_EMPIRICAL_FILE}") from None
-    bad = ~np.isfinite(out) | (out < 0) | (out > _EMPIRICAL_MAX_MS)
+            raise ValueError(f"line {line} of {path!r} is {s[:40]!r}, not a number; {accepted}") from None
+    bad = ~np.isfinite(out) | (out < 0) | (out > high)
     if bad.any():
         k = int(np.argmax(bad))
         raise ValueError(f"line {numbered[k][0]} of {path!r} is {numbered[k][1][:40]!r}: must be a finite number "
-                         f"of ms within range; {_EMPIRICAL_FILE}")
+                         f"of ms within range; {accepted}")
     return tuple(np.sort(out).tolist())
 
 
@@ -304,6 +315,7 @@ class Empirical(_Dist):
     """
 
     dist: Literal["empirical"] = "empirical"
+    max_ms: ClassVar[float] = _EMPIRICAL_MAX_MS  # the longest value accepted (a wait's variant: a year)
     file: str | None = Field(None, description="a text or CSV file of durations, ms, one per line")
     values_ms: tuple[float, ...] | None = Field(
         None, validate_default=True, description="1 to 1,000,000 durations, each 0 <= value <= 900,000 ms")
@@ -315,7 +327,7 @@ class Empirical(_Dist):
             given = [k for k in ("values_ms", "file") if data.get(k) is not None]
             if len(given) != 1:
                 raise ValueError("give exactly one of values_ms (a list of durations, ms) or file (a file of "
-                                 f"durations, ms, one per line), got {' and '.join(given) or 'neither'}; {_EMPIRICAL_RANGE}")
+                                 f"durations, ms, one per line), got {' and '.join(given) or 'neither'}; {_range_text(cls.max_ms)}")
         return data
 
     @field_validator("file", mode="after")
@@ -324,15 +336,15 @@ class Empirical(_Dist):
         if value is None:
             return None
         if not value.strip():
-            raise ValueError(f"must be a file path, got an empty string; {_EMPIRICAL_FILE}")
+            raise ValueError(f"must be a file path, got an empty string; {_file_text(cls.max_ms)}")
         path = _resolve(value, info)
         try:
             st = path.stat()
         except OSError:
-            raise ValueError(f"no such file {str(path)!r}; {_EMPIRICAL_FILE}") from None
+            raise ValueError(f"no such file {str(path)!r}; {_file_text(cls.max_ms)}") from None
         if not path.is_file():
-            raise ValueError(f"{str(path)!r} is not a file; {_EMPIRICAL_FILE}")
-        _read_durations(str(path), st.st_mtime_ns, st.st_size)
+            raise ValueError(f"{str(path)!r} is not a file; {_file_text(cls.max_ms)}")
+        _read_durations(str(path), st.st_mtime_ns, st.st_size, cls.max_ms)
         return str(path)
 
     @field_validator("values_ms", mode="before")
@@ -343,17 +355,17 @@ class Empirical(_Dist):
             if file is None:
                 return None  # no file given (reported by the check of both keys) or an unusable one (reported there)
             st = Path(file).stat()
-            return _read_durations(file, st.st_mtime_ns, st.st_size)
+            return _read_durations(file, st.st_mtime_ns, st.st_size, cls.max_ms)
         if isinstance(value, np.ndarray):
             if value.ndim != 1 or value.dtype.kind not in "iuf":
-                raise ValueError(f"must be a flat list of numbers; {_EMPIRICAL_RANGE}")
-            return _checked_durations(value.astype(float), "item")
+                raise ValueError(f"must be a flat list of numbers; {_range_text(cls.max_ms)}")
+            return _checked_durations(value.astype(float), "item", cls.max_ms)
         if not isinstance(value, list | tuple):
-            raise ValueError(f"must be a list of durations, ms, got {type(value).__name__}; {_EMPIRICAL_RANGE}")
+            raise ValueError(f"must be a list of durations, ms, got {type(value).__name__}; {_range_text(cls.max_ms)}")
         for i, v in enumerate(value):
             if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.integer | np.floating):
-                raise ValueError(f"item {i + 1} is {v!r}, not a number; {_EMPIRICAL_RANGE}")
-        return _checked_durations(np.asarray(value, dtype=float), "item")
+                raise ValueError(f"item {i + 1} is {v!r}, not a number; {_range_text(cls.max_ms)}")
+        return _checked_durations(np.asarray(value, dtype=float), "item", cls.max_ms)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -8,12 +8,12 @@ These are the building blocks of :mod:`orchsim.model.scenario` (a linear pipelin
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
-from orchsim.model.dists import Z95, Duration, Exponential, Fixed, LogNormal, Uniform
+from orchsim.model.dists import Z95, Duration, Empirical, Exponential, Fixed, LogNormal, Uniform
 from orchsim.model.strict import StrictInputModel
 
 ERROR_NAME_KEYS = ("error_name", "fatal_error_name")
@@ -200,6 +200,10 @@ class _WaitUniform(Uniform):
     high_ms: float = Field(ge=0, le=_YEAR_MS, description="longest, ms (up to a year)")
 
 
+class _WaitEmpirical(Empirical):
+    max_ms: ClassVar[float] = float(_YEAR_MS)  # observed waits (a callback's, from histories), up to a year
+
+
 class TaskWait(FrozenModel):
     """Profile of a Task that is not a Lambda function (a service call, a job, a callback, an
     activity), or of a Wait whose time the definition does not give: ``duration`` is its latency or
@@ -207,7 +211,7 @@ class TaskWait(FrozenModel):
     its errors for Retry and Catch; ``memory_mb`` and ``timeout_s`` are those of the function a Lambda
     chain makes the call from (default: the pipeline's ``step``)."""
 
-    duration: _WaitFixed | _WaitExponential | _WaitLogNormal | _WaitUniform = Field(
+    duration: _WaitFixed | _WaitExponential | _WaitLogNormal | _WaitUniform | _WaitEmpirical = Field(
         _WaitLogNormal(median_ms=100, p95_ms=400), discriminator="dist")
     error_rate: float = Field(0.0, ge=0, le=1, description="transient error probability per attempt")
     fatal_error_rate: float = Field(0.0, ge=0, le=1, description="non-retryable error probability")
