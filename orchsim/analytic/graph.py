@@ -422,6 +422,9 @@ class _Engine:
         self.scope_of: dict[str, Definition] = {}
         self._index(wf.definition)
         self.first_hop = self._trigger_tasks() if pattern == "lambda-chain-async" and sc.workload.trigger == "sync" else set()
+        # A synchronous chain's retry policy is its functions' code: the trigger's own calls are not
+        # retried by it (a synchronous client gets the error; an async trigger's queue re-runs the chain)
+        self.trigger_called = self._trigger_tasks() if pattern == "lambda-chain-sync" else set()
         # Lambda's async queue delivers an Event twice at this rate: the twin runs the Task and the rest of
         # its scope (metered), its end thrown away (outcomes are the original's)
         self.dup = sc.lambda_.async_duplicate_rate if pattern == "lambda-chain-async" else 0.0
@@ -745,7 +748,7 @@ class _Engine:
         if calls:
             per.put(st.name, f"svc:{service_key(st.resource or st.service or '')}", 1.0)
         per.add(rest_meter, work_ok_mass)
-        if self.sc.chain.sync_retry == "policy":
+        if self.sc.chain.sync_retry == "policy" and st.name not in self.trigger_called:
             pol = self.sc.retry
 
             def wait(i: int, c: int) -> _Dist:

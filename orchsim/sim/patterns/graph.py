@@ -978,7 +978,9 @@ class _SCall:
     def returned(self, err: Err) -> None:
         f = self.flow
         c = f.m
-        policy = c.policy
+        # The chain's retry policy is its functions' code: the trigger's own call of the first function
+        # is not retried by it (a synchronous client gets the error; an async trigger's queue re-runs).
+        policy = None if f.from_trigger else c.policy
         if err is None or err[0] == FATAL or err[1] == _AGED or policy is None or self.calls >= policy.max_attempts:
             f.task_done(self.st, err)
             return
