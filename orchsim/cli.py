@@ -58,6 +58,7 @@ PricesOpt = Annotated[Path | None, typer.Option("--prices", metavar="FILE", help
 RegionOpt = Annotated[str, typer.Option("--region", metavar="REGION", help="AWS region, one the price book lists")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 FreeOpt = Annotated[bool, typer.Option("--free-tier", help="apply the always-free monthly allowances")]
+ArchOpt = Annotated[str, typer.Option("--arch", metavar="ARCH", help="x86_64 | arm64")]
 PATTERN_CHOICES = f"{' | '.join(PATTERNS[:2])} |\n{' | '.join(PATTERNS[2:])}"
 """The pattern names as ``--pattern``/``--patterns`` help lists them, on two lines (``check_pattern``
 checks them)."""
@@ -157,7 +158,7 @@ def _price_lambda(
     requests: Annotated[str, typer.Option("--requests", metavar="N", help="invocations per month")],
     duration_ms: Annotated[str, typer.Option("--duration-ms", metavar="MS", help="duration per invocation, ms")],
     memory_mb: Annotated[str, typer.Option("--memory-mb", metavar="MB", help="configured memory, MB (128-10,240)")],
-    arch: Annotated[str, typer.Option("--arch", metavar="ARCH", help="x86_64 | arm64")] = "x86_64",
+    arch: ArchOpt = "x86_64",
     ephemeral_storage_mb: Annotated[str, typer.Option("--ephemeral-storage-mb", metavar="MB", help="ephemeral storage, MB (512-10,240)")] = "512",
     free_tier: FreeOpt = False,
     region: RegionOpt = "us-east-1",
@@ -226,7 +227,7 @@ def _price_durable(
     input_kb: Annotated[str, typer.Option("--input-kb", metavar="KB", help="invocation payload, KB")] = "8",
     payload_kb: Annotated[str, typer.Option("--payload-kb", metavar="KB", help="payload each step and wait persists, KB")] = "32",
     retention_days: Annotated[str, typer.Option("--retention-days", metavar="DAYS", help="RetentionPeriodInDays, 1-90")] = "14",
-    arch: Annotated[str, typer.Option("--arch", metavar="ARCH", help="x86_64 | arm64")] = "arm64",
+    arch: ArchOpt = "arm64",
     free_tier: FreeOpt = False,
     region: RegionOpt = "us-east-1",
     prices: PricesOpt = None,

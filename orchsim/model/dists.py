@@ -241,12 +241,17 @@ def _checked_durations(values: NDArray[np.float64], where: str, high: float = _E
     n = values.size
     if not 1 <= n <= _EMPIRICAL_MAX_VALUES:
         raise ValueError(f"must hold 1 to 1,000,000 durations, got {n:,}; {_range_text(high)}")
-    bad = ~np.isfinite(values) | (values < 0) | (values > high)
-    if bad.any():
-        i = int(np.argmax(bad))
+    i = _first_out_of_range(values, high)
+    if i is not None:
         raise ValueError(f"{where} {i + 1} is {float(values[i]):g}: must be a finite number of ms within range; "
                          f"{_range_text(high)}")
     return tuple(np.sort(values).tolist())
+
+
+def _first_out_of_range(values: NDArray[np.float64], high: float) -> int | None:
+    """Index of the first value not a finite number in 0..``high``, or None."""
+    bad = ~np.isfinite(values) | (values < 0) | (values > high)
+    return int(np.argmax(bad)) if bad.any() else None
 
 
 @functools.lru_cache(maxsize=4)
@@ -274,10 +279,9 @@ def _read_durations(path: str, mtime_ns: int, size: int, high: float = _EMPIRICA
             out[k] = float(s)
         except ValueError:
             raise ValueError(f"line {line} of {path!r} is {s[:40]!r}, not a number; {accepted}") from None
-    bad = ~np.isfinite(out) | (out < 0) | (out > high)
-    if bad.any():
-        k = int(np.argmax(bad))
-        raise ValueError(f"line {numbered[k][0]} of {path!r} is {numbered[k][1][:40]!r}: must be a finite number "
+    bad_at = _first_out_of_range(out, high)
+    if bad_at is not None:
+        raise ValueError(f"line {numbered[bad_at][0]} of {path!r} is {numbered[bad_at][1][:40]!r}: must be a finite number "
                          f"of ms within range; {accepted}")
     return tuple(np.sort(out).tolist())
 
