@@ -464,8 +464,11 @@ def _service_rows(summaries: list[Summary]) -> list[tuple[str, Callable[[Summary
     if not any(r.service_calls for r in summaries):
         return []
     rows: list[tuple[str, Callable[[Summary], str]]] = [
-        ("service calls", lambda r: f"{sum(r.service_calls.values()):,.0f}"),
+        ("service calls", lambda r: f"{sum(v for k, v in r.service_calls.items() if not k.startswith('lambda:durable')):,.0f}"),
     ]
+    if any(r.durable_operations for r in summaries):
+        rows.append(("durable operations", lambda r: f"{r.durable_operations:,.0f}"))
+        rows.append(("durable data written (GB)", lambda r: f"{r.durable_data_written_gb:,.3f}"))
     extra = dict.fromkeys(c for r in summaries for c in r.cost_usd
                           if c not in COMPONENTS and c not in _MODEL_COMPONENTS and c != "total")
     for comp in extra:

@@ -110,7 +110,7 @@ def test_failure_sweep_draws_async_once_and_notes_coinciding_lines() -> None:
     fig, ax = plots.figure()
     plots.plot_failure_sweep(ax, df, "success_share", async_retries=2)
     drawn = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 3]
-    assert len(drawn) == 7, f"expected 3 patterns x 2 retry settings + the async chain once, got {len(drawn)}"
+    assert len(drawn) == 2 * (len(PATTERNS) - 1) + 1, f"expected 4 patterns x 2 retry settings + the async chain once, got {len(drawn)}"
     ys = sorted(tuple(np.round(ln.get_ydata(), 9)) for ln in drawn)
     want = sorted(tuple(np.round(g.sort_values("pipeline.step.error_rate")["success_share"].to_numpy(), 9)) for _, g in lines.groupby("line"))
     assert ys == want, "the lines should be the sweep's values"

@@ -92,13 +92,13 @@ def test_human_output_has_one_column_per_pattern() -> None:
     out = ran("table").stdout
     lines = out.splitlines()
     header = next((ln for ln in lines if all(p in ln for p in PATTERNS)), None)
-    assert header is not None, f"expected a header line naming the four patterns, got:\n{out}"
-    assert header.split() == list(PATTERNS), f"expected the header to be the four pattern names, got {header.split()}"
+    assert header is not None, f"expected a header line naming the five patterns, got:\n{out}"
+    assert header.split() == list(PATTERNS), f"expected the header to be the five pattern names, got {header.split()}"
     arrived = next(ln for ln in lines if ln.startswith("documents arrived"))
     cells = arrived[len("documents arrived"):].split()
-    assert len(cells) == 4, f"expected one value per pattern on 'documents arrived', got {cells}"
+    assert len(cells) == 5, f"expected one value per pattern on 'documents arrived', got {cells}"
     total = next(ln for ln in lines if ln.startswith("total $/month"))
-    assert len(total[len("total $/month"):].split()) == 4, "expected one total per pattern"
+    assert len(total[len("total $/month"):].split()) == 5, "expected one total per pattern"
     assert "1 h simulated" in out, "expected the title to state the simulated window"
 
 

@@ -73,7 +73,7 @@ def test_compare_prints_the_warning_and_json_carries_it(tmp_path) -> None:  # ty
     path.write_text(yaml.safe_dump(BASE.with_overrides({"lambda.concurrency_limit": 5}).to_dict()))
     res = cli("compare", str(path))
     assert res.exit_code == 0 and "assumes no throttling" in res.stdout, res.stdout
-    assert res.stdout.count("warning: ") == 4, res.stdout
+    assert res.stdout.count("warning: ") == len(PATTERNS), res.stdout
     rows = json.loads(cli("compare", str(path), "--json").stdout)
     assert all(r["contention"] for r in rows), "expected each JSON row to carry its note"
     assert contention_notes(estimate(load_scenario(str(path))))[0].startswith("THROTTLING NOT MODELLED (")

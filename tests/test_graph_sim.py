@@ -370,9 +370,10 @@ def test_defaults_run_the_patterns_that_can_and_linear_notebooks_refuse_a_workfl
     from orchsim.study.sweep import sweep
 
     sc = load_scenario("workflow-contract-review").with_overrides({"window_hours": 0.5})
-    assert [r.pattern for r in simulate_patterns(sc, detail=False)] == ["lambda-chain-sync", "lambda-chain-async", "sfn-standard"]
+    can = ["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "lambda-durable"]
+    assert [r.pattern for r in simulate_patterns(sc, detail=False)] == can
     df = sweep(sc, {"pipeline.step.memory_mb": [512, 1024]}, progress=False)
-    assert set(df["pattern"]) == {"lambda-chain-sync", "lambda-chain-async", "sfn-standard"} and df["error"].isna().all()
+    assert set(df["pattern"]) == set(can) and df["error"].isna().all()
     with pytest.raises(InputError) as info:
         sc.with_overrides({"pipeline.steps": 3})
     assert info.value.field == "pipeline.steps"

@@ -33,7 +33,7 @@ def test_offload_switches_on_exactly_above_the_limit(pattern: str) -> None:
 
 def test_limits_are_the_documented_ones() -> None:
     assert PAYLOAD_LIMIT_KB == {"sfn-standard": 256.0, "sfn-express": 256.0, "lambda-chain-async": 1024.0,
-                                "lambda-chain-sync": 6144.0}
+                                "lambda-chain-sync": 6144.0, "lambda-durable": 256.0}
 
 
 @pytest.mark.parametrize("count", [FixedCount(n=300), PoissonCount(mean=250.0), UniformCount(low=100, high=400),

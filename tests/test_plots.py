@@ -201,6 +201,10 @@ def test_cost_breakdown_bars_are_the_priced_costs(value: str, seed: Scenario) ->
         row = est.set_index("pattern").loc[pattern]
         scale = float(row["docs_per_day"] / row["docs_per_month"]) if value == "usd_per_day" else 1.0
         priced = {c: v * scale for c, v in _priced(row.rename({"index": "pattern"}), BOOK).items() if v > 0}
+        durable = sum(float(row.get(c, 0.0) or 0.0) for c in ("cost_durable_operations_usd", "cost_durable_data_written_usd",
+                                                               "cost_durable_data_retained_usd"))
+        if durable > 0:  # a durable function's operations and data: one segment on top
+            priced["durable"] = durable * scale
         segments = [h for h in bars[float(x)] if h > 0]  # a component another pattern pays is drawn at zero height
         assert sum(segments) == pytest.approx(float(row["cost_total_usd"]) * scale, rel=1e-9), \
             f"{pattern}: the bar should reach the estimated total {row['cost_total_usd'] * scale}"

@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchsim.errors import InputError
-from orchsim.model.scenario import Workload, load_scenario, scenario_from_dict
+from orchsim.model.scenario import PATTERNS, Workload, load_scenario, scenario_from_dict
 from orchsim.sim.arrivals import arrival_times, expected_arrivals, rate_per_s
 from orchsim.sim.budget import PROCESS_BYTES, RunBudget, RunEstimate, RunTooLarge, combine, estimate_run
 from orchsim.sim.rng import ARRIVALS, stream
@@ -156,7 +156,7 @@ def test_sweep_checks_all_its_runs_first() -> None:
     with pytest.raises(RunTooLarge):
         sweep(tiny, {"pipeline.steps": [1, 2]}, engine="simulate", workers=1, cache=False, progress=False, budget=tight)
     df = sweep(tiny, {"pipeline.steps": [1, 2]}, engine="simulate", workers=1, cache=False, progress=False, budget=tight, force=True)
-    assert df["error"].isna().all() and len(df) == 8, "expected force to run every point"
+    assert df["error"].isna().all() and len(df) == 2 * len(PATTERNS), "expected force to run every point"
 
 
 def test_combine_spreads_time_and_multiplies_memory() -> None:

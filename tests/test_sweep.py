@@ -18,7 +18,7 @@ from conftest import REPO
 from orchsim.analytic.engine import estimate, grid_params, monthly_cost, per_document
 from orchsim.aws.pricebook import default_prices_path
 from orchsim.errors import InputError
-from orchsim.model.scenario import load_scenario
+from orchsim.model.scenario import PATTERNS, load_scenario
 from orchsim.study import cache as cache_mod
 from orchsim.study.cache import default_cache_dir
 from orchsim.study.sweep import expand_grid, sweep
@@ -46,7 +46,7 @@ def test_bad_grids_are_rejected(small, grid, field) -> None:
 
 def test_analytic_rows_are_tidy(small) -> None:
     df = sweep(small, {"workload.docs_per_day": [1e3, 1e5], "pipeline.steps": [2, 5]})
-    assert len(df) == 4 * 4, "one row per point x pattern"
+    assert len(df) == 4 * len(PATTERNS), "one row per point x pattern"
     for col in ("workload.docs_per_day", "pipeline.steps", "pattern", "seed", "replication", "cost_total_usd", "engine", "error"):
         assert col in df.columns, f"column {col}"
     assert df["error"].isna().all(), "no errors"
@@ -57,7 +57,7 @@ def test_analytic_rows_are_tidy(small) -> None:
 def test_failing_point_becomes_a_row(small) -> None:
     df = sweep(small, {"pipeline.step.memory_mb": [512, 99_999]}, engine="analytic")
     bad = df[df["pipeline.step.memory_mb"] == 99_999]
-    assert len(bad) == 4 and bad["error"].str.contains("memory_mb").all(), "invalid point recorded with its error"
+    assert len(bad) == len(PATTERNS) and bad["error"].str.contains("memory_mb").all(), "invalid point recorded with its error"
     good = df[df["pipeline.step.memory_mb"] == 512]
     assert good["error"].isna().all() and (good["cost_total_usd"] > 0).all(), "valid points still computed"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchsim.errors import InputError
-from orchsim.model.scenario import load_scenario
+from orchsim.model.scenario import PATTERNS, load_scenario
 from orchsim.study.sweep import sweep
 
 BODY = """sc = orchsim.load_scenario("seed-article").with_overrides({"window_hours": 0.02})
@@ -39,7 +39,7 @@ def test_a_script_without_the_guard_is_told_to_add_it(tmp_path: Path) -> None:
 def test_a_guarded_script_runs(tmp_path: Path) -> None:
     indented = "".join(f"    {line}\n" for line in BODY.splitlines())
     res = _run(tmp_path, f"import orchsim\n\nif __name__ == \"__main__\":\n{indented}")
-    assert res.returncode == 0 and "rows 8 errors 0" in res.stdout, res.stderr[-800:]
+    assert res.returncode == 0 and f"rows {2 * len(PATTERNS)} errors 0" in res.stdout, res.stderr[-800:]
 
 
 def test_every_point_failing_raises() -> None:
@@ -47,4 +47,4 @@ def test_every_point_failing_raises() -> None:
     with pytest.raises(InputError, match="every point failed; the first: .*docs_per_day"):
         sweep(base, {"workload.docs_per_day": [-1.0, 0.0]}, progress=False)
     df = sweep(base, {"workload.docs_per_day": [-1.0, 100.0]}, progress=False)
-    assert df["error"].notna().sum() == 4 and df["error"].isna().sum() == 4, "one bad point among good ones stays a row"
+    assert df["error"].notna().sum() == len(PATTERNS) and df["error"].isna().sum() == len(PATTERNS), "one bad point among good ones stays a row"

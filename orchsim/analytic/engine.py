@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
 from orchsim.analytic.contention import contention, model_quota_use
-from orchsim.analytic.graph import CALLS_PREFIX, mixed_per_document
+from orchsim.analytic.graph import CALLS_PREFIX, DURABLE_OPERATIONS, mixed_per_document
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.analytic.tokens import STEP_INVOCATIONS, linear_tokens, split_calls
 from orchsim.aws.cost import COMPONENTS, price_monthly
@@ -148,6 +148,9 @@ def per_document(
     5.0
     """
     name = check_pattern(pattern)
+    if name == "lambda-durable":
+        raise InputError("pattern", "lambda-durable runs every pipeline as a workflow: use estimate() or "
+                                    "orchsim.analytic.graph.graph_per_document(), not the linear engine's per_document()")
     if name == "lambda-chain-sync":
         def engine(q: AnalyticParams) -> dict[str, Array]:
             return _sync_chain(q, rules, step_invocations)
@@ -549,7 +552,7 @@ def estimate(
     scenarios
         One scenario or several.
     patterns
-        Pattern names (default all four).
+        Pattern names (default all five).
     prices
         Price file path or :class:`PriceBook` (default: the shipped one).
 
@@ -597,7 +600,7 @@ def estimate(
     frames = []
     for pattern in patterns:
         refused: list[str] = []
-        if params is None:  # imported workflows: orchsim.analytic.graph (linear pipelines as below)
+        if params is None or pattern == "lambda-durable":  # imported workflows (and every durable function): orchsim.analytic.graph
             doc, docs_per_day, n_steps, refused = mixed_per_document(items, pattern, rules=rules, linear=per_document)
         else:
             models = any(s.services for s in items)
@@ -623,11 +626,15 @@ def estimate(
         n = len(items)
         extra: dict[str, Any] = {}
         services, tokens, model_calls = split_calls(calls)
-        if graphs or services:
+        durable_ops = services.pop(DURABLE_OPERATIONS, None)
+        services = {k: v for k, v in services.items() if not k.startswith("lambda:durable")}
+        if durable_ops is not None:
+            extra["durable_operations_per_doc"] = durable_ops
+        if graphs or services or durable_ops is not None:
             extra["service_calls_per_doc"] = sum(services.values(), np.zeros(n))
             unpriced = [k[len("unpriced:"):] for k in cost if k.startswith("unpriced:")]
             extra["unpriced_service_calls"] = [", ".join(k for k in unpriced if cost[f"unpriced:{k}"][i] > 0) for i in range(n)]
-        if graphs or tokens or services:
+        if graphs or tokens or services or durable_ops is not None:
             extra.update({f"cost_{c}_usd": v for c, v in cost.items() if c not in COMPONENTS and c != "total"
                           and not c.startswith(("unpriced:", "unpriced_tokens:"))})
         if tokens:

@@ -71,6 +71,7 @@ from numpy.typing import NDArray
 from orchsim.analytic.coldstart import p_cold
 from orchsim.analytic.params import params_from_scenarios
 from orchsim.analytic.tokens import MODEL_CALLS, MODEL_IN, MODEL_OUT, STEP_INVOCATIONS, linear_tokens, step_tokens
+from orchsim.aws.durable import CALLBACK_OPERATIONS, INVOKE_OPERATIONS, KB_PER_GB, retained_gb_months
 from orchsim.aws.rules import (
     ASYNC_RETRY_DELAYS_S,
     DEFAULT_RULES,
@@ -100,6 +101,10 @@ _INLINE_MAP_CAP = 40
 _DISTRIBUTED_MAP_CAP = 10_000
 _MAX_COUNT_POINTS = 400
 _OK = ("end",)
+ORCHESTRATOR = "(orchestrator)"
+"""The meter key of a durable function's orchestrating function (not a state)."""
+DURABLE_OPERATIONS, DURABLE_WRITTEN, DURABLE_RETAINED = (
+    "lambda:durableOperations", "lambda:durableDataWrittenGb", "lambda:durableDataRetainedGbMonths")
 Key = tuple[Any, ...]
 """An exit: ``("end",)`` (scope ends ok), ``("next", state)``, or ``("err", name, kind, first_hop)``
 with kind ``transient``, ``fatal`` or ``timeout``."""
@@ -180,6 +185,13 @@ def _law(dist: Any) -> _Law:
         return _Law(dist.mean_ms, cdf=lambda x: np.searchsorted(pts, x, side="right") / pts.size,
                     pe=lambda x: cum[np.searchsorted(pts, x, side="right")])
     raise TypeError(f"unknown duration model {type(dist).__name__}")
+
+
+def _wait_law(tp: Any) -> _Law:
+    """The latency or wait of a Task that is not a Lambda function: a direct model call's law (its
+    latency over the output tokens, as the simulation draws it), else the profiled wait."""
+    d = tp.step.duration
+    return _law(d) if isinstance(d, ModelDuration) or tp.wait is None else _law(tp.wait.duration)
 
 
 def _uniform(a: float, b: float) -> _Law:
@@ -428,6 +440,12 @@ class _Engine:
         # Lambda's async queue delivers an Event twice at this rate: the twin runs the Task and the rest of
         # its scope (metered), its end thrown away (outcomes are the original's)
         self.dup = sc.lambda_.async_duplicate_rate if pattern == "lambda-chain-async" else 0.0
+        self.durable = pattern == "lambda-durable"
+        if self.durable:
+            self.orch, self.ops = sc.durable_plan()
+            # each resume: a new invocation, INIT when cold (at its mean), the handler's replay
+            self.lead = pc.get(ORCHESTRATOR, 0.0) * self.orch.init_ms + sc.durable.replay_ms
+            self.kb = sc.durable.result_kb
 
     def _index(self, defn: Definition) -> None:
         for st in defn.states.values():
@@ -556,6 +574,10 @@ class _Engine:
         elif st.type == "Wait":
             law = _Law(st.wait_s * 1000.0, fixed=st.wait_s * 1000.0) if st.wait_s is not None else _law(self.wf.waits[st.name].duration)
             exits[self._after(st)] = gr.law(law)
+            if self.durable:  # a wait: 1 operation, suspended, resumed by a new invocation
+                self._operations(meter, st.name, 1.0, 0.0)
+                self._resumes(meter, 1.0)
+                exits[self._after(st)] = gr.shift(exits[self._after(st)], self.lead)
             if self.pattern == "lambda-chain-async":
                 short = law.F(900_000.0)
                 meter.put(st.name, "svc:sqs:sendMessage", short)
@@ -625,6 +647,8 @@ class _Engine:
         e, f = step.error_rate, step.fatal_error_rate
         if self.pattern == "lambda-chain-sync":
             return self._sync_task(st, tp, calls)
+        if self.durable:
+            return self._durable_task(st, tp, calls)
         asyn = self.pattern == "lambda-chain-async"
         function = kind == "lambda" or (asyn and kind == "service")
         hop = function and st.name in self.first_hop
@@ -632,7 +656,7 @@ class _Engine:
             law, cap, init = _law(step.duration), step.timeout_s * 1000.0, step.init_ms
         else:  # a latency or a wait, no Lambda
             assert tp.wait is not None
-            law, cap, init, pc = _law(tp.wait.duration), math.inf, 0.0, 0.0
+            law, cap, init, pc = _wait_law(tp), math.inf, 0.0, 0.0
         state_cap = st.timeout_s * 1000.0 if (self.sfn and st.timeout_s is not None) else math.inf
         outcomes, running = self._attempt(law, cap, state_cap, init, pc, e, f, names, hop)
         per = _Meter()
@@ -763,6 +787,67 @@ class _Engine:
         meter.add(per, attempts)
         return _Kernel(self._route(st, final, ok=_OK), meter)
 
+    # --- Lambda durable functions
+
+    def _operations(self, meter: _Meter, state: str, ops: float, kb: float) -> None:
+        """Durable operations and the data they write (:mod:`orchsim.aws.durable`)."""
+        meter.put(state, f"svc:{DURABLE_OPERATIONS}", ops)
+        meter.put(state, f"svc:{DURABLE_WRITTEN}", kb / KB_PER_GB)
+
+    def _orchestrator(self, meter: _Meter, busy_ms: float, invocations: float = 0.0) -> None:
+        """The orchestrating function's billed time and invocations (each invocation rounded up: half a unit)."""
+        o = self.orch
+        busy_ms += invocations * self.unit / 2.0
+        meter.put(ORCHESTRATOR, "inv", invocations)
+        meter.put(ORCHESTRATOR, "cold", invocations * self.pc.get(ORCHESTRATOR, 0.0))
+        meter.put(ORCHESTRATOR, "gb_x86" if o.arch == "x86_64" else "gb_arm", o.memory_mb / 1024.0 * busy_ms / 1000.0)
+        extra = max(o.ephemeral_storage_mb - self.rules.included_ephemeral_storage_mb, 0) / 1024.0
+        meter.put(ORCHESTRATOR, "eph", extra * busy_ms / 1000.0)
+        meter.put(ORCHESTRATOR, "busy_ms", busy_ms)
+
+    def _resumes(self, meter: _Meter, n: float) -> None:
+        """``n`` resumes: each a new invocation replaying the handler (INIT when cold)."""
+        self._orchestrator(meter, n * self.lead, n)
+
+    def _durable_task(self, st: StateDef, tp: Any, calls: bool) -> _Kernel:
+        """A Task as a durable ``step`` (inside the live invocation, at the orchestrator's memory),
+        ``invoke`` (its own function; the orchestrator suspended, then resumed) or ``callback``
+        (suspended while it waits); ASL Retry is its retry strategy, each retry after a suspended backoff."""
+        gr, step = self.grid, tp.step
+        op = self.ops[st.name]
+        names = (tp.error_name, tp.fatal_error_name)
+        e, f = step.error_rate, step.fatal_error_rate
+        law = _law(step.duration) if tp.kind == "lambda" or tp.wait is None else _wait_law(tp)
+        per, meter = _Meter(), _Meter()
+        lead = gr.point(self.lead)
+        if op == "step":
+            outcomes, running = self._attempt(law, self.orch.timeout_s * 1000.0, math.inf, 0.0, 0.0, e, f, names)
+            self._operations(per, st.name, 1.0, self.kb)
+            self._orchestrator(per, running)
+            per.put(st.name, "att", 1.0)
+        elif op == "invoke":
+            pc = self.pc.get(st.name, 0.0)
+            cap, init = step.timeout_s * 1000.0, step.init_ms
+            outcomes, running = self._attempt(law, cap, math.inf, init, pc, e, f, names)
+            self._bill(per, st.name, step, self._billed(law, cap, init, pc, running), pc)
+            per.put(st.name, "att", 1.0)
+            self._operations(per, st.name, float(INVOKE_OPERATIONS), self.kb)
+            self._resumes(per, 1.0)
+            outcomes = {k: gr.conv(d, lead) for k, d in outcomes.items()}
+        else:  # waitForCallback: 3 operations, 1 more per retry; the submitter's result and the payload twice
+            outcomes, _ = self._attempt(law, math.inf, math.inf, 0.0, 0.0, e, f, names)
+            self._operations(per, st.name, 1.0, 3.0 * self.kb)
+            self._operations(meter, st.name, float(CALLBACK_OPERATIONS - 1), 0.0)
+            self._resumes(per, 1.0)
+            outcomes = {k: gr.conv(d, lead) for k, d in outcomes.items()}
+        if calls:
+            per.put(st.name, f"svc:{service_key(st.resource or st.service or '')}", 1.0)
+        match, caps, wait = self._asl(st)
+        final, attempts = self._retry(outcomes, match, caps, lambda i, c: gr.conv(wait(i, c), lead))
+        meter.add(per, attempts)
+        self._resumes(meter, attempts - 1.0)  # each retry after its backoff, suspended
+        return _Kernel(self._route(st, final), meter)
+
     # --- Parallel and Map
 
     def _fan_out(self, st: StateDef) -> _Kernel:
@@ -780,6 +865,8 @@ class _Engine:
             ends = sum(d.mass for d in oks)
         else:
             ok, fails, ends = self._map(st, per)
+        if self.durable:
+            self._durable_block(st, per, ok, fails)
         outcomes: dict[Key, _Dist] = {_OK: ok}
         lost = max(1.0 - ok.mass, 0.0)
         raw = sum(d.mass for fl in fails for d in fl.values())
@@ -796,6 +883,34 @@ class _Engine:
         meter.add(per, attempts)
         return _Kernel(self._route(st, final), meter)
 
+    def _durable_block(self, st: StateDef, per: _Meter, ok: _Dist, fails: list[dict[Key, _Dist]]) -> None:
+        """A durable parallel or map: 1 operation and 1 per branch or item (two copies of each result
+        written). Its branches run inside one invocation, billed for its wall clock, not their sum:
+        when nothing in them suspends (no Wait, callback or invoke), the block's billed time is its
+        expected wall clock; otherwise the branches' sum (an upper bound)."""
+        branches = float(len(st.branches)) if st.type == "Parallel" else self.wf.map_mean(st.name)
+        self._operations(per, st.name, 1.0 + branches, 2.0 * self.kb * branches)
+        if any(self._suspends(b) for b in ([st.processor] if st.processor else list(st.branches))):
+            return
+        busy = per.v.get((ORCHESTRATOR, "busy_ms"), 0.0)
+        wall = self.grid.m1(ok) + sum(self.grid.m1(d) for fl in fails for d in fl.values())
+        if busy > wall > 0:
+            k = wall / busy
+            for key in [(ORCHESTRATOR, f) for f in ("busy_ms", "gb_x86", "gb_arm", "eph")]:
+                if key in per.v:
+                    per.v[key] *= k
+
+    def _suspends(self, defn: Definition | None) -> bool:
+        """Whether anything in a scope suspends the execution (a Wait, a callback or an invoke)."""
+        if defn is None:
+            return False
+        for s in defn.states.values():
+            if s.type == "Wait" or (s.type == "Task" and self.ops[s.name] != "step"):
+                return True
+            if any(self._suspends(b) for b in ([s.processor] if s.processor else []) + list(s.branches)):
+                return True
+        return False
+
     def _map(self, st: StateDef, per: _Meter) -> tuple[_Dist, list[dict[Key, _Dist]], float]:
         """A Map: all items ok (their maximum, in waves), item failures, expected items that end ok."""
         gr = self.grid
@@ -807,6 +922,8 @@ class _Engine:
         cap = st.max_concurrency or 0
         if self.pattern == "lambda-chain-async":
             cap = 0
+        elif self.durable:  # the SDK's map: every item at once unless capped (and no distributed children)
+            distributed, batch = False, 1
         elif self.sfn:
             limit = _DISTRIBUTED_MAP_CAP if distributed else _INLINE_MAP_CAP
             cap = min(cap, limit) if cap else limit
@@ -848,9 +965,14 @@ class _Engine:
 # --- the public function ------------------------------------------------------------------------------
 
 
-def _quantum(wf: Workflow, sc: Scenario) -> float | None:
+def _quantum(wf: Workflow, sc: Scenario, pattern: str = "") -> float | None:
     """The gcd (ms) of every fixed duration the workflow can add, if all are whole milliseconds."""
     values: list[float] = [sc.step_functions.transition_latency_ms, sc.lambda_.invoke_overhead_ms, 60_000.0]
+    if pattern == "lambda-durable":  # resumes add replay and the orchestrator's INIT, at its mean: not fixed
+        orch, _ = sc.durable_plan()
+        if orch.init_ms:
+            return None
+        values += [sc.durable.replay_ms, orch.timeout_s * 1000.0]
     for st in wf.definition.walk():
         if st.type == "Task":
             tp = wf.tasks[st.name]
@@ -880,7 +1002,8 @@ def _serial_ms(wf: Workflow, defn: Definition) -> float:
     for st in defn.states.values():
         if st.type == "Task":
             tp = wf.tasks[st.name]
-            total += (tp.wait.duration if tp.wait else tp.step.duration).mean_ms + tp.step.init_ms
+            wait = tp.wait.duration if tp.wait and not isinstance(tp.step.duration, ModelDuration) else tp.step.duration
+            total += wait.mean_ms + tp.step.init_ms
         elif st.type == "Wait":
             total += st.wait_s * 1000.0 if st.wait_s is not None else wf.waits[st.name].duration.mean_ms
         elif st.type == "Parallel":
@@ -911,7 +1034,7 @@ def _grid(sc: Scenario, wf: Workflow, pattern: str, rules: BillingRules) -> _Gri
         span = 1.05 * limit
     elif limit < math.inf:
         span = min(max(span, 1.05 * limit), 20.0 * span)
-    quantum = _quantum(wf, sc)
+    quantum = _quantum(wf, sc, pattern)
     if quantum is not None and quantum < span / (_CELLS - 1) and span / quantum < _MAX_CELLS:
         return _Grid(quantum, int(math.ceil(span / quantum)) + 1)  # more cells, to stay exact
     return _Grid(_nice_step(span / (_CELLS - 1), quantum))
@@ -1044,6 +1167,8 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
     2.0
     """
     name = check_pattern(pattern)
+    if name == "lambda-durable":
+        scenario = scenario.as_workflow()  # a linear pipeline's steps as Tasks
     if scenario.pipeline.definition is None:
         raise InputError("pipeline.definition", "graph_per_document() needs an imported workflow; use per_document()")
     wf = scenario.pipeline.runnable()
@@ -1055,11 +1180,13 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
     runs = 1.0 + dup
     # Pass 1 without cold starts gives each function's invocations and hold time; pass 2 uses them.
     _, meter1, _ = _evaluate(scenario, wf, name, rules, grid, {})
+    if name == "lambda-durable":
+        _start(scenario, meter1, {}, rules)
     keep = scenario.lambda_.keep_alive_s
     keep_s = (keep.low_s + keep.high_s) / 2.0 if isinstance(keep, KeepAlive) else float(keep)
     rate = scenario.workload.docs_per_day / 86_400.0 * runs
     pc: dict[str, float] = {}
-    for task in wf.tasks:
+    for task in [*wf.tasks, ORCHESTRATOR]:
         inv = meter1.v.get((task, "inv"), 0.0)
         if inv > 0:
             hold_s = meter1.v.get((task, "busy_ms"), 0.0) / inv / 1000.0
@@ -1067,9 +1194,31 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
                 hold_s += scenario.step_functions.transition_latency_ms / 1000.0
             pc[task] = float(p_cold(rate * inv, hold_s, keep_s))
     out, meter, base = _evaluate(scenario, wf, name, rules, grid, pc)
+    if name == "lambda-durable":
+        first = _start(scenario, meter, pc, rules)
+        out = {k: grid.shift(d, first) for k, d in out.items()}
     if name == "lambda-chain-sync" and trig_async and scenario.chain.async_max_retries > 0:
         out, meter = _reruns(scenario, wf, rules, grid, pc, base)
     return _summarise(scenario, name, rules, grid, out, meter, runs, dup)
+
+
+def _start(sc: Scenario, meter: _Meter, pc: Mapping[str, float], rules: BillingRules = DEFAULT_RULES) -> float:
+    """A durable execution's start: 1 operation, its input written, the first invocation (INIT when
+    cold, no replay). Returns the time it adds before the first state, ms."""
+    orch, _ = sc.durable_plan()
+    payload = sc.workload.payload_kb
+    kb = sc.durable.input_kb
+    if kb is None:
+        kb = (payload.mean_drawn() if isinstance(payload, LogNormalCount) else payload.mean_items()) if payload is not None else 8.0
+    meter.put(ORCHESTRATOR, f"svc:{DURABLE_OPERATIONS}", 1.0)
+    meter.put(ORCHESTRATOR, f"svc:{DURABLE_WRITTEN}", kb / KB_PER_GB)
+    init = pc.get(ORCHESTRATOR, 0.0) * orch.init_ms
+    busy = init + rules.lambda_rounding_ms / 2.0
+    meter.put(ORCHESTRATOR, "inv", 1.0)
+    meter.put(ORCHESTRATOR, "cold", pc.get(ORCHESTRATOR, 0.0))
+    meter.put(ORCHESTRATOR, "gb_x86" if orch.arch == "x86_64" else "gb_arm", orch.memory_mb / 1024.0 * busy / 1000.0)
+    meter.put(ORCHESTRATOR, "busy_ms", busy)
+    return init
 
 
 def _read_timeout_risk(sc: Scenario, grid: _Grid, out: dict[Key, _Dist]) -> float:
@@ -1142,9 +1291,15 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
     calls: dict[str, float] = {}
     by_state: dict[str, dict[str, float]] = {}
     for (state, f), x in meter.v.items():
-        row = by_state.setdefault(state, {"invocations": 0.0, "gb_s": 0.0, "transitions": 0.0, "service_calls": 0.0})
         x = float(x)
-        if f == "inv":
+        if state == ORCHESTRATOR:  # not a state: a durable function's own metering
+            if f.startswith("svc:"):
+                calls[f[4:]] = calls.get(f[4:], 0.0) + runs * x
+            continue
+        row = by_state.setdefault(state, {"invocations": 0.0, "gb_s": 0.0, "transitions": 0.0, "service_calls": 0.0})
+        if f == "svc:" + DURABLE_WRITTEN:  # a quantity (GB), not calls
+            calls[f[4:]] = calls.get(f[4:], 0.0) + runs * x
+        elif f == "inv":
             row["invocations"] += runs * x
         elif f in ("gb_x86", "gb_arm"):
             row["gb_s"] += runs * x
@@ -1159,10 +1314,18 @@ def _summarise(sc: Scenario, pattern: str, rules: BillingRules, grid: _Grid, out
         if call is None or state_row is None:
             continue
         model, tin, tout = call
-        n_calls = state_row["service_calls"] if tp.kind == "service" and pattern.startswith("sfn") else state_row["invocations"]
+        if pattern == "lambda-durable":
+            n_calls = meter.v.get((name, "att"), 0.0)
+        else:
+            n_calls = state_row["service_calls"] if tp.kind == "service" and pattern.startswith("sfn") else state_row["invocations"]
         calls[MODEL_IN + model] = calls.get(MODEL_IN + model, 0.0) + n_calls * tin
         calls[MODEL_OUT + model] = calls.get(MODEL_OUT + model, 0.0) + n_calls * tout
         calls[MODEL_CALLS + model] = calls.get(MODEL_CALLS + model, 0.0) + n_calls
+    res["orchestrator_invocations"] = runs * sum(x for (st, f), x in meter.v.items() if st == ORCHESTRATOR and f == "inv")
+    if pattern == "lambda-durable":  # retained: what an execution wrote, while it runs and after (means)
+        days = latency / 86_400_000.0
+        calls[DURABLE_RETAINED] = retained_gb_months(calls.get(DURABLE_WRITTEN, 0.0), running_days=days,
+                                                     retention_days=sc.durable.retention_days)
     res["service_calls"] = {k: float(v) for k, v in calls.items()}
     res["by_state"] = by_state
     return {k: (float(v) if isinstance(v, float | np.floating) else v) for k, v in res.items()}
@@ -1204,7 +1367,8 @@ def mixed_per_document(
     doc = {key: np.zeros(n) for key in _SCALARS}
     calls: dict[str, Array] = {}
     refused = [""] * n
-    flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None]
+    # A durable function runs every pipeline as a workflow (a linear one's steps as Tasks)
+    flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None and pattern != "lambda-durable"]
     if flat:
         rows = [scenarios[i] for i in flat]
         models = any(s.services for s in rows)
@@ -1247,7 +1411,7 @@ def _graph_rows(scenarios: Sequence[Scenario], pattern: str, rules: BillingRules
     """
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(scenarios):
-        if s.pipeline.definition is None:
+        if s.pipeline.definition is None and pattern != "lambda-durable":
             continue
         data = s.to_dict()
         data["workload"] = {k: v for k, v in data["workload"].items() if k != "docs_per_day"}

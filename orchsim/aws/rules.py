@@ -526,12 +526,15 @@ PAYLOAD_LIMIT_KB: dict[str, float] = {
     "sfn-express": 256.0,
     "lambda-chain-async": 1024.0,
     "lambda-chain-sync": 6144.0,
+    "lambda-durable": 256.0,
 }
 """The largest payload each pattern passes between steps, KB: a Step Functions state's input or output
 256 KB (262,144 characters, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateEnteredEventDetails.html,
 States.DataLimitExceeded past it); a Lambda asynchronous (Event) invocation 1 MB and a synchronous one
 6 MB ("For synchronous invocations, the maximum payload size is 6 MB. For asynchronous invocations,
-the maximum payload size is 1 MB", https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html). A
+the maximum payload size is 1 MB", https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html); a
+durable function's checkpointed step result 256 KB ("256 KB for CONTEXT, STEP, WAIT, and CALLBACK
+operations", https://docs.aws.amazon.com/lambda/latest/api/API_OperationUpdate.html). A
 larger payload goes through S3: the producer PUTs it, the step that receives it GETs it. (AWS's
 pricing page is said to bill async payloads above 256 KB as one request per 64 KB; no AWS source for
 that rule was found, so it is not applied.)"""
@@ -605,6 +608,9 @@ def failure_outcome_recorded(
 
     * ``sfn-standard``: always; every execution keeps its history
       (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html).
+    * ``lambda-durable``: always; a durable execution ends FAILED, its operations and their errors
+      kept for the retention period (https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html,
+      GetDurableExecution / GetDurableExecutionHistory).
     * ``sfn-express``: only with CloudWatch Logs logging on, or a synchronous start that returns the
       error to its caller ("Express Workflows ... execution history is sent to CloudWatch Logs", same page).
     * Lambda chains: a synchronous trigger sees an error raised by the first hop (and, in a
@@ -615,7 +621,7 @@ def failure_outcome_recorded(
     Parameters
     ----------
     pattern
-        One of the four pattern names.
+        One of the five pattern names.
     trigger_async
         Documents enter through an asynchronous event (bool or boolean array).
     dead_letter
@@ -632,7 +638,7 @@ def failure_outcome_recorded(
         True where the failure is recorded (``failed``), False where it is ``lost``.
     """
     sync = ~np.asarray(trigger_async, dtype=bool)
-    if pattern == "sfn-standard":
+    if pattern in ("sfn-standard", "lambda-durable"):
         return np.ones_like(sync)
     if pattern == "sfn-express":
         return sync | np.asarray(express_logging, dtype=bool)

@@ -145,7 +145,7 @@ def plot_cost_breakdown(
     scale = (rows["docs_per_day"] / rows["docs_per_month"]).to_numpy(dtype=float) if value == "usd_per_day" else 1.0
     x = np.arange(len(rows))
     bottom = np.zeros(len(rows))
-    comps = {c: rows[f"cost_{c}_usd"].to_numpy(dtype=float) * scale for c in COMPONENTS}
+    comps = _stacked(rows, scale)
     totals = sum(comps.values(), np.zeros(len(rows)))
     refs = dict(references or {})
     top = max([float(np.max(totals, initial=0.0))] + [float(v) for v, _ in refs.values()])
@@ -195,6 +195,24 @@ def plot_cost_breakdown(
         name = f"{df['scenario'].iloc[0]}: " if "scenario" in df.columns and len(df) else ""
         title = name + cost_finding(df, value)
     return _finish(ax, title, "", prices=prices, region=region, assumptions=assumptions, data=df)
+
+
+DURABLE_COLUMNS = ("cost_durable_operations_usd", "cost_durable_data_written_usd", "cost_durable_data_retained_usd")
+"""A durable function's own cost columns (:mod:`orchsim.aws.durable`), stacked as one segment."""
+
+
+def _stacked(rows: pd.DataFrame, scale: Any) -> dict[str, np.ndarray]:
+    """Each bar's segments: the price components, a durable function's operations and data, and what
+    is left of the total (other services and models), so a bar reaches the total."""
+    comps = {c: rows[f"cost_{c}_usd"].to_numpy(dtype=float) * scale for c in COMPONENTS}
+    cols = [c for c in DURABLE_COLUMNS if c in rows.columns]
+    if cols:
+        comps["durable"] = rows[cols].fillna(0.0).sum(axis=1).to_numpy(dtype=float) * scale
+    if "cost_total_usd" in rows.columns:
+        rest = rows["cost_total_usd"].to_numpy(dtype=float) * scale - sum(comps.values(), np.zeros(len(rows)))
+        if np.any(rest > 1e-9):
+            comps["services"] = np.clip(rest, 0.0, None)
+    return comps
 
 
 def _edges(centers: np.ndarray, log: bool) -> np.ndarray:

@@ -87,14 +87,18 @@ COLORS: dict[str, str] = {
     "lambda-chain-async": "#CC79A7",
     "sfn-standard": "#0072B2",
     "sfn-express": "#009E73",
+    "lambda-durable": "#56B4E9",
 }
 """One colour per pattern, from the Okabe-Ito colour-blind-safe palette (vermillion, reddish purple, blue,
-green: distinct as fills too, unlike vermillion against orange)."""
+green, sky blue: distinct as fills too, unlike vermillion against orange; sky blue sits apart from blue
+by lightness, and its lines are also dash-dotted)."""
 
 COMPONENT_COLORS: dict[str, str] = dict(
     zip(COMPONENTS, ["#999999", "#E69F00", "#F0E442", "#0072B2", "#56B4E9", "#009E73", "#CC79A7"], strict=True)
 )
-"""One colour per cost component (Okabe-Ito plus grey)."""
+COMPONENT_COLORS.update({"durable": "#D55E00", "services": "#DDDDDD"})
+"""One colour per cost component (Okabe-Ito plus grey), and for the two groups a breakdown adds:
+Lambda durable functions' operations and data (vermillion), other services and models (light grey)."""
 
 SEGMENT_COLORS: dict[str, str] = {
     "working": "#0072B2",
@@ -111,6 +115,7 @@ PATTERN_LABELS: dict[str, str] = {
     "lambda-chain-async": "Lambda chain (async)",
     "sfn-standard": "Step Functions Standard",
     "sfn-express": "Step Functions Express",
+    "lambda-durable": "Lambda durable function",
 }
 """Legend names of the patterns."""
 
@@ -119,6 +124,7 @@ PATTERN_LINESTYLES: dict[str, Any] = {
     "lambda-chain-async": (0, (6, 2)),
     "sfn-standard": "-",
     "sfn-express": (0, (1.5, 1.5)),
+    "lambda-durable": (0, (5, 1.5, 1.5, 1.5)),
 }
 """Line styles that keep overlapping pattern lines apart (and tell them apart without colour)."""
 
@@ -127,6 +133,7 @@ PATTERN_MARKERS: dict[str, str] = {
     "lambda-chain-async": "s",
     "sfn-standard": "^",
     "sfn-express": "D",
+    "lambda-durable": "v",
 }
 """One marker per pattern, for charts where lines may coincide."""
 
@@ -135,6 +142,7 @@ PATTERN_SHORT: dict[str, str] = {
     "lambda-chain-async": "async chain",
     "sfn-standard": "Standard",
     "sfn-express": "Express",
+    "lambda-durable": "durable",
 }
 """Short pattern names for annotations."""
 
@@ -181,6 +189,8 @@ LABELS: dict[str, str] = {
     "express_requests": "Express requests",
     "express_duration": "Express duration (GB-h)",
     "logs": "CloudWatch Logs",
+    "durable": "Durable operations and data",
+    "services": "Other services and models",
 }
 """Axis and legend labels, with units, for every variable a chart shows."""
 

@@ -39,8 +39,8 @@ from orchsim.model.asl import Definition, StateDef
 
 __all__ = ["LAMBDA_MAX_TIMEOUT_S", "PATTERN_NAMES", "WAITING_KINDS", "check_profile", "inspect_definition", "waiting_tasks", "waits_for"]
 
-PATTERN_NAMES = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express")
-"""The four patterns, in the order :data:`orchsim.model.scenario.PATTERNS` lists them."""
+PATTERN_NAMES = ("lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express", "lambda-durable")
+"""The five patterns, in the order :data:`orchsim.model.scenario.PATTERNS` lists them."""
 
 LAMBDA_MAX_TIMEOUT_S = 900.0
 """Longest a Lambda function runs, seconds (so the longest a synchronous caller can wait)."""
@@ -445,6 +445,11 @@ def _patterns(defn: Definition, tally: _Tally) -> dict[str, dict[str, Any]]:
         "lambda-chain-async": {"supported": True, "reason": None},
         "sfn-standard": standard,
         "sfn-express": express,
+        "lambda-durable": {"supported": True, "reason": (
+            "each Lambda or service Task a durable step inside the orchestrating function (durable.operations may make a "
+            "Lambda Task an invoke of its own function, a service Task a callback); Choice and Pass its code; Wait a wait "
+            "and a job, callback or activity a waitForCallback, both suspended (no compute) and resumed by a new "
+            "invocation that replays the handler; Parallel and Map the SDK's parallel and map, run inside one invocation")},
     }
     for pattern, counts in _per_pattern(tally).items():
         out[pattern]["per_document"] = counts
@@ -475,6 +480,12 @@ def _per_pattern(t: _Tally) -> dict[str, dict[str, Any]]:
                          "service_calls": sfn_calls, "executions": _num(1 + t.standard_children)},
         "sfn-express": {"state_transitions": 0, "lambda_invocations": _num(t.lambda_invocations), "service_calls": sfn_calls,
                         "executions": _num(1 + t.express_children)},
+        # orchsim.aws.durable.operations: start 1, a step 1, a wait 1, a waitForCallback 3, parallel/map 1 + branches
+        "lambda-durable": {"state_transitions": 0,
+                           "lambda_invocations": _num(1 + t.short_waits + t.long_waits + t.waiting_tasks),
+                           "service_calls": sfn_calls, "executions": 1,
+                           "durable_operations": _num(1 + t.lambda_tasks + t.chain_functions + t.short_waits + t.long_waits
+                                                      + 3 * t.waiting_tasks + t.fanouts + t.fan_ends)},
     }
 
 

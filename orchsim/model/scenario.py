@@ -26,6 +26,7 @@ from pydantic import (
 
 from orchsim.errors import InputError, from_validation_error
 from orchsim.model.asl import Definition, load_definition
+from orchsim.model.durable import DurableConfig, operation_choices, orchestrator_step
 from orchsim.model.inspect import check_profile
 from orchsim.model.profile import (
     COUNTS,
@@ -71,7 +72,7 @@ __all__ = [
     "PATTERNS",
 ]
 
-Pattern = Literal["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express"]
+Pattern = Literal["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express", "lambda-durable"]
 PATTERNS: tuple[Pattern, ...] = get_args(Pattern)
 """The four orchestration patterns, named the same everywhere."""
 
@@ -565,6 +566,7 @@ class Scenario(_Frozen):
     services: dict[str, ModelService] = Field(default_factory=dict, description="model services steps call, by name")
     account: Account = Account()
     observability: Observability = Observability()
+    durable: DurableConfig = DurableConfig()
 
     @field_validator("services", mode="before")
     @classmethod
@@ -581,6 +583,24 @@ class Scenario(_Frozen):
         if bound is not self.pipeline:
             object.__setattr__(self, "pipeline", bound)
         return self
+
+    @model_validator(mode="after")
+    def _durable_operations(self) -> Scenario:
+        if self.durable.operations:
+            self.durable_plan()
+        return self
+
+    def durable_plan(self) -> tuple[Step, dict[str, str]]:
+        """The ``lambda-durable`` pattern's orchestrating function and the durable operation each Task
+        becomes (:mod:`orchsim.model.durable`); a linear pipeline's steps are its Tasks.
+
+        >>> orch, ops = load_scenario("seed-article").durable_plan()
+        >>> orch.memory_mb, sorted(set(ops.values()))
+        (1024, ['step'])
+        """
+        wf = self.as_workflow().pipeline.runnable()
+        lam = tuple(tp.step for tp in wf.tasks.values() if tp.is_lambda)
+        return orchestrator_step(self.durable, lam), operation_choices(self.durable, {n: tp.kind for n, tp in wf.tasks.items()})
 
     @property
     def all_defaults(self) -> bool:

@@ -100,6 +100,11 @@ class Summary:
     model_throttles: dict[str, int] = field(default_factory=dict)
     # SDK read timeouts of synchronous invokes (each orphans its callee and invokes again or fails).
     sdk_read_timeouts: int = 0
+    # Lambda durable functions (issue 13): durable operations over the window and per finished
+    # document, and the checkpoint data written (GB, decimal); not in service_calls_per_doc.
+    durable_operations: float = 0.0
+    durable_operations_per_doc: float = 0.0
+    durable_data_written_gb: float = 0.0
 
     @property
     def cost_total_usd(self) -> float:

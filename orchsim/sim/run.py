@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orchsim.aws.durable import KB_PER_GB
 from orchsim.aws.metering import Metering, Waste
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import PAYLOAD_LIMIT_KB, BillingRules, express_gb_hours
@@ -31,7 +32,7 @@ from orchsim.errors import InputError
 from orchsim.model.scenario import Pattern, Scenario, check_pattern
 from orchsim.model.workflow import pattern_support
 from orchsim.sim.budget import DETAIL_DOCS, RunBudget, check_budget, estimate_run
-from orchsim.sim.patterns import chain_async, chain_sync, graph, sfn
+from orchsim.sim.patterns import chain_async, chain_sync, durable, graph, sfn
 from orchsim.sim.patterns.base import (
     FAILED,
     IN_FLIGHT,
@@ -115,9 +116,15 @@ def simulate(
     book.check_region(scenario.region)
     check_budget(estimate_run(scenario, [name], detail=detail, detail_docs=detail_docs), budget or RunBudget(), scenario, force=force)
     rules = book.rules
-    ctx = Context(scenario, replication, detail=detail, rules=rules, detail_docs=detail_docs)
+    orchestrator = None
+    if name == "lambda-durable":  # one durable function runs the workflow (a linear pipeline written as one)
+        scenario = scenario.as_workflow()
+        orchestrator = scenario.durable_plan()[0]
+    ctx = Context(scenario, replication, detail=detail, rules=rules, detail_docs=detail_docs, orchestrator=orchestrator)
     ctx.rec.payload_limit_kb = PAYLOAD_LIMIT_KB[name]
-    if ctx.workflow is not None:
+    if name == "lambda-durable":
+        durable.start(ctx)
+    elif ctx.workflow is not None:
         graph.start(ctx, name)
     else:
         PATTERN_STARTERS[name](ctx)
@@ -263,6 +270,18 @@ def _with_traces(calls: dict[str, int], ctx: Context, pattern: str) -> dict[str,
     return out
 
 
+DURABLE_PREFIX = "lambda:durable"
+"""Service keys of a durable function's own quantities (operations, data): not calls to other services."""
+
+
+def _durable_data(rec: Any) -> dict[str, float]:
+    """A durable function's data written and retained, as the quantities its service keys price."""
+    if not (rec.durable_kb or rec.durable_gb_months):
+        return {}
+    return {"lambda:durableDataRetainedGbMonths": float(rec.durable_gb_months),
+            "lambda:durableDataWrittenGb": float(rec.durable_kb) / KB_PER_GB}
+
+
 def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules) -> SimulationResult:
     sc = ctx.scenario
     pattern_name = str(pattern)
@@ -281,7 +300,7 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         express_requests=float(rec.express_requests),
         express_gb_hours=float(express_gb_hours(rec.express_billed_ms_mb, 1.0)),
         logs_gb=(rec.log_bytes + invocations * sc.observability.lambda_log_bytes(pattern_name, sc)) / 1e9,  # Express + the functions' own
-        service_calls={k: float(v) for k, v in sorted(_with_traces(rec.service_calls, ctx, pattern_name).items())},
+        service_calls={k: float(v) for k, v in sorted(_with_traces(rec.service_calls, ctx, pattern_name).items())} | _durable_data(rec),
         model_tokens={m: (float(sum(i)), float(sum(o))) for m, (i, o) in rec.doc_tokens.items()},
     )
     docs = rec.doc_table()
@@ -343,7 +362,10 @@ def _result(ctx: Context, pattern: Pattern, book: PriceBook, rules: BillingRules
         share_failed=per_doc(int(counts[FAILED])),
         share_lost=per_doc(int(counts[LOST])),
         service_calls=dict(window.service_calls),
-        service_calls_per_doc=per_doc(sum(window.service_calls.values())),
+        service_calls_per_doc=per_doc(sum(v for k, v in window.service_calls.items() if not k.startswith(DURABLE_PREFIX))),
+        durable_operations=float(window.service_calls.get(durable.OPERATIONS_KEY, 0.0)),
+        durable_operations_per_doc=per_doc(float(window.service_calls.get(durable.OPERATIONS_KEY, 0.0))),
+        durable_data_written_gb=float(window.service_calls.get("lambda:durableDataWrittenGb", 0.0)),
         unpriced_service_calls=dict(cost.to_dict().get("unpriced_service_calls", {})),  # type: ignore[call-overload]
         model_tokens={m: {"input": i, "output": o} for m, (i, o) in window.model_tokens.items()},
         model_input_tokens_per_doc=per_doc(sum(i for i, _ in window.model_tokens.values())),
@@ -435,15 +457,21 @@ def _by_state(ctx: Context) -> pd.DataFrame | None:
         return None
     rec = ctx.rec
     rows = []
+    # A durable function's compute is shared out by each state's work inside its invocations (its INIT,
+    # replays and rounding in proportion); its own invocations belong to no state (summary, by_step)
+    inline = sum(rec.state_ms.values())
+    kd = len(ctx.steps) - 1
+    orchestrator_gb_s = rec.step_billed_ms[kd] * rec.gb_per_ms[kd] if inline else 0.0
     for st in wf.definition.walk():
         tp = wf.tasks.get(st.name)
         k = tp.index if tp is not None else None
+        share = orchestrator_gb_s * rec.state_ms.get(st.name, 0.0) / inline if inline else 0.0
         rows.append({
             "state": st.name,
             "type": st.type,
             "kind": st.kind or "",
             "invocations": rec.step_invocations[k] if k is not None else 0,
-            "billed_gb_s": rec.step_billed_ms[k] * rec.gb_per_ms[k] if k is not None else 0.0,
+            "billed_gb_s": (rec.step_billed_ms[k] * rec.gb_per_ms[k] if k is not None else 0.0) + share,
             "transitions": rec.state_transitions.get(st.name, 0),
             "service_calls": rec.state_calls(st.name)[0],
             "service_keys": ",".join(rec.state_calls(st.name)[1]),

@@ -1,4 +1,4 @@
-"""Comparisons of the four patterns as frames: the one-scenario comparison and its display table,
+"""Comparisons of the five patterns as frames: the one-scenario comparison and its display table,
 simulated check points and their agreement with the analytic engine, Express break-even grids,
 outcome shares, crossovers, daily costs, and the Lambda duration a budget buys.
 
@@ -8,7 +8,7 @@ and text in :mod:`orchsim.report`.
 >>> from orchsim.model.scenario import load_scenario
 >>> df = compare(load_scenario("seed-article"))
 >>> df["pattern"].tolist()
-['lambda-chain-sync', 'lambda-chain-async', 'sfn-standard', 'sfn-express']
+['lambda-chain-sync', 'lambda-chain-async', 'sfn-standard', 'sfn-express', 'lambda-durable']
 >>> bool((df["cost_total_usd"] > 0).all())
 True
 """

@@ -4,8 +4,10 @@ Each priced cost component of a simulation is shared out among the states by the
 the quantity that component bills: Lambda compute by billed GB-s, Lambda requests by invocations,
 Standard transitions by transitions, a service's requests by its calls (one billed unit a call, as
 :mod:`orchsim.aws.services` assumes), the functions' CloudWatch Logs by invocations. Express requests
-and duration, Express's logs (with its functions' lines) and X-Ray traces are billed per execution or
-document, not per state: they go to a row of their own, ``(execution)``. The split is
+and duration, Express's logs (with its functions' lines), X-Ray traces and a durable function's own
+invocations (its start and resumes, with their log lines) are billed per execution or document, not per
+state: they go to a row of their own, ``(execution)``; a durable function's compute is shared out by
+each state's work inside its invocations. The split is
 exact for everything but free tiers and volume tiers, which are shared out in proportion too.
 
 >>> from orchsim import load_scenario, simulate
@@ -68,9 +70,15 @@ def cost_by_state(results: Sequence[SimulationResult]) -> pd.DataFrame:
         by_comp = res.cost.by_component()
         docs_month = res.summary.docs_arrived * month_factor(res.scenario, res.rules.month_hours)
         keys = states["service_keys"].fillna("").str.split(",")
+        own = _orchestrator_share(res)
         for comp, usd in by_comp.items():
             if not usd:
                 continue
+            if comp in ("lambda_requests", "logs") and own > 0:  # a durable function's own invocations: per execution
+                rows.append(_row(res, EXECUTION, "", comp, usd * own, docs_month))
+                usd *= 1.0 - own
+                if usd <= 0:
+                    continue
             if comp in _BY_QUANTITY:
                 weights = states[_BY_QUANTITY[comp]].astype(float)
             elif comp == "logs" and res.pattern != "sfn-express":  # the functions' own lines, per invocation
@@ -90,6 +98,15 @@ def cost_by_state(results: Sequence[SimulationResult]) -> pd.DataFrame:
                     rows.append(_row(res, str(st["state"]), str(st["type"]), comp, usd * w / total, docs_month))
     return pd.DataFrame(rows, columns=["pattern", "state", "type", "component", "usd_month", "usd_per_1000_docs",
                                        "docs_per_month"])
+
+
+def _orchestrator_share(res: SimulationResult) -> float:
+    """A durable function's own share of the Lambda invocations (its start and resumes: per execution)."""
+    if res.pattern != "lambda-durable" or res.by_step is None:
+        return 0.0
+    steps = res.by_step.set_index("step")["invocations"]
+    total = float(steps.sum())
+    return float(steps.get("orchestrator", 0.0)) / total if total else 0.0
 
 
 def _row(res: SimulationResult, state: str, typ: str, comp: str, usd: float, docs_month: float) -> dict[str, object]:

@@ -227,7 +227,7 @@ def sweep(
     df["engine"] = engine
     keys = list(grid)
     front = keys + ["point", "engine", "pattern", "seed", "replication"]
-    return df[front + [c for c in df.columns if c not in front]]
+    return df[front + [c for c in df.columns if c not in front and c != "error"] + ["error"]]
 
 
 def _analytic_rows(scenarios: list[Scenario | str], points: list[dict[str, Any]], patterns: Sequence[str], book: PriceBook, base: Scenario) -> list[dict[str, Any]]:

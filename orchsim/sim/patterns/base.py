@@ -333,6 +333,9 @@ class Recorder:
         self.orphaned = 0
         self.read_timeouts = 0  # SDK read timeouts of synchronous invokes (each one orphans its callee)
         self.log_bytes = 0.0
+        self.durable_kb = 0.0  # Lambda durable functions: data written, KB (decimal), and GB-months retained
+        self.durable_gb_months = 0.0
+        self.state_ms: dict[str, float] = {}  # a durable function's work inside its invocations, by state (ms)
         self.rows = _InvocationColumns()
         # Imported workflows only: calls to other services by resource key, and by state; Standard
         # transitions by state.
@@ -687,6 +690,9 @@ class Context:
     detail_docs
         With ``detail``, keep invocation records for at most this many documents: every
         ``ceil(documents / detail_docs)``-th document (:attr:`Recorder.detail_every`).
+    orchestrator
+        A Lambda durable function's orchestrating function (``lambda-durable``): metered as one more
+        function, index ``len(scenario.steps())``.
     """
 
     def __init__(
@@ -697,11 +703,14 @@ class Context:
         detail: bool = True,
         rules: BillingRules = DEFAULT_RULES,
         detail_docs: int = DETAIL_DOCS,
+        orchestrator: Step | None = None,
     ) -> None:
         self.scenario = scenario
         self.rules = rules  # billing units (book.rules): read once into the patterns' attributes
         self.replication = replication
-        self.steps = scenario.steps()
+        # A durable function's orchestrator is one more function, after the pipeline's own (no draws of its own)
+        drawn = scenario.steps()
+        self.steps = drawn + ((orchestrator,) if orchestrator is not None else ())
         # An imported workflow runs as its graph (orchsim.sim.patterns.graph); a linear pipeline as
         # a chain of Task states.
         self.workflow = scenario.pipeline.runnable() if scenario.pipeline.definition is not None else None
@@ -710,7 +719,7 @@ class Context:
         seed = scenario.seed
         self.arrivals = arrival_times(scenario.workload, self.window_s, streams.stream(seed, replication, streams.ARRIVALS))
         self.n_docs = int(self.arrivals.size)
-        self.draws = Draws(scenario, self.steps, self.n_docs, replication)
+        self.draws = Draws(scenario, drawn, self.n_docs, replication)
         self.platform = LambdaPlatform(scenario.lambda_, len(self.steps), streams.stream(seed, replication, streams.KEEP_ALIVE))
         self.rec = Recorder(self.n_docs, self.steps, detail, rules, detail_every=-(-self.n_docs // max(detail_docs, 1)))
         self.env = simpy.Environment()
