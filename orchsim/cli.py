@@ -258,7 +258,7 @@ def _report(
     quick: Annotated[bool, typer.Option("--quick", help="run the notebooks at toy sizes (about 25 s; the full report takes about a minute)")] = False,
     prices: PricesOpt = None,
 ) -> None:
-    """Run the main job: the four-pattern comparison of the default scenario with its chart, then
+    """Run the main job: the five-pattern comparison of the default scenario with its chart, then
     every notebook (papermill, two at a time) into HTML pages and an index.html with their takeaways."""
     import time
 
@@ -338,7 +338,7 @@ def _compare(
     prices: PricesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Monthly cost of one scenario under the four patterns (analytic engine)."""
+    """Monthly cost of one scenario under the five patterns (analytic engine)."""
     from orchsim.charts.cost import comparison_chart
     from orchsim.report.comparison import format_comparison
     from orchsim.report.outdir import prepare_out_dir
@@ -487,7 +487,7 @@ def _sec(ms: float | None) -> str:
 @app.command("simulate")
 def _simulate(
     scenario: ScenarioArg,
-    pattern: Annotated[list[str] | None, typer.Option("--pattern", metavar="PATTERN", help=_unwrapped(f"pattern to simulate, repeatable (default all four):\n{PATTERN_CHOICES}"))] = None,
+    pattern: Annotated[list[str] | None, typer.Option("--pattern", metavar="PATTERN", help=_unwrapped(f"pattern to simulate, repeatable (default all five):\n{PATTERN_CHOICES}"))] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="random seed (overrides the scenario's)")] = None,
     window_hours: Annotated[float | None, typer.Option("--window-hours", help="simulated hours (overrides the scenario's)")] = None,
     prices: PricesOpt = None,

@@ -218,6 +218,7 @@ TOY: dict[str, dict[str, Any]] = {
     "06-your-workflow": {"scenario": "workflow-contract-review"},  # small, and Express cannot run it
     "07-model-quotas": {"volumes": [130000.0], "quota_scales": [1.0]},  # one volume past the quota
     "08-calibrate-from-logs": {"functions": ["sample-pipeline-summarise"]},  # one panel: the function that timed out
+    "09-durable-functions": {"steps_max": 4, "result_kbs": [1.0, 32.0]},
 }
 
 

@@ -34,6 +34,7 @@ EXPECTED_CHARTS: dict[str, list[str]] = {
     "06-your-workflow": ["where-the-money-goes", "execution-history"],
     "07-model-quotas": ["total-cost-of-ownership", "throughput-vs-quota"],
     "08-calibrate-from-logs": ["fit", "projected-patterns"],
+    "09-durable-functions": ["cost-vs-wait", "durable-breakeven", "cost-vs-steps"],
 }
 
 def _load(path: Path) -> Any:

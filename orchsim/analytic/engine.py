@@ -41,10 +41,17 @@ from numpy.typing import NDArray
 
 from orchsim.analytic.coldstart import p_cold_log10, safe_log10
 from orchsim.analytic.contention import contention, model_quota_use
-from orchsim.analytic.graph import CALLS_PREFIX, DURABLE_OPERATIONS, mixed_per_document
+from orchsim.analytic.graph import (
+    CALLS_PREFIX,
+    DURABLE_OPERATIONS,
+    DURABLE_RETAINED,
+    DURABLE_WRITTEN,
+    mixed_per_document,
+)
 from orchsim.analytic.params import PER_STEP, AnalyticParams, grid_params, params_from_scenarios
 from orchsim.analytic.tokens import STEP_INVOCATIONS, linear_tokens, split_calls
 from orchsim.aws.cost import COMPONENTS, price_monthly
+from orchsim.aws.durable import KB_PER_GB, MONTH_DAYS
 from orchsim.aws.metering import account_usage
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.aws.rules import (
@@ -125,7 +132,7 @@ def per_document(
     p
         The scenario points.
     pattern
-        One of the four pattern names.
+        One of the five pattern names.
     rules
         Billing units (``book.rules``): Lambda and Express rounding, Express chunk and limit.
     step_invocations
@@ -149,9 +156,9 @@ def per_document(
     """
     name = check_pattern(pattern)
     if name == "lambda-durable":
-        raise InputError("pattern", "lambda-durable runs every pipeline as a workflow: use estimate() or "
-                                    "orchsim.analytic.graph.graph_per_document(), not the linear engine's per_document()")
-    if name == "lambda-chain-sync":
+        def engine(q: AnalyticParams) -> dict[str, Array]:
+            return _durable_chain(q, rules, step_invocations)
+    elif name == "lambda-chain-sync":
         def engine(q: AnalyticParams) -> dict[str, Array]:
             return _sync_chain(q, rules, step_invocations)
     else:
@@ -361,6 +368,75 @@ def _flat(p: AnalyticParams, pattern: str, rules: BillingRules, step_invocations
         res["express_gb_hours"] = runs * express_gb_hours(billed_exec, chunks)
         res["logs_gb"] = np.where(p.express_logging, runs * invocations * p.log_bytes_per_transition / 1e9, 0.0)
         res["express_over_limit"] = (exec_ms > rules.express_max_duration_s * 1000.0).astype(float)
+    return res
+
+
+def _durable_chain(p: AnalyticParams, rules: BillingRules, step_invocations: bool = False) -> dict[str, Array]:
+    """A linear pipeline as a Lambda durable function, every step a durable step inside the
+    orchestrating function (the simulation's rules, :mod:`orchsim.sim.patterns.durable`): one
+    invocation, plus one per retry (its backoff suspends the execution; the resume replays the
+    handler); the steps' work billed at the orchestrator's memory; an operation and a result written
+    per attempt; everything written retained for the run plus the retention period. The retry policy
+    is the scenario's (``retry``, as :meth:`~orchsim.model.scenario.Scenario.as_workflow` writes it).
+    Returns the keys of :func:`per_document` and the durable quantities under :data:`CALLS_PREFIX`."""
+    k_max, npts = p.mean_ms.shape
+    unit = float(rules.lambda_rounding_ms)
+    waits = _AslWaits(p)
+    reach = np.ones(npts)
+    attempts = np.zeros(npts)
+    retries = np.zeros(npts)
+    work_ms = np.zeros(npts)
+    wall_ms = np.zeros(npts)
+    step_inv: list[Array] = []
+    exact = np.ones(npts, dtype=bool)
+    for k in range(k_max):
+        e, f = p.error_rate[k], p.fatal_rate[k]
+        active = (p.n_steps > k).astype(float)
+        ra = reach * active
+        att = _geom(e, p.retry_max_attempts)
+        attempts += ra * att
+        retries += ra * (att - 1.0)
+        work_ms += ra * att * p.mean_ms[k]
+        wall_ms += ra * (att * p.mean_ms[k] + waits.expected_ms(e))
+        step_inv.append(ra * att)
+        exact &= (p.exact[k] & (e == 0)) | (p.n_steps <= k)
+        reach = reach + ra * ((1.0 - e - f) * att - 1.0)
+    invocations = 1.0 + retries
+    replay = retries * p.durable_replay_ms
+    rounding = np.where(exact & (retries == 0), 0.0, unit / 2.0)
+    hold_ms = (work_ms + replay) / invocations + rounding
+    pc = p_cold_log10(safe_log10(p.docs_per_day / 86_400.0 * invocations), safe_log10(hold_ms / 1000.0), safe_log10(p.keep_alive_s))
+    billed_ms = work_ms + replay + invocations * (pc * p.durable_init_ms + rounding)
+    if np.any(exact & (retries == 0)):  # one invocation of fixed work: its billed ms exactly
+        billed_ms = np.where(exact & (retries == 0), round_up(work_ms, unit) + pc * p.durable_init_ms, billed_ms)
+    gb = billed_ms * p.durable_memory_mb / 1024.0 / 1000.0
+    latency = wall_ms + invocations * pc * p.durable_init_ms + replay
+    written_gb = (p.durable_input_kb + attempts * p.durable_result_kb) / KB_PER_GB
+    zeros = np.zeros(npts)
+    res = {
+        "invocations": invocations,
+        "gb_s_x86_64": np.where(p.durable_is_x86, gb, 0.0),
+        "gb_s_arm64": np.where(p.durable_is_x86, 0.0, gb),
+        "ephemeral_gb_s": billed_ms * p.durable_eph_gb / 1000.0,
+        "transitions": zeros,
+        "express_requests": zeros,
+        "express_gb_hours": zeros,
+        "logs_gb": zeros,
+        "latency_ms": latency,
+        "p_succeeded": reach,
+        "p_failed": 1.0 - reach,  # a durable execution ends FAILED, kept (failure_outcome_recorded)
+        "p_lost": zeros,
+        "cold_starts": invocations * pc,
+        "duplicates": zeros,
+        "express_over_limit": zeros,
+        "sdk_read_timeout_risk": zeros,
+        "busy_s": billed_ms / 1000.0,
+        CALLS_PREFIX + DURABLE_OPERATIONS: 1.0 + attempts,
+        CALLS_PREFIX + DURABLE_WRITTEN: written_gb,
+        CALLS_PREFIX + DURABLE_RETAINED: written_gb * (latency / 86_400_000.0 + p.durable_retention_days) / MONTH_DAYS,
+    }
+    if step_invocations:
+        res[STEP_INVOCATIONS] = np.array(step_inv).reshape(k_max, npts)
     return res
 
 

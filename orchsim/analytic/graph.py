@@ -1,7 +1,7 @@
 """Analytic engine for imported workflows: expected metering per document of a state graph.
 
 :func:`graph_per_document` evaluates a scenario whose pipeline is an imported ASL definition
-(``scenario.pipeline.runnable()``) under one of the four patterns, with no contention (nothing is
+(``scenario.pipeline.runnable()``) under one of the five patterns, with no contention (nothing is
 throttled, nothing queues), following the shared semantics of DESIGN.md "Workflows" (the same the
 simulation implements). It returns the keys of :func:`orchsim.analytic.engine.per_document` as
 floats, plus ``service_calls`` and ``by_state``.
@@ -1136,7 +1136,7 @@ def graph_per_document(scenario: Scenario, pattern: str, *, rules: BillingRules 
     scenario
         A scenario whose pipeline has a ``definition``.
     pattern
-        One of the four pattern names.
+        One of the five pattern names.
     rules
         Billing units (``book.rules``).
 
@@ -1350,7 +1350,7 @@ def mixed_per_document(
     scenarios
         The scenarios, in row order.
     pattern
-        One of the four pattern names.
+        One of the five pattern names.
     rules
         Billing units (``book.rules``).
     linear
@@ -1367,14 +1367,17 @@ def mixed_per_document(
     doc = {key: np.zeros(n) for key in _SCALARS}
     calls: dict[str, Array] = {}
     refused = [""] * n
-    # A durable function runs every pipeline as a workflow (a linear one's steps as Tasks)
-    flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None and pattern != "lambda-durable"]
+    # A durable function runs a linear pipeline in closed form when every step is a durable step
+    # inside it; with invokes it is a workflow (its steps as Tasks)
+    flat = [i for i, s in enumerate(scenarios) if s.pipeline.definition is None and (pattern != "lambda-durable" or _steps_inside(s))]
     if flat:
         rows = [scenarios[i] for i in flat]
         models = any(s.services for s in rows)
         part = linear(params_from_scenarios(rows, rules=rules), pattern, rules=rules, step_invocations=models)
         for key in _SCALARS:
             doc[key][flat] = part[key]
+        for key in [k for k in part if k.startswith(CALLS_PREFIX)]:
+            calls.setdefault(key[len(CALLS_PREFIX):], np.zeros(n))[flat] = part[key]
         if models:
             for key, v in linear_tokens(rows, part[STEP_INVOCATIONS]).items():
                 calls.setdefault(key, np.zeros(n))[flat] = v
@@ -1411,7 +1414,7 @@ def _graph_rows(scenarios: Sequence[Scenario], pattern: str, rules: BillingRules
     """
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(scenarios):
-        if s.pipeline.definition is None and pattern != "lambda-durable":
+        if s.pipeline.definition is None and (pattern != "lambda-durable" or _steps_inside(s)):
             continue
         data = s.to_dict()
         data["workload"] = {k: v for k, v in data["workload"].items() if k != "docs_per_day"}
@@ -1442,6 +1445,11 @@ def _graph_rows(scenarios: Sequence[Scenario], pattern: str, rules: BillingRules
                                     for k in keys}
             out[i] = one
     return out
+
+
+def _steps_inside(s: Scenario) -> bool:
+    """A linear pipeline whose durable function runs every step inside itself (no invokes)."""
+    return s.durable.tasks == "step" and not s.durable.operations
 
 
 def _flat_items(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:

@@ -16,6 +16,8 @@ from numpy.typing import NDArray
 from orchsim.aws.rules import DEFAULT_RULES, BillingRules
 from orchsim.errors import InputError
 from orchsim.model.dists import Fixed
+from orchsim.model.durable import orchestrator_step
+from orchsim.model.profile import LogNormalCount
 from orchsim.model.scenario import KeepAlive, Scenario
 
 __all__ = ["AnalyticParams", "PER_STEP", "grid_params", "params_from_scenarios"]
@@ -63,6 +65,15 @@ class AnalyticParams:
     chain_log_bytes: Array
     express_logging: NDArray[np.bool_]
     log_bytes_per_transition: Array
+    # a durable function's orchestrator and checkpoints (orchsim.model.durable; every step inside it)
+    durable_memory_mb: Array
+    durable_is_x86: NDArray[np.bool_]
+    durable_init_ms: Array
+    durable_eph_gb: Array
+    durable_replay_ms: Array
+    durable_input_kb: Array
+    durable_result_kb: Array
+    durable_retention_days: Array
 
     @property
     def points(self) -> int:
@@ -170,7 +181,26 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
         chain_log_bytes=per_point(lambda s: s.observability.lambda_log_bytes("lambda-chain-async", s)),
         express_logging=per_point(lambda s: s.observability.express_logging(s), bool),
         log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
+        durable_memory_mb=per_point(lambda s: orchestrator_step(s.durable, s.steps()).memory_mb),
+        durable_is_x86=per_point(lambda s: orchestrator_step(s.durable, s.steps()).arch == "x86_64", bool),
+        durable_init_ms=per_point(lambda s: orchestrator_step(s.durable, s.steps()).init_ms),
+        durable_eph_gb=per_point(lambda s: max(orchestrator_step(s.durable, s.steps()).ephemeral_storage_mb
+                                               - rules.included_ephemeral_storage_mb, 0) / 1024.0),
+        durable_replay_ms=per_point(lambda s: s.durable.replay_ms),
+        durable_input_kb=per_point(_durable_input_kb),
+        durable_result_kb=per_point(lambda s: s.durable.result_kb),
+        durable_retention_days=per_point(lambda s: s.durable.retention_days),
     )
+
+
+def _durable_input_kb(s: Scenario) -> float:
+    """What a durable execution's input persists, KB: ``durable.input_kb``, else the mean payload, else 8."""
+    if s.durable.input_kb is not None:
+        return float(s.durable.input_kb)
+    payload = s.workload.payload_kb
+    if payload is None:
+        return 8.0
+    return float(payload.mean_drawn() if isinstance(payload, LogNormalCount) else payload.mean_items())
 
 
 PER_STEP = ("mean_ms", "exact", "memory_mb", "is_x86", "init_ms", "error_rate", "fatal_rate", "ephemeral_extra_gb")

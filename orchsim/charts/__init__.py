@@ -15,6 +15,7 @@ from orchsim.charts.cost import (
     plot_cost_breakdown,
     plot_cost_vs_volume,
     plot_crossover_map,
+    plot_durable_breakeven,
     plot_metric,
 )
 from orchsim.charts.failures import failure_finding, failure_sweep_figure, plot_failure_sweep
@@ -76,6 +77,7 @@ __all__ = [
     "plot_cost_breakdown",
     "plot_cost_vs_volume",
     "plot_crossover_map",
+    "plot_durable_breakeven",
     "plot_failure_sweep",
     "plot_latency_cdf",
     "plot_metric",

@@ -48,7 +48,7 @@ from orchsim.model.scenario import Scenario
 
 __all__ = [
     "VISIBLE_SHARE", "comparison_chart", "cost_finding",
-    "plot_breakeven", "plot_cost_breakdown", "plot_cost_vs_volume", "plot_crossover_map", "plot_metric"]
+    "plot_breakeven", "plot_cost_breakdown", "plot_cost_vs_volume", "plot_crossover_map", "plot_durable_breakeven", "plot_metric"]
 
 def cost_finding(df: pd.DataFrame, value: str = "usd_per_month") -> str:
     """The finding of a cost comparison in one line: the cheapest pattern, its cost, and the dearest's multiple.
@@ -175,7 +175,8 @@ def plot_cost_breakdown(
         ax.bar([ref_x], [amount], width=0.18, color="white", edgecolor="black", hatch="////", lw=1.0, label="_nolegend_", gid="orchsim-reference")
         ax.annotate(plain_text(text), (ref_x, amount), ha="left", va="bottom", xytext=(-4, 3), textcoords="offset points", fontsize=8,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-    labels = [PATTERN_LABELS[p].replace(" (", "\n(").replace("Functions ", "Functions\n") for p in rows.index]
+    labels = [PATTERN_LABELS[p].replace(" (", "\n(").replace("Functions ", "Functions\n").replace("durable ", "durable\n")
+              for p in rows.index]
     ax.set_xticks(x, labels)
     if highlight and len(bottom) > 1:
         ax.get_xticklabels()[cheapest].set_fontweight("bold")
@@ -767,3 +768,84 @@ def comparison_chart(df: pd.DataFrame, scenario: Scenario, out_dir: str | Path, 
     plot_cost_breakdown(ax, df, title=f"{scenario.name}: {cost_finding(df)}", prices=book, region=scenario.region)
     add_footer(ax, book.footer(scenario.region), scenario_assumptions(scenario) + contention_notes(df))
     return save(fig, Path(out_dir) / "cost-comparison")
+
+
+def plot_durable_breakeven(
+    ax: Axes,
+    be: pd.DataFrame,
+    *,
+    longest_days: float,
+    shortest_days: float,
+    point: tuple[float, float, str] | None = None,
+    title: str | None = None,
+    prices: str | PriceBook | None = None,
+    region: str | None = None,
+    assumptions: Sequence[str] = (),
+) -> Axes:
+    """How long a Task may wait before Standard beats a durable function, against checkpoint size.
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on.
+    be
+        One row per size, as :func:`orchsim.study.compare.durable_breakeven` returns (``result_kb``,
+        ``breakeven_days``, ``durable_cheaper_at_shortest``, ``durable_cheaper_at_longest``).
+    longest_days, shortest_days
+        The range of waits evaluated, days (a size whose durable function is cheaper throughout is
+        drawn at the top with an arrow; one never cheaper, at the bottom with a cross).
+    point
+        The scenario's own ``(result_kb, typical wait days, label)``, drawn as a star.
+    title, prices, region, assumptions
+        Title (None: the finding), price book, region and footer assumptions.
+
+    Returns
+    -------
+    Axes
+        ``ax``, titled, labelled, with the footer.
+    """
+    rows = be.sort_values("result_kb")
+    kb = rows["result_kb"].to_numpy(dtype=float)
+    days = rows["breakeven_days"].to_numpy(dtype=float)
+    top, bottom = longest_days * 1.6, shortest_days / 1.6
+    always = rows["durable_cheaper_at_longest"].to_numpy(dtype=bool) & ~np.isfinite(days)
+    never = ~rows["durable_cheaper_at_shortest"].to_numpy(dtype=bool) & ~np.isfinite(days)
+    shown = np.where(always, top, np.where(never, bottom, days))
+    color = COLORS["lambda-durable"]
+    ax.fill_between(kb, bottom, shown, color=color, alpha=0.3, lw=0, label="durable function cheaper")
+    ax.fill_between(kb, shown, top, facecolor="white", edgecolor="#999999", hatch="///", lw=0, label="Standard cheaper")
+    drawn = ~never
+    ax.plot(kb[drawn], shown[drawn], color="black", lw=1.6, marker="o", ms=5, label="break-even wait")
+    for x_, y_ in zip(kb[always], shown[always], strict=True):
+        ax.annotate("", (x_, y_ * 1.35), (x_, y_), arrowprops={"arrowstyle": "->", "lw": 1.2}, annotation_clip=False)
+    if always.any():
+        ax.plot([], [], ls="none", marker=r"$\uparrow$", color="black", label=f"durable cheaper up to {longest_days:,.0f} days")
+    if never.any():
+        ax.plot(kb[never], shown[never], ls="none", marker="x", ms=8, mew=2, color="black", clip_on=False,
+                label="Standard cheaper at every wait")
+    if point is not None:
+        ax.plot([point[0]], [point[1]], marker="*", ms=14, color="black", mfc="#F0E442", ls="none", zorder=5, label=point[2])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(kb.min() / 1.3, kb.max() * 1.3)
+    ax.set_ylim(bottom, top)
+    ax.xaxis.set_major_locator(mticker.FixedLocator(kb.tolist()))
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.set_xlabel(label("durable.result_kb"))
+    ax.set_ylabel(label("breakeven_days"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    if title is None:
+        finite = rows[np.isfinite(days)]
+        parts = []
+        if always.any():
+            parts.append(f"always up to {float(kb[always].max()):g} KB checkpoints")
+        if len(finite):
+            lo, hi = finite.iloc[0], finite.iloc[-1]
+            parts.append(f"for waits under {lo['breakeven_days']:,.0f} days at {lo['result_kb']:g} KB" + (
+                f" and {hi['breakeven_days']:,.0f} days at {hi['result_kb']:g} KB" if len(finite) > 1 else ""))
+        if never.any():
+            parts.append(f"never from {float(kb[never].min()):g} KB")
+        title = ("Durable beats Standard " + ", ".join(parts)) if parts else "No break-even in the range shown"
+    return _finish(ax, title, "", prices=prices, region=region, assumptions=assumptions, data=None)

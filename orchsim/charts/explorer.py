@@ -1,4 +1,4 @@
-"""Interactive scenario explorer for JupyterLab: sliders that redraw the four-pattern comparison.
+"""Interactive scenario explorer for JupyterLab: sliders that redraw the five-pattern comparison.
 
 :func:`scenario_variant` is the pure part (a scenario with volume, steps, durations, memory and
 error rate replaced); :func:`render_variant` draws one variant (chart as PNG, table as HTML);

@@ -49,6 +49,7 @@ from matplotlib.figure import Figure
 from orchsim.aws.cost import COMPONENTS
 from orchsim.aws.pricebook import PriceBook, load_price_book
 from orchsim.errors import InputError
+from orchsim.model.durable import summary_line
 from orchsim.model.scenario import PATTERNS, Scenario
 
 __all__ = [
@@ -190,6 +191,9 @@ LABELS: dict[str, str] = {
     "express_duration": "Express duration (GB-h)",
     "logs": "CloudWatch Logs",
     "durable": "Durable operations and data",
+    "durable.result_kb": "Data each durable operation writes (KB)",
+    "breakeven_days": "Break-even wait (days)",
+    "wait_days": "How long the Task waits (days)",
     "services": "Other services and models",
 }
 """Axis and legend labels, with units, for every variable a chart shows."""
@@ -636,7 +640,8 @@ def scenario_assumptions(scenario: Scenario) -> list[str]:
     -------
     list[str]
         Volume (documents per day), steps and mean work (s per document), memory (MB), the
-        730-hour month and free tier, retries, transition latency (ms) and Express memory (MB).
+        730-hour month and free tier, retries, transition latency (ms) and Express memory (MB), and
+        how a durable function runs it (:func:`durable_assumption`).
 
     Examples
     --------
@@ -658,7 +663,14 @@ def scenario_assumptions(scenario: Scenario) -> list[str]:
         f"month = 730 h, free tier {'on' if scenario.free_tier else 'off'}",
         f"retry MaxAttempts {scenario.retry.max_attempts}, transition latency "
         f"{scenario.step_functions.transition_latency_ms:g} ms, Express memory {scenario.step_functions.express_memory_mb:g} MB",
+        durable_assumption(scenario),
     ]
+
+
+def durable_assumption(scenario: Scenario) -> str:
+    """How the ``lambda-durable`` pattern runs ``scenario`` (:func:`orchsim.model.durable.summary_line`)."""
+    orchestrator, ops = scenario.durable_plan()
+    return summary_line(scenario.durable, orchestrator, ops)
 
 
 def workflow_assumptions(scenario: Scenario) -> list[str]:
@@ -687,6 +699,7 @@ def workflow_assumptions(scenario: Scenario) -> list[str]:
         out.append("profile " + "; ".join(profile))
     out += list(wf.assumptions)
     out.append("month = 730 h, free tier " + ("on" if scenario.free_tier else "off"))
+    out.append(durable_assumption(scenario))
     return out
 
 

@@ -74,7 +74,7 @@ __all__ = [
 
 Pattern = Literal["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "sfn-express", "lambda-durable"]
 PATTERNS: tuple[Pattern, ...] = get_args(Pattern)
-"""The four orchestration patterns, named the same everywhere."""
+"""The five orchestration patterns, named the same everywhere."""
 
 
 def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
@@ -90,7 +90,7 @@ def check_pattern(pattern: str, field: str = "pattern") -> Pattern:
     Returns
     -------
     Pattern
-        ``pattern``, typed as one of the four names.
+        ``pattern``, typed as one of the five names.
 
     Raises
     ------

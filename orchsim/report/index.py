@@ -114,7 +114,7 @@ def render_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: s
     runs
         The executed notebooks (:func:`orchsim.report.runner.run_notebooks`).
     comparison
-        The four-pattern comparison table (plain text); empty for none.
+        The five-pattern comparison table (plain text); empty for none.
     comparison_charts
         Its chart files (PNG and SVG).
     generated
@@ -161,7 +161,7 @@ def write_index(out_dir: str | Path, runs: Sequence[NotebookRun], comparison: st
     runs
         The executed notebooks.
     comparison
-        The four-pattern comparison table (plain text); empty for none.
+        The five-pattern comparison table (plain text); empty for none.
     comparison_charts
         Its chart files (PNG and SVG).
     provenance

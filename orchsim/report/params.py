@@ -285,6 +285,8 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool, str]] = {
     "quota_scales": (0.0, 1000.0, True, "multiples of the scenario's quotas"),
     "article_standard_usd_per_day": (0.0, 1e9, False, "USD per day"),
     "article_lambda_usd_per_day": (0.0, 1e9, False, "USD per day"),
+    "waits_days": (0.0, 365.0, True, "days"),
+    "result_kbs": (0.0, 256.0, True, "KB per durable operation"),
 }
 """Accepted range of each numeric notebook parameter, by name (the same name means the same thing
 in every notebook); :func:`check_params` and :func:`check_overrides` apply them."""
@@ -324,7 +326,7 @@ def _validate(notebook: str | Path, values: Mapping[str, Any], prefix: str = "")
         _check_linear(str(values["scenario"]), Path(notebook).stem, prefix)
 
 
-WORKFLOW_NOTEBOOKS = frozenset({"06-your-workflow", "07-model-quotas"})
+WORKFLOW_NOTEBOOKS = frozenset({"06-your-workflow", "07-model-quotas", "09-durable-functions"})
 """The notebooks that take an imported workflow (``pipeline.definition``) as well as a linear pipeline;
 the others sweep the steps of a linear pipeline."""
 

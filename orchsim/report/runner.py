@@ -1,4 +1,4 @@
-"""The report: the four-pattern comparison of the default scenario, then every notebook.
+"""The report: the five-pattern comparison of the default scenario, then every notebook.
 
 ``orchsim report`` prints the comparison (:func:`run_report`), then runs each notebook of
 ``notebooks/`` with papermill into the output folder and exports it to HTML without its code
@@ -67,7 +67,7 @@ class NotebookRun:
 
 def run_report(out_dir: str | Path = "reports", *, scenario: str | Path = DEFAULT_SCENARIO,
                prices: str | PriceBook | None = None) -> tuple[str, list[Path]]:
-    """Compare the four patterns on ``scenario`` (analytic engine) and chart the comparison.
+    """Compare the five patterns on ``scenario`` (analytic engine) and chart the comparison.
 
     Parameters
     ----------

@@ -167,7 +167,7 @@ def simulate_patterns(
         The validated scenario.
     patterns
         Pattern names, checked before anything runs (default: every pattern that can run the
-        scenario's pipeline, :func:`pattern_support`: all four for a linear pipeline).
+        scenario's pipeline, :func:`pattern_support`: all five for a linear pipeline).
     replication
         Replication index.
     prices

@@ -33,6 +33,7 @@ __all__ = [
     "cheapest_share",
     "describe_agreement",
     "compare",
+    "durable_breakeven",
     "crossovers",
     "comparison_table",
     "daily_costs",
@@ -44,7 +45,7 @@ __all__ = [
 
 
 def compare(scenario: Scenario, *, prices: str | PriceBook | None = None) -> pd.DataFrame:
-    """The four patterns side by side for one scenario (analytic engine, no contention).
+    """The five patterns side by side for one scenario (analytic engine, no contention).
 
     Parameters
     ----------
@@ -413,7 +414,7 @@ def cheapest_share(df: pd.DataFrame, *, patterns: Sequence[str] | None = None, v
     df
         Tidy sweep rows (rows with an error are left out).
     patterns
-        Patterns to compete (default all four); those absent from the frame are dropped.
+        Patterns to compete (default all five); those absent from the frame are dropped.
     value
         The metric to minimise (default the monthly total, USD).
 
@@ -497,3 +498,74 @@ def crossovers(
     out = table.copy()
     out["cost_usd"] = costs
     return out.reset_index(drop=True)
+
+
+def durable_breakeven(
+    base: Scenario,
+    state: str,
+    waits_s: Sequence[float],
+    result_kbs: Sequence[float],
+    *,
+    patterns: Sequence[str] = ("lambda-chain-async", "sfn-standard", "lambda-durable"),
+    prices: str | PriceBook | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Durable functions against Standard (and the others) along how long a Task waits, per checkpoint size.
+
+    A durable execution pays nothing while it waits but keeps what it wrote for its running time plus
+    its retention period (:mod:`orchsim.aws.durable`), so its cost grows with the wait; Standard's
+    does not. Each point is an analytic estimate with ``state``'s wait fixed and ``durable.result_kb``
+    set.
+
+    Parameters
+    ----------
+    base
+        A scenario whose workflow has the Task ``state`` (a callback, job or service Task).
+    state
+        The waiting Task, profiled with ``pipeline.states.<state>.duration``.
+    waits_s
+        Waits to evaluate, seconds.
+    result_kbs
+        What each durable operation persists, KB (``durable.result_kb``, at most 256).
+    patterns
+        Patterns to estimate (``lambda-durable`` and ``sfn-standard`` at least).
+    prices
+        Price book (default: the shipped one).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The sweep (a row per wait x size x pattern, with ``wait_days``), and one row per size:
+        ``result_kb``, ``breakeven_days`` (the wait past which Standard is cheaper; NaN when none in
+        the range), ``durable_cheaper_at_shortest`` and ``durable_cheaper_at_longest`` (bool).
+
+    Raises
+    ------
+    InputError
+        When ``state`` is not a Task of ``base``'s workflow, or a value is out of range.
+    """
+    from orchsim.study.analysis import crossings
+    from orchsim.study.sweep import sweep
+
+    if "lambda-durable" not in patterns or "sfn-standard" not in patterns:
+        raise InputError("patterns", "durable_breakeven compares lambda-durable with sfn-standard: give both")
+    tasks = base.pipeline.runnable().tasks if base.pipeline.definition is not None else {}
+    if state not in tasks:
+        raise InputError("state", f"no Task state {state!r} in {base.name}'s workflow; Tasks: {', '.join(tasks) or 'none'}")
+    waits = sorted({float(w) for w in waits_s})
+    if not waits or waits[0] <= 0:
+        raise InputError("waits_s", "give waits in seconds, each > 0")
+    key = f"pipeline.states.{state}.duration"
+    grid: dict[str, list[Any]] = {key: [{"dist": "fixed", "ms": w * 1000.0} for w in waits],
+                                  "durable.result_kb": [float(k) for k in result_kbs]}
+    df = sweep(base, grid, engine="analytic", patterns=list(patterns), prices=prices, progress=False)
+    df["wait_days"] = [float(d["ms"]) / 86_400_000.0 for d in df[key]]
+    df = df.drop(columns=[key])
+    rows = []
+    for kb, g in df.groupby("durable.result_kb", sort=True):
+        line = g.pivot_table(index="wait_days", columns="pattern", values="cost_per_1000_docs_usd", aggfunc="first").sort_index()
+        x = line.index.to_numpy(dtype=float)
+        dur, std = line["lambda-durable"].to_numpy(dtype=float), line["sfn-standard"].to_numpy(dtype=float)
+        found = [c for c in crossings(x, dur, std, log_x=True) if c.a_cheaper_below]
+        rows.append({"result_kb": float(str(kb)), "breakeven_days": found[0].at if found else float("nan"),
+                     "durable_cheaper_at_shortest": bool(dur[0] < std[0]), "durable_cheaper_at_longest": bool(dur[-1] < std[-1])})
+    return df, pd.DataFrame(rows)

@@ -145,7 +145,7 @@ def sweep(
         Dotted scenario keys to lists of values, e.g. ``{"workload.docs_per_day": [1e3, 1e5]}``
         (each value in its key's unit: documents per day, MB, seconds, ...).
     patterns
-        Patterns to evaluate (default: every pattern that can run ``base``'s pipeline; all four for
+        Patterns to evaluate (default: every pattern that can run ``base``'s pipeline; all five for
         a linear pipeline).
     engine
         ``"analytic"`` (closed forms, vectorised, instant) or ``"simulate"`` (SimPy, in parallel).

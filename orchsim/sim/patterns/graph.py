@@ -1,4 +1,4 @@
-"""An imported workflow (Amazon States Language) run state by state under each of the four patterns.
+"""An imported workflow (Amazon States Language) run state by state under each of the five patterns.
 
 One SimPy process per document walks the definition; Parallel branches and Map items are child
 processes. The same graph runs four ways (DESIGN.md, "Workflows: one graph, four ways to run it"):
@@ -122,7 +122,7 @@ def start(ctx: Context, pattern: str) -> None:
     ctx
         The run's context (``ctx.workflow`` set).
     pattern
-        One of the four pattern names.
+        One of the five pattern names.
 
     Raises
     ------
