@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import textwrap
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -792,7 +793,11 @@ def _inspect(
         per = verdict.get("per_document", {})
         counts = (f"{per['state_transitions']:g} transitions, {per['lambda_invocations']:g} Lambda invocations, "
                   f"{sum(per['service_calls'].values()):g} service calls" if per and verdict["supported"] else "")
+        if per and "durable_operations" in per:
+            counts += f", {per['durable_operations']:g} durable operations"
         lines.append(f"  {pattern:<20} {said:<3} {counts}".rstrip() + (f"; {verdict['reason']}" if verdict["reason"] else ""))
+        if verdict.get("how"):
+            lines += textwrap.wrap(str(verdict["how"]), 100, initial_indent=" " * 25, subsequent_indent=" " * 25)
     lines.append("\nassumptions:")
     lines += [f"  - {a}" for a in report["assumptions"]]
     if profile is not None:

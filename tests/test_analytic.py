@@ -105,7 +105,7 @@ AGREEMENT = [
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_analytic_agrees_with_simulation(overrides: dict, pattern: str) -> None:
     """Without contention the analytic expectation lies in the simulation's 95% CI (per document)."""
-    sc = load_scenario(SEED).with_overrides({"window_hours": 4, "workload.docs_per_day": 20000})
+    sc = load_scenario(SEED).with_overrides({"window_hours": 3, "workload.docs_per_day": 20000})
     if overrides:
         data = sc.to_dict()
         for section, value in overrides.items():
@@ -117,7 +117,7 @@ def test_analytic_agrees_with_simulation(overrides: dict, pattern: str) -> None:
     else:
         expected = per_document(params_from_scenarios([sc]), pattern)
     metrics: dict[str, list[float]] = {"gb_s": [], "invocations": [], "succeeded": [], "failed": [], "lost": []}
-    for rep in range(8):
+    for rep in range(6):
         res = simulate(sc, pattern, replication=rep, detail=False)
         s = res.summary
         done = s.docs_arrived - s.docs_in_flight

@@ -445,7 +445,7 @@ def _patterns(defn: Definition, tally: _Tally) -> dict[str, dict[str, Any]]:
         "lambda-chain-async": {"supported": True, "reason": None},
         "sfn-standard": standard,
         "sfn-express": express,
-        "lambda-durable": {"supported": True, "reason": (
+        "lambda-durable": {"supported": True, "reason": None, "how": (
             "each Lambda or service Task a durable step inside the orchestrating function (durable.operations may make a "
             "Lambda Task an invoke of its own function, a service Task a callback); Choice and Pass its code; Wait a wait "
             "and a job, callback or activity a waitForCallback, both suspended (no compute) and resumed by a new "
