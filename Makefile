@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 	@echo "orchsim: installed; in a new shell run it as $(BIN)/orchsim, or '. $(BIN)/activate' first"
 
-report: $(STAMP)  ## the four-pattern comparison, then every notebook, into reports/ (about two minutes once installed)
+report: $(STAMP)  ## the five-pattern comparison, then every notebook, into reports/ (about two and a half minutes once installed)
 	$(BIN)/orchsim report --out $(OUT)
 
-quick: $(STAMP)  ## the same report at toy sizes (about 45 s once installed)
+quick: $(STAMP)  ## the same report at toy sizes (about 55 s once installed)
 	$(BIN)/orchsim report --out $(OUT) --quick
 
 test: $(STAMP)  ## the suite: shuffled (pytest-randomly prints its seed) and on 2 workers (pytest-xdist)

@@ -227,4 +227,4 @@ def test_readme_and_makefile_agree_on_first_contact() -> None:
     for needle in (". .venv/bin/activate", ".venv/bin/orchsim", "2-3 minutes", *SHIPPED):
         assert needle in section, f"expected README 'The two commands' to mention {needle!r}"
     quick = next(line for line in (REPO / "Makefile").read_text().splitlines() if line.startswith("quick:"))
-    assert "45 s" in quick and "45 s" in section, f"expected the Makefile ('{quick}') and README to give quick's 45 s"
+    assert "55 s" in quick and "55 s" in section, f"expected the Makefile ('{quick}') and README to give quick's 55 s"
