@@ -150,6 +150,8 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
     def per_point(fn: Any, dtype: Any = float) -> NDArray[Any]:
         return np.array([fn(s) for s in scenarios], dtype=dtype)
 
+    orch = [orchestrator_step(s.durable, st) for s, st in zip(scenarios, steps, strict=True)]  # a durable function's
+
     return AnalyticParams(
         mean_ms=per_step(lambda s: s.duration.mean_ms, 0.0),
         exact=per_step(lambda s: isinstance(s.duration, Fixed), 1.0).astype(bool),
@@ -181,11 +183,10 @@ def params_from_scenarios(scenarios: Sequence[Scenario], *, rules: BillingRules 
         chain_log_bytes=per_point(lambda s: s.observability.lambda_log_bytes("lambda-chain-async", s)),
         express_logging=per_point(lambda s: s.observability.express_logging(s), bool),
         log_bytes_per_transition=per_point(lambda s: s.step_functions.log_bytes_per_transition),
-        durable_memory_mb=per_point(lambda s: orchestrator_step(s.durable, s.steps()).memory_mb),
-        durable_is_x86=per_point(lambda s: orchestrator_step(s.durable, s.steps()).arch == "x86_64", bool),
-        durable_init_ms=per_point(lambda s: orchestrator_step(s.durable, s.steps()).init_ms),
-        durable_eph_gb=per_point(lambda s: max(orchestrator_step(s.durable, s.steps()).ephemeral_storage_mb
-                                               - rules.included_ephemeral_storage_mb, 0) / 1024.0),
+        durable_memory_mb=np.array([o.memory_mb for o in orch], dtype=float),
+        durable_is_x86=np.array([o.arch == "x86_64" for o in orch], dtype=bool),
+        durable_init_ms=np.array([o.init_ms for o in orch], dtype=float),
+        durable_eph_gb=np.array([max(o.ephemeral_storage_mb - rules.included_ephemeral_storage_mb, 0) / 1024.0 for o in orch]),
         durable_replay_ms=per_point(lambda s: s.durable.replay_ms),
         durable_input_kb=per_point(_durable_input_kb),
         durable_result_kb=per_point(lambda s: s.durable.result_kb),

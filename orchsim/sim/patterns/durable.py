@@ -88,11 +88,9 @@ class _Durable(_Runner):
         self.ctx.start_arrivals(lambda doc: _Execution(self, doc).begin())
 
     def op(self, doc: int, state: str, n: int = 1) -> None:
-        for _ in range(n):
-            self.rec.service(doc, OPERATIONS_KEY, state)
-
-    def lane(self, token: _Token) -> int:
-        return token.lane
+        calls = self.rec.calls  # Recorder.service, n at once
+        key = (state, OPERATIONS_KEY)
+        calls[key] = calls.get(key, 0) + n
 
 
 class _Invocation:
@@ -242,19 +240,10 @@ class _Execution:
         if inv is None:
             self.resume(lambda: self.run(seconds, done))
             return
-        m = self.m
-        now = m.env.now
+        now = self.m.env.now
         inv.active += 1
-        cut = now + seconds > inv.deadline
-
-        def end(_ev: Any) -> None:
-            inv.active -= 1
-            if cut:
-                inv.cut = True
-            done(cut)
-            self.settle(inv)
-
-        m.env.schedule(Wake(end), NORMAL, (inv.deadline - now) if cut else seconds)  # type: ignore[arg-type]
+        seg = _Segment(self, inv, now + seconds > inv.deadline, done)
+        self.m.env.schedule(Wake(seg.end), NORMAL, (inv.deadline - now) if seg.cut else seconds)  # type: ignore[arg-type]
 
     def settle(self, inv: _Invocation) -> None:
         """End ``inv`` (billed) once nothing runs in it."""
@@ -267,6 +256,26 @@ class _Execution:
         m.rec.invocation(self.doc, m.kd, inv.t0, now, inv.cold, TIMEOUT_CODE if inv.cut else OK)
         if self.inv is inv:
             self.inv = None
+
+
+class _Segment:
+    """Work running inside an invocation (a step), ended by one scheduled event."""
+
+    __slots__ = ("x", "inv", "cut", "done")
+
+    def __init__(self, x: _Execution, inv: _Invocation, cut: bool, done: Any) -> None:
+        self.x = x
+        self.inv = inv
+        self.cut = cut
+        self.done = done
+
+    def end(self, _ev: Any) -> None:
+        inv = self.inv
+        inv.active -= 1
+        if self.cut:
+            inv.cut = True
+        self.done(self.cut)
+        self.x.settle(inv)
 
 
 class _DWalk(_Walk):
