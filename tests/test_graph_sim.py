@@ -369,7 +369,7 @@ def test_defaults_run_the_patterns_that_can_and_linear_notebooks_refuse_a_workfl
     from orchsim.sim.run import simulate_patterns
     from orchsim.study.sweep import sweep
 
-    sc = load_scenario("workflow-contract-review").with_overrides({"window_hours": 0.5})
+    sc = load_scenario("workflow-contract-review").with_overrides({"window_hours": 0.25})
     can = ["lambda-chain-sync", "lambda-chain-async", "sfn-standard", "lambda-durable"]
     assert [r.pattern for r in simulate_patterns(sc, detail=False)] == can
     df = sweep(sc, {"pipeline.step.memory_mb": [512, 1024]}, progress=False)

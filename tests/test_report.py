@@ -27,7 +27,7 @@ def _ok(report: QuickReport) -> Path:
 
 def test_quick_report_writes_index_linking_every_notebook(quick_report: QuickReport) -> None:
     site = _ok(quick_report)
-    assert quick_report.stdout.startswith("seed-article: 10,000 documents/day"), "the four-pattern comparison should be printed first"
+    assert quick_report.stdout.startswith("seed-article: 10,000 documents/day"), "the five-pattern comparison should be printed first"
     assert "cheapest:" in quick_report.stdout.split("running the notebooks")[0]
     assert (site / "cost-comparison.png").exists() and (site / "cost-comparison.svg").exists()
     index = (site / "index.html").read_text()

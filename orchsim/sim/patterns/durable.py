@@ -40,6 +40,7 @@ from typing import Any
 from orchsim.aws.durable import (
     CALLBACK_OPERATIONS,
     INVOKE_OPERATIONS,
+    KB_PER_GB,
     MAX_OPERATIONS,
     MAX_WRITTEN_MB,
     retained_gb_months,
@@ -134,7 +135,7 @@ class _Execution:
         self.ops += n
         self.kb += kb
         m.rec.durable_kb += kb
-        if self.ops > MAX_OPERATIONS or self.kb > MAX_WRITTEN_MB * 1000.0:
+        if self.ops > MAX_OPERATIONS or self.kb > MAX_WRITTEN_MB * 1000.0:  # KB: decimal, as AWS counts data
             self.ended((FATAL, QUOTA_ERROR))
             return False
         return True
@@ -161,7 +162,7 @@ class _Execution:
         now = m.env.now
         m.rec.finish(self.doc, now, SUCCEEDED if err is None else FAILED)
         days = (now - self.t0) / 86_400.0
-        m.rec.durable_gb_months += retained_gb_months(self.kb / 1e6, running_days=days, retention_days=m.retention_days)
+        m.rec.durable_gb_months += retained_gb_months(self.kb / KB_PER_GB, running_days=days, retention_days=m.retention_days)
 
     # -- invocations
     def live(self) -> _Invocation | None:
