@@ -53,6 +53,14 @@ Approximations (documented, each small when errors are rare):
   States.Timeout, billed 300 s); ``express_over_limit`` is the probability of passing it (the
   linear engine's is a 0/1 flag on the mean). Logs count one event per state entered or retried.
   An Express child of a Distributed Map is billed its wall clock without the 300 s cap.
+* A Lambda durable function (``lambda-durable``, the simulation's :mod:`orchsim.sim.patterns.durable`):
+  each resume (after a Wait, a callback, an invoke, a retry backoff) adds the orchestrator's INIT at
+  its mean plus the replay, as a fixed shift; a step's cut by the invocation timeout is applied to the
+  step alone, not to the invocation's running total; a parallel or map is billed for its expected
+  wall clock when nothing in it suspends, else for the sum of its branches (an upper bound), and a
+  retry inside a branch counts as a new invocation (the simulation continues it in the live one);
+  retention is the data written times (mean running days + retention days) / 30; the execution's
+  timeout and the 3,000-operation and 100 MB quotas are not applied.
 * Not modelled: data flow, ToleratedFailure*, ItemReader/ResultWriter, redrive, Standard's history
   cap; a Choice or Wait inside a loop, a branch or an item is drawn afresh on a re-run.
 """
