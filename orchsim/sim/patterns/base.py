@@ -654,6 +654,12 @@ class Pattern:
         self.max_retries = sc.chain.async_max_retries
         self.max_age = sc.chain.async_max_event_age_s
 
+    def throttled(self, k: int, doc: int, now: float, throttles: int, client: bool, enqueued: float) -> float | None:
+        """Meter a throttle of step ``k``'s invocation for ``doc`` (its ``throttles``-th) and return the
+        wait before the next try, or None to give up (:meth:`throttle_wait_s`)."""
+        self.rec.throttle(doc, k, now)
+        return self.throttle_wait_s(throttles, client, enqueued, now)
+
     def throttle_wait_s(self, throttles: int, client: bool, enqueued: float, now: float) -> float | None:
         """After the ``throttles``-th throttle of an invoke: the wait before the next try, or None to
         give up. A synchronous client's SDK retries ``sdk_max_attempts`` times in all; Lambda's async

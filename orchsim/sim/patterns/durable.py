@@ -45,12 +45,12 @@ from orchsim.aws.durable import (
     MAX_WRITTEN_MB,
     retained_gb_months,
 )
-from orchsim.aws.rules import asl_wait_s, throttle_backoff_s
+from orchsim.aws.rules import throttle_backoff_s
 from orchsim.model.asl import Definition, StateDef
-from orchsim.model.workflow import THROTTLED, TIMEOUT, TaskProfile, first_match
+from orchsim.model.workflow import THROTTLED, TIMEOUT, TaskProfile
 from orchsim.sim.patterns.base import FAILED, FATAL, NORMAL, OK, SUCCEEDED, THROTTLE, Context, Wake, later
 from orchsim.sim.patterns.base import TIMEOUT as TIMEOUT_CODE
-from orchsim.sim.patterns.graph import _LAMBDA, _SERVICE, _STOPPED, _WAIT, Err, _Join, _Runner, _Token, _Walk
+from orchsim.sim.patterns.graph import _LAMBDA, _SERVICE, _STOPPED, _WAIT, Err, _Join, _Runner, _Token, _Walk, asl_retry
 from orchsim.sim.platform import COLD
 from orchsim.sim.platform import THROTTLED as NO_SLOT
 
@@ -195,9 +195,8 @@ class _Execution:
         now = m.env.now
         status = m.acquire(m.kd, now)
         if status == NO_SLOT:
-            m.rec.throttle(self.doc, m.kd, now)
             self.throttles += 1
-            wait = m.throttle_wait_s(self.throttles, inv.first and m.trigger_sync, self.asked, now)
+            wait = m.throttled(m.kd, self.doc, now, self.throttles, inv.first and m.trigger_sync, self.asked)
             if wait is None:
                 inv.over = True
                 self.ended((THROTTLE, THROTTLED))
@@ -404,20 +403,15 @@ class _Operation:
         k = self.tp.index
         status = m.acquire(k, now)
         if status == NO_SLOT:
-            m.rec.throttle(w.doc, k, now)
             self.throttles += 1
-            wait = m.throttle_wait_s(self.throttles, False, self.asked, now)
+            wait = m.throttled(k, w.doc, now, self.throttles, False, self.asked)
             if wait is None:
                 w.x.resume(lambda: self.failed((THROTTLE, THROTTLED)))
                 return
             later(env, wait, self.invoke)
             return
         self.cold = cold = status == COLD
-        work_ms, u = m.draw(k, w.doc)
-        res = m.outcome(k, u)
-        if work_ms > m.timeout_ms[k]:
-            res, work_ms = TIMEOUT_CODE, m.timeout_ms[k]
-        self.res = res
+        work_ms, self.res = m.function_attempt(k, w.doc)
         self.t0 = now
         env.schedule(Wake(self.invoke_done), NORMAL, ((m.init_ms[k] if cold else 0.0) + work_ms) / 1000.0)  # type: ignore[arg-type]
 
@@ -464,14 +458,11 @@ class _Operation:
         st = self.st
         if w.x.over or w.token.is_stopped():
             return
-        i = first_match(st.retry, err[1])
         if self.counters is None:
             self.counters = [0] * len(st.retry)
-        if i < 0 or self.counters[i] >= st.retry[i].max_attempts:
+        m = w.m
+        wait = asl_retry(st, self.counters, err[1], m.ctx.jitter)
+        if wait is None:
             w.after(st, err)
             return
-        self.counters[i] += 1
-        r = st.retry[i]
-        m = w.m
-        wait = asl_wait_s(r, self.counters[i], m.ctx.jitter() if r.jitter == "FULL" else 1.0)
         later(m.env, wait, lambda _ev: w.x.resume(self.attempt))

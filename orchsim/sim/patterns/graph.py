@@ -90,7 +90,7 @@ from orchsim.sim.patterns.sfn import Machine, StartExecution
 from orchsim.sim.platform import COLD
 from orchsim.sim.platform import THROTTLED as NO_SLOT
 
-__all__ = ["INLINE_MAP_CONCURRENCY", "start", "unsupported"]
+__all__ = ["INLINE_MAP_CONCURRENCY", "asl_retry", "start", "unsupported"]
 
 INLINE_MAP_CONCURRENCY = 40
 """Most iterations an inline Map runs at once (https://docs.aws.amazon.com/step-functions/latest/dg/
@@ -261,6 +261,14 @@ class _Runner(Pattern):
             self.last_tokens = self.ctx.draws.tokens(k, doc, first)
         return work_ms, u
 
+    def function_attempt(self, k: int, doc: int, wasted: bool = False) -> tuple[float, int]:
+        """One attempt of step ``k``'s own function for ``doc``: (running ms, result), its work cut at
+        the function's timeout (:data:`TIMEOUT_CODE`, billed to it)."""
+        work_ms, u = self.draw(k, doc, wasted)
+        if work_ms > self.timeout_ms[k]:
+            return self.timeout_ms[k], TIMEOUT_CODE
+        return work_ms, self.outcome(k, u)
+
     def outcome(self, k: int, u: float) -> int:
         if u == GAVE_UP:
             return ERROR
@@ -322,6 +330,19 @@ class _Runner(Pattern):
         return _Token(token, rec.lane(f"{parent + ' / ' if parent else ''}{st.name} {i + 1}"))
 
 
+
+
+def asl_retry(st: StateDef, counters: list[int], error: str, jitter: Any) -> float | None:
+    """Amazon States Language Retry for a failed attempt of ``st``: the first retrier whose
+    ErrorEquals matches ``error``, if it has attempts left, counts one (``counters``, one per retrier)
+    and gives its backoff, s (``jitter()`` draws the FULL jitter factor); None when nothing retries
+    (Catch decides)."""
+    i = first_match(st.retry, error)
+    if i < 0 or counters[i] >= st.retry[i].max_attempts:
+        return None
+    counters[i] += 1
+    r = st.retry[i]
+    return asl_wait_s(r, counters[i], jitter() if r.jitter == "FULL" else 1.0)
 
 
 def _discard(_err: Err) -> None:
@@ -826,18 +847,16 @@ class _Visit:
         if err[1] == _RUNTIME or run.token.is_stopped():
             run.after(st, err)
             return
-        i = first_match(st.retry, err[1])
         if self.counters is None:
             self.counters = [0] * len(st.retry)
-        if i < 0 or self.counters[i] >= st.retry[i].max_attempts:
+        m = run.m
+        wait = asl_retry(st, self.counters, err[1], m.ctx.jitter)
+        if wait is None:
             run.after(st, err)
             return
-        self.counters[i] += 1
-        r = st.retry[i]
-        m = run.m
         self.err = err
         self.t0 = m.env.now
-        later(m.env, asl_wait_s(r, self.counters[i], m.ctx.jitter() if r.jitter == "FULL" else 1.0), self.retry)
+        later(m.env, wait, self.retry)
 
     def retry(self, _ev: Any) -> None:
         run = self.run
@@ -1269,19 +1288,15 @@ class _Event:
         k = self.tp.index
         status = c.acquire(k, now)
         if status == NO_SLOT:
-            c.rec.throttle(f.doc, k, now)
             self.throttles += 1
-            wait = c.throttle_wait_s(self.throttles, self.client, self.enqueued, now)
+            wait = c.throttled(k, f.doc, now, self.throttles, self.client, self.enqueued)
             if wait is None:
                 f.after(self.st, (THROTTLE, _CLIENT if self.client else THROTTLED))
                 return
             later(env, wait, self.invoke)
             return
         self.cold = cold = status == COLD
-        work_ms, u = c.draw(k, f.doc, c.dup_rate > 0 and f.token.is_orphan())
-        res = c.outcome(k, u)
-        if work_ms > c.timeout_ms[k]:
-            res, work_ms = TIMEOUT_CODE, c.timeout_ms[k]
+        work_ms, res = c.function_attempt(k, f.doc, c.dup_rate > 0 and f.token.is_orphan())
         self.res = res
         self.t0 = now
         extra = c.overhead_s if (res == OK and _after(self.st) is not None) else 0.0
